@@ -1,0 +1,1 @@
+//! Exit codes, mapped from error kinds in one place.

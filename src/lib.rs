@@ -1,0 +1,12 @@
+//! kafkactl: provision and run Apache Kafka on Kubernetes through the Strimzi operator.
+//!
+//! The data path is `spec` (model, presets, validation) → `render` (pure builders)
+//! → `cluster` (apply, wait) → `ui` (progress, output). `commands` glue the layers.
+
+pub mod cli;
+pub mod cluster;
+pub mod commands;
+pub mod error;
+pub mod render;
+pub mod spec;
+pub mod ui;

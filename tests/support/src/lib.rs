@@ -1,0 +1,1 @@
+//! fake-kube: a fake Kubernetes API server for kafkactl's tests.
