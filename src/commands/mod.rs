@@ -1,1 +1,2 @@
 //! commands
+pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }

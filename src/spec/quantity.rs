@@ -1,0 +1,1 @@
+//! Kubernetes quantities and JVM sizes, parsed for comparisons and validation.
