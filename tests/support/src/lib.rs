@@ -10,9 +10,6 @@ pub mod gc;
 pub mod managed;
 pub mod patch;
 pub mod resources;
-// The real schema walker is written in `schema.rs` by another engineer; until it lands the
-// stub keeps the API compiling.
-#[path = "schema_stub.rs"]
 pub mod schema;
 pub mod selectors;
 pub mod store;
