@@ -15,3 +15,19 @@ pub use model::*;
 pub use overrides::SpecOverrides;
 pub use problem::{Problem, Report};
 pub use validate::validate;
+
+/// The spec a command works on: the preset merged over the defaults, the
+/// flags over the preset, and the name. The report holds the flag problems
+/// and everything `validate()` finds.
+pub fn build(
+    name: &str,
+    preset_name: &str,
+    overrides: &SpecOverrides,
+) -> Result<(ClusterSpec, Report), preset::PresetError> {
+    let source = preset::find(preset_name)?;
+    let mut spec = preset::resolve(&source)?;
+    spec.name = name.to_string();
+    let mut report = overrides.apply(&mut spec);
+    report.extend(validate(&spec));
+    Ok((spec, report))
+}

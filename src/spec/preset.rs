@@ -64,7 +64,19 @@ pub fn builtin(name: &str) -> Option<&'static BuiltinPreset> {
 }
 
 fn known_names() -> String {
-    BUILTIN_PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+    BUILTIN_PRESETS
+        .iter()
+        .map(|p| p.name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The error for a preset name that is not built in.
+pub fn unknown(name: &str) -> PresetError {
+    PresetError::Unknown {
+        name: name.to_string(),
+        known: known_names(),
+    }
 }
 
 /// Find a preset by built-in name, or read it from a file when the argument
@@ -81,10 +93,7 @@ pub fn find(name_or_path: &str) -> Result<PresetSource, PresetError> {
         || name_or_path.ends_with(".yml")
         || Path::new(name_or_path).is_file();
     if !looks_like_path {
-        return Err(PresetError::Unknown {
-            name: name_or_path.to_string(),
-            known: known_names(),
-        });
+        return Err(unknown(name_or_path));
     }
     let yaml = std::fs::read_to_string(name_or_path).map_err(|source| PresetError::Read {
         path: name_or_path.to_string(),
@@ -113,7 +122,9 @@ pub fn parse(source: &PresetSource) -> Result<Value, PresetError> {
     match tree {
         Value::Object(_) => Ok(tree),
         Value::Null => Ok(Value::Object(Default::default())),
-        _ => Err(invalid("the document must be a mapping of spec fields".to_string())),
+        _ => Err(invalid(
+            "the document must be a mapping of spec fields".to_string(),
+        )),
     }
 }
 
@@ -130,7 +141,9 @@ fn merge_at(base: &mut Value, overlay: Value, depth: usize) {
             for (key, value) in overlay_map {
                 let replace_whole = depth == 0 && (key == "pools" || key == "listeners");
                 match base_map.get_mut(&key) {
-                    Some(slot) if !replace_whole && !value.is_null() => merge_at(slot, value, depth + 1),
+                    Some(slot) if !replace_whole && !value.is_null() => {
+                        merge_at(slot, value, depth + 1)
+                    }
                     _ => {
                         base_map.insert(key, value);
                     }
@@ -144,10 +157,11 @@ fn merge_at(base: &mut Value, overlay: Value, depth: usize) {
 /// The built-in defaults with `preset` merged over them, as a typed spec.
 pub fn resolve(preset: &PresetSource) -> Result<ClusterSpec, PresetError> {
     let overlay = parse(preset)?;
-    let mut tree = serde_json::to_value(ClusterSpec::default()).map_err(|e| PresetError::Invalid {
-        origin: preset.origin.clone(),
-        message: e.to_string(),
-    })?;
+    let mut tree =
+        serde_json::to_value(ClusterSpec::default()).map_err(|e| PresetError::Invalid {
+            origin: preset.origin.clone(),
+            message: e.to_string(),
+        })?;
     merge(&mut tree, overlay);
     serde_json::from_value(tree).map_err(|e| PresetError::Invalid {
         origin: preset.origin.clone(),
@@ -165,7 +179,11 @@ mod tests {
         for preset in BUILTIN_PRESETS {
             let spec = resolve(&find(preset.name).unwrap()).unwrap();
             assert!(!spec.pools.is_empty(), "{} has pools", preset.name);
-            assert!(!spec.kafka_version.is_empty(), "{} has a Kafka version", preset.name);
+            assert!(
+                !spec.kafka_version.is_empty(),
+                "{} has a Kafka version",
+                preset.name
+            );
         }
     }
 
@@ -190,9 +208,15 @@ mod tests {
     #[test]
     fn mappings_merge_but_pools_are_replaced_whole() {
         let mut base = json!({"pools": {"a": {"replicas": 1}}, "prometheus": {"enabled": true, "retention": "15d"}});
-        merge(&mut base, json!({"pools": {"b": {"replicas": 2}}, "prometheus": {"retention": "7d"}}));
+        merge(
+            &mut base,
+            json!({"pools": {"b": {"replicas": 2}}, "prometheus": {"retention": "7d"}}),
+        );
         assert_eq!(base["pools"], json!({"b": {"replicas": 2}}));
-        assert_eq!(base["prometheus"], json!({"enabled": true, "retention": "7d"}));
+        assert_eq!(
+            base["prometheus"],
+            json!({"enabled": true, "retention": "7d"})
+        );
     }
 
     #[test]

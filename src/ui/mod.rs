@@ -1,1 +1,7 @@
-//! ui
+//! Everything users see: results on stdout (text, JSON, YAML), and on stderr
+//! progress, warnings and errors. Layers below return values; only this
+//! module prints.
+
+pub mod errors;
+pub mod output;
+pub mod terminal;

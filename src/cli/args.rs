@@ -1,0 +1,279 @@
+//! clap structs: the whole command surface of kafkactl.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::spec::{MetadataMode, SpecOverrides, StrimziApi};
+
+/// Provision and run Apache Kafka on Kubernetes through the Strimzi operator.
+#[derive(Debug, Parser)]
+#[command(
+    name = "kafkactl",
+    version,
+    propagate_version = true,
+    after_help = "Exit codes: 0 ok, 1 failure, 2 usage or invalid spec, 3 not found, 4 refused or conflict, 5 timeout, 130 interrupted."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a Kafka cluster: render, apply with server-side apply, wait until ready.
+    Create(CreateArgs),
+    /// Show one cluster: conditions, pools, listeners and addresses, components.
+    Status(StatusArgs),
+    /// List the Kafka clusters in the namespace (or all namespaces with -A).
+    List(ListArgs),
+    /// List and show the built-in presets.
+    #[command(subcommand)]
+    Presets(PresetsCommand),
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+}
+
+/// Options every command takes, in kubectl's words.
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    #[command(flatten)]
+    pub connection: ConnectionArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub prompt: PromptArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Cluster connection")]
+pub struct ConnectionArgs {
+    /// Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then in-cluster).
+    #[arg(long, global = true, env = "KAFKACTL_KUBECONFIG", value_name = "PATH")]
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context to use.
+    #[arg(long, global = true, env = "KAFKACTL_CONTEXT", value_name = "NAME")]
+    pub context: Option<String>,
+    /// Namespace of the Kafka cluster [default: the preset's, else kafka].
+    #[arg(
+        short = 'n',
+        long,
+        global = true,
+        env = "KAFKACTL_NAMESPACE",
+        value_name = "NS"
+    )]
+    pub namespace: Option<String>,
+    /// How long to wait for a command to finish (e.g. 90s, 15m, 1h).
+    #[arg(long, global = true, env = "KAFKACTL_TIMEOUT", value_name = "DURATION", default_value = "15m", value_parser = crate::cli::parse_duration)]
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// Output format of the result on stdout.
+    #[arg(short = 'o', long, global = true, value_enum, default_value_t = OutputFormat::Text, env = "KAFKACTL_OUTPUT")]
+    pub output: OutputFormat,
+    /// Print no progress (only the result and errors).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// More detail on stderr (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+    Yaml,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Prompts")]
+pub struct PromptArgs {
+    /// Answer yes to every confirmation.
+    #[arg(short = 'y', long, global = true)]
+    pub yes: bool,
+    /// Never prompt; a missing answer is an error naming the flag to pass (also when CI=true or stdin is not a terminal).
+    #[arg(long, global = true, env = "KAFKACTL_NO_INPUT")]
+    pub no_input: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Render locally and print the objects; needs no cluster.
+    Client,
+    /// Send every object with dryRun=All and print what the API server would store.
+    Server,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Name of the Kafka cluster (a DNS label, e.g. my-cluster).
+    pub name: Option<String>,
+    /// A built-in preset (see `kafkactl presets list`) or a preset file [default: production].
+    #[arg(long, short = 'p', value_name = "NAME|PATH", env = "KAFKACTL_PRESET")]
+    pub preset: Option<String>,
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Print the objects instead of applying them: `--dry-run` renders locally with no cluster; `--dry-run=server` asks the API server.
+    #[arg(long, value_enum, num_args = 0..=1, default_missing_value = "client", require_equals = true, value_name = "MODE")]
+    pub dry_run: Option<DryRun>,
+    #[command(flatten)]
+    pub apply: ApplyArgs,
+}
+
+/// Flags that change the cluster spec; they override the preset.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Cluster spec (override the preset)")]
+pub struct SpecArgs {
+    /// Number of brokers (the broker pool's replicas).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub brokers: Option<i64>,
+    /// Number of KRaft controllers (the controller pool's replicas).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub controllers: Option<i64>,
+    /// Number of ZooKeeper nodes (ZooKeeper mode).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub zookeepers: Option<i64>,
+    /// Apache Kafka version (must be supported by the Strimzi release).
+    #[arg(long, value_name = "X.Y.Z")]
+    pub kafka_version: Option<String>,
+    /// Where Kafka keeps its metadata.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub metadata: Option<MetadataArg>,
+    /// Strimzi API to render for without a cluster: v1 (Strimzi >= 0.49) or v1beta2 (Strimzi 0.45).
+    #[arg(long, value_enum, value_name = "API")]
+    pub strimzi_api: Option<StrimziApiArg>,
+    /// CPU of each broker, request and limit (e.g. 2, 500m).
+    #[arg(long, value_name = "QUANTITY")]
+    pub cpu: Option<String>,
+    /// Memory of each broker, request and limit (e.g. 8Gi).
+    #[arg(long, value_name = "QUANTITY")]
+    pub memory: Option<String>,
+    /// JVM heap of each broker, -Xms and -Xmx (e.g. 4096m, 4g).
+    #[arg(long, value_name = "SIZE")]
+    pub heap: Option<String>,
+    /// Size of each broker's volume (e.g. 100Gi).
+    #[arg(long, value_name = "QUANTITY")]
+    pub storage_size: Option<String>,
+    /// StorageClass of the brokers' volumes.
+    #[arg(long, value_name = "NAME")]
+    pub storage_class: Option<String>,
+    /// Ephemeral (emptyDir) broker storage: data is lost when a pod goes.
+    #[arg(long)]
+    pub ephemeral: bool,
+    /// Broker configuration, repeatable (e.g. --config log.retention.hours=72).
+    #[arg(long = "config", value_name = "KEY=VALUE")]
+    pub config: Vec<String>,
+    /// Add or replace a listener, repeatable: NAME:PORT:TYPE[:tls], TYPE one of internal, cluster-ip, nodeport, loadbalancer, ingress, route.
+    #[arg(long = "listener", value_name = "NAME:PORT:TYPE[:tls]")]
+    pub listeners: Vec<String>,
+    /// A custom Kafka image (e.g. an internal build) instead of Strimzi's.
+    #[arg(long, value_name = "IMAGE")]
+    pub kafka_image: Option<String>,
+    /// Registry mirror prefix for every image kafkactl writes (e.g. harbor.corp/mirror).
+    #[arg(long, value_name = "HOST[/PATH]")]
+    pub registry: Option<String>,
+    /// Secret for pulling images from a private registry, repeatable.
+    #[arg(long = "image-pull-secret", value_name = "NAME")]
+    pub image_pull_secrets: Vec<String>,
+    /// Do not deploy Prometheus.
+    #[arg(long)]
+    pub no_monitoring: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MetadataArg {
+    Kraft,
+    Zookeeper,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrimziApiArg {
+    V1,
+    V1beta2,
+}
+
+impl SpecArgs {
+    /// The flags as spec overrides (namespace comes from the global flag).
+    pub fn to_overrides(&self, namespace: Option<&str>) -> SpecOverrides {
+        SpecOverrides {
+            namespace: namespace.map(str::to_string),
+            metadata: self.metadata.map(|m| match m {
+                MetadataArg::Kraft => MetadataMode::Kraft,
+                MetadataArg::Zookeeper => MetadataMode::Zookeeper,
+            }),
+            strimzi_api: self.strimzi_api.map(|a| match a {
+                StrimziApiArg::V1 => StrimziApi::V1,
+                StrimziApiArg::V1beta2 => StrimziApi::V1beta2,
+            }),
+            kafka_version: self.kafka_version.clone(),
+            brokers: self.brokers,
+            controllers: self.controllers,
+            zookeepers: self.zookeepers,
+            cpu: self.cpu.clone(),
+            memory: self.memory.clone(),
+            heap: self.heap.clone(),
+            storage_size: self.storage_size.clone(),
+            storage_class: self.storage_class.clone(),
+            ephemeral: self.ephemeral,
+            config: self.config.clone(),
+            listeners: self.listeners.clone(),
+            kafka_image: self.kafka_image.clone(),
+            registry: self.registry.clone(),
+            image_pull_secrets: self.image_pull_secrets.clone(),
+            no_monitoring: self.no_monitoring,
+        }
+    }
+}
+
+/// How objects are applied and waited for.
+#[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Apply and wait")]
+pub struct ApplyArgs {
+    /// Take over fields another field manager owns (server-side apply force).
+    #[arg(long)]
+    pub force_conflicts: bool,
+    /// Return after applying; do not wait for readiness.
+    #[arg(long)]
+    pub no_wait: bool,
+    /// Apply a changed spec to an existing cluster (instead of refusing).
+    #[arg(long)]
+    pub update: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Name of the Kafka cluster.
+    pub name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// List clusters in all namespaces.
+    #[arg(short = 'A', long)]
+    pub all_namespaces: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PresetsCommand {
+    /// List the built-in presets.
+    List,
+    /// Print a preset as YAML (a starting point for --preset FILE).
+    Show {
+        /// Preset name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to generate completions for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
