@@ -1,1 +1,1 @@
-//! cluster
+//! cluster: API calls (filled in by the live-create work).

@@ -63,7 +63,9 @@ impl Plan {
     }
 
     pub fn find(&self, kind: &str, name: &str) -> Option<&RenderedObject> {
-        self.objects.iter().find(|o| o.kind() == kind && o.name() == name)
+        self.objects
+            .iter()
+            .find(|o| o.kind() == kind && o.name() == name)
     }
 }
 

@@ -179,7 +179,10 @@ pub fn derived_names(spec: &ClusterSpec) -> Vec<(String, &'static str)> {
         (bootstrap_service(c), "Strimzi bootstrap Service"),
         (brokers_service(c), "Strimzi brokers Service"),
         (entity_operator_deployment(c), "Strimzi entity operator"),
-        (cluster_operator_certs_secret(c), "Strimzi cluster-operator certs Secret"),
+        (
+            cluster_operator_certs_secret(c),
+            "Strimzi cluster-operator certs Secret",
+        ),
         (kafka_exporter_service(c), "kafka-exporter Service"),
         (metrics_config_map(c), "metrics ConfigMap"),
     ];
@@ -192,16 +195,25 @@ pub fn derived_names(spec: &ClusterSpec) -> Vec<(String, &'static str)> {
         names.push((pod, "pod host name"));
     }
     for listener in spec.listeners.keys() {
-        names.push((listener_bootstrap_service(c, listener), "listener bootstrap Service"));
+        names.push((
+            listener_bootstrap_service(c, listener),
+            "listener bootstrap Service",
+        ));
     }
     if spec.is_zookeeper() {
-        names.push((zookeeper_client_service(c), "Strimzi ZooKeeper client Service"));
+        names.push((
+            zookeeper_client_service(c),
+            "Strimzi ZooKeeper client Service",
+        ));
         names.push((zoo_entrance(c), "zoo-entrance"));
         names.push((zookeeper_exporter(c), "ZooKeeper exporter"));
     }
     if spec.prometheus.enabled {
         // StatefulSet pods carry `controller-revision-hash: <sts>-<10 chars>`, a label value.
-        names.push((format!("{}-0123456789", prometheus(c)), "Prometheus StatefulSet revision label"));
+        names.push((
+            format!("{}-0123456789", prometheus(c)),
+            "Prometheus StatefulSet revision label",
+        ));
         names.push((prometheus_config(c), "Prometheus ConfigMap"));
     }
     names

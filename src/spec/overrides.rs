@@ -46,9 +46,15 @@ impl SpecOverrides {
         for entry in &self.config {
             match entry.split_once('=') {
                 Some((key, value)) if !key.trim().is_empty() => {
-                    spec.config.insert(key.trim().to_string(), ConfigValue::parse(value.trim()));
+                    spec.config
+                        .insert(key.trim().to_string(), ConfigValue::parse(value.trim()));
                 }
-                _ => report.error("--config", format!("\"{entry}\" is not KEY=VALUE (for example --config log.retention.hours=72)")),
+                _ => report.error(
+                    "--config",
+                    format!(
+                        "\"{entry}\" is not KEY=VALUE (for example --config log.retention.hours=72)"
+                    ),
+                ),
             }
         }
         for entry in &self.listeners {
@@ -101,7 +107,11 @@ impl SpecOverrides {
             Some(version) => spec.kafka_version = version.clone(),
             None => {
                 let release = release_for_api(spec.strimzi_api);
-                if !release.kafka_versions.contains(&spec.kafka_version.as_str()) && spec.images.kafka.is_none() {
+                if !release
+                    .kafka_versions
+                    .contains(&spec.kafka_version.as_str())
+                    && spec.images.kafka.is_none()
+                {
                     spec.kafka_version = release.default_kafka_version.to_string();
                 }
             }
@@ -151,7 +161,9 @@ impl SpecOverrides {
     fn apply_resources(&self, spec: &mut ClusterSpec) {
         let broker_pools: Vec<String> = spec.broker_pools().map(|(name, _)| name.clone()).collect();
         for name in broker_pools {
-            let Some(pool) = spec.pools.get_mut(&name) else { continue };
+            let Some(pool) = spec.pools.get_mut(&name) else {
+                continue;
+            };
             if let Some(cpu) = &self.cpu {
                 pool.resources.requests.cpu = Some(cpu.clone());
                 pool.resources.limits.cpu = Some(cpu.clone());
@@ -172,12 +184,18 @@ impl SpecOverrides {
             if let Some(size) = &self.storage_size {
                 pool.storage.size = Some(size.clone());
                 if pool.storage.kind == StorageType::Jbod {
-                    pool.storage.volumes.iter_mut().for_each(|v| v.size = size.clone());
+                    pool.storage
+                        .volumes
+                        .iter_mut()
+                        .for_each(|v| v.size = size.clone());
                 }
             }
             if let Some(class) = &self.storage_class {
                 pool.storage.class = Some(class.clone());
-                pool.storage.volumes.iter_mut().for_each(|v| v.class = Some(class.clone()));
+                pool.storage
+                    .volumes
+                    .iter_mut()
+                    .for_each(|v| v.class = Some(class.clone()));
             }
         }
     }
@@ -196,7 +214,11 @@ fn clamp_i32(n: i64) -> i32 {
 
 /// Broker pools fold into Strimzi's single `kafka` broker group; controllers go.
 fn convert_to_zookeeper(spec: &mut ClusterSpec) {
-    let template = spec.broker_pools().next().map(|(_, p)| p.clone()).unwrap_or_default();
+    let template = spec
+        .broker_pools()
+        .next()
+        .map(|(_, p)| p.clone())
+        .unwrap_or_default();
     let replicas = spec.broker_count().max(1);
     spec.pools.clear();
     spec.pools.insert(
@@ -267,12 +289,20 @@ pub fn parse_listener(text: &str) -> Result<(String, ListenerSpec), String> {
         "loadbalancer" => ListenerType::Loadbalancer,
         "ingress" => ListenerType::Ingress,
         "route" => ListenerType::Route,
-        other => return Err(format!("\"{text}\": unknown listener type \"{other}\"; {usage}")),
+        other => {
+            return Err(format!(
+                "\"{text}\": unknown listener type \"{other}\"; {usage}"
+            ));
+        }
     };
     let tls = match parts.get(3) {
         None => false,
         Some(&"tls") => true,
-        Some(other) => return Err(format!("\"{text}\": unknown option \"{other}\" (only \"tls\" may follow the type)")),
+        Some(other) => {
+            return Err(format!(
+                "\"{text}\": unknown option \"{other}\" (only \"tls\" may follow the type)"
+            ));
+        }
     };
     Ok((
         name,
@@ -297,7 +327,11 @@ mod tests {
     #[test]
     fn brokers_flag_sets_the_broker_pool() {
         let mut spec = preset_spec("production");
-        let report = SpecOverrides { brokers: Some(5), ..Default::default() }.apply(&mut spec);
+        let report = SpecOverrides {
+            brokers: Some(5),
+            ..Default::default()
+        }
+        .apply(&mut spec);
         assert!(report.is_ok());
         assert_eq!(spec.pools["brokers"].replicas, 5);
         assert_eq!(spec.pools["controllers"].replicas, 3);
@@ -306,7 +340,11 @@ mod tests {
     #[test]
     fn controllers_flag_on_a_dual_role_preset_is_refused() {
         let mut spec = preset_spec("dev");
-        let report = SpecOverrides { controllers: Some(3), ..Default::default() }.apply(&mut spec);
+        let report = SpecOverrides {
+            controllers: Some(3),
+            ..Default::default()
+        }
+        .apply(&mut spec);
         assert_eq!(report.errors[0].field, "--controllers");
         assert!(report.errors[0].message.contains("dual-role"));
     }
@@ -314,7 +352,11 @@ mod tests {
     #[test]
     fn switching_to_zookeeper_converts_the_layout_and_the_api() {
         let mut spec = preset_spec("production");
-        let report = SpecOverrides { metadata: Some(MetadataMode::Zookeeper), ..Default::default() }.apply(&mut spec);
+        let report = SpecOverrides {
+            metadata: Some(MetadataMode::Zookeeper),
+            ..Default::default()
+        }
+        .apply(&mut spec);
         assert!(report.is_ok());
         assert_eq!(spec.pools.keys().collect::<Vec<_>>(), vec!["kafka"]);
         assert_eq!(spec.pools["kafka"].replicas, 3);
@@ -327,21 +369,39 @@ mod tests {
     fn listener_flag_parses_name_port_type_and_tls() {
         let (name, l) = parse_listener("external:9094:nodeport:tls").unwrap();
         assert_eq!(name, "external");
-        assert_eq!((l.port, l.kind, l.tls), (9094, ListenerType::Nodeport, true));
-        assert!(parse_listener("external:94x:nodeport").unwrap_err().contains("port \"94x\""));
-        assert!(parse_listener("external:9094:public").unwrap_err().contains("unknown listener type"));
+        assert_eq!(
+            (l.port, l.kind, l.tls),
+            (9094, ListenerType::Nodeport, true)
+        );
+        assert!(
+            parse_listener("external:94x:nodeport")
+                .unwrap_err()
+                .contains("port \"94x\"")
+        );
+        assert!(
+            parse_listener("external:9094:public")
+                .unwrap_err()
+                .contains("unknown listener type")
+        );
     }
 
     #[test]
     fn config_flag_keeps_types() {
         let mut spec = preset_spec("dev");
         let report = SpecOverrides {
-            config: vec!["log.retention.hours=72".into(), "auto.create.topics.enable=false".into(), "bad".into()],
+            config: vec![
+                "log.retention.hours=72".into(),
+                "auto.create.topics.enable=false".into(),
+                "bad".into(),
+            ],
             ..Default::default()
         }
         .apply(&mut spec);
         assert_eq!(spec.config["log.retention.hours"], ConfigValue::Int(72));
-        assert_eq!(spec.config["auto.create.topics.enable"], ConfigValue::Bool(false));
+        assert_eq!(
+            spec.config["auto.create.topics.enable"],
+            ConfigValue::Bool(false)
+        );
         assert_eq!(report.errors.len(), 1);
         assert_eq!(report.errors[0].field, "--config");
     }
