@@ -23,7 +23,9 @@ impl Quantity {
     /// Parse any quantity Kubernetes accepts (sign, decimal or binary SI
     /// suffix, `m`, or a decimal exponent).
     pub fn parse(text: &str) -> Result<Quantity, QuantityError> {
-        Ok(Quantity { millis: parse_parts(text, Unit::Any)?.millis })
+        Ok(Quantity {
+            millis: parse_parts(text, Unit::Any)?.millis,
+        })
     }
 
     /// The value in thousandths (millicores for CPU, millibytes for memory).
@@ -58,7 +60,9 @@ impl Unit {
                 "write a number with an optional suffix: binary Ki Mi Gi Ti Pi Ei (4Gi), decimal k M G T P E, m for milli (500m), or an exponent (1e3)"
             }
             Unit::Cpu => "write cores (1, 2, 0.5, 1.5) or millicores (500m)",
-            Unit::Bytes => "write bytes with a binary suffix Ki Mi Gi Ti Pi Ei, e.g. 512Mi, 4Gi, 100Gi",
+            Unit::Bytes => {
+                "write bytes with a binary suffix Ki Mi Gi Ti Pi Ei, e.g. 512Mi, 4Gi, 100Gi"
+            }
         }
     }
 }
@@ -83,7 +87,10 @@ pub enum QuantityError {
         suggestion: String,
     },
     #[error("\"{text}\" is thousandths of a byte (\"m\" means milli){}", did_you_mean(suggestion.as_deref()))]
-    MilliBytes { text: String, suggestion: Option<String> },
+    MilliBytes {
+        text: String,
+        suggestion: Option<String>,
+    },
     #[error("\"{text}\" would be {text_cores} cores: CPU takes cores (1, 0.5) or millicores (500m), not binary suffixes", text_cores = binary_cores(text))]
     BinaryCpu { text: String },
     #[error("\"{text}\" must be more than zero; {}", unit.valid_forms())]
@@ -95,13 +102,19 @@ pub enum QuantityError {
 }
 
 fn did_you_mean(suggestion: Option<&str>) -> String {
-    suggestion.map(|s| format!("; did you mean \"{s}\"?")).unwrap_or_default()
+    suggestion
+        .map(|s| format!("; did you mean \"{s}\"?"))
+        .unwrap_or_default()
 }
 
 fn fraction_message(unit: Unit) -> &'static str {
     match unit {
-        Unit::Cpu => "is finer than 1m, the smallest CPU unit; round it to millicores (e.g. 1m, 250m)",
-        _ => "is not a whole number of bytes; use a smaller binary suffix (e.g. 1536Mi instead of 1.5001Gi)",
+        Unit::Cpu => {
+            "is finer than 1m, the smallest CPU unit; round it to millicores (e.g. 1m, 250m)"
+        }
+        _ => {
+            "is not a whole number of bytes; use a smaller binary suffix (e.g. 1536Mi instead of 1.5001Gi)"
+        }
     }
 }
 
@@ -147,13 +160,17 @@ fn syntax_error(text: &str, unit: Unit) -> QuantityError {
 /// suffix, `m`, or `e`/`E` followed by a signed integer exponent.
 fn parse_parts(text: &str, unit: Unit) -> Result<Parsed, QuantityError> {
     let invalid = || syntax_error(text, unit);
-    let too_large = || QuantityError::TooLarge { text: text.to_string() };
+    let too_large = || QuantityError::TooLarge {
+        text: text.to_string(),
+    };
     let (negative, rest) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
         _ => (false, text),
     };
-    let number_len = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+    let number_len = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
     let (number, suffix_text) = rest.split_at(number_len);
     let (int_part, frac_part) = number.split_once('.').unwrap_or((number, ""));
     if int_part.is_empty() && frac_part.is_empty() || frac_part.contains('.') {
@@ -165,12 +182,20 @@ fn parse_parts(text: &str, unit: Unit) -> Result<Parsed, QuantityError> {
     if digits.len() > 30 {
         return Err(too_large());
     }
-    let mantissa: i128 = if digits.is_empty() { 0 } else { digits.parse().map_err(|_| invalid())? };
+    let mantissa: i128 = if digits.is_empty() {
+        0
+    } else {
+        digits.parse().map_err(|_| invalid())?
+    };
     // Thousandths: shift by three decimal places, and back by the fraction's length.
     exponent10 += 3 - frac_part.len() as i64;
-    let scaled = mantissa.checked_mul(1i128 << power2).ok_or_else(too_large)?;
+    let scaled = mantissa
+        .checked_mul(1i128 << power2)
+        .ok_or_else(too_large)?;
     let (magnitude, exact) = if exponent10 >= 0 {
-        let factor = 10i128.checked_pow(u32::try_from(exponent10).map_err(|_| too_large())?).ok_or_else(too_large)?;
+        let factor = 10i128
+            .checked_pow(u32::try_from(exponent10).map_err(|_| too_large())?)
+            .ok_or_else(too_large)?;
         (scaled.checked_mul(factor).ok_or_else(too_large)?, true)
     } else {
         divide_rounding_up(scaled, exponent10.unsigned_abs())
@@ -184,7 +209,10 @@ fn parse_parts(text: &str, unit: Unit) -> Result<Parsed, QuantityError> {
 
 /// `value / 10^places`, rounded up, and whether nothing was rounded away.
 fn divide_rounding_up(value: i128, places: u64) -> (i128, bool) {
-    match u32::try_from(places).ok().and_then(|p| 10i128.checked_pow(p)) {
+    match u32::try_from(places)
+        .ok()
+        .and_then(|p| 10i128.checked_pow(p))
+    {
         Some(divisor) => {
             let quotient = value / divisor;
             let exact = value % divisor == 0;
@@ -216,7 +244,10 @@ fn parse_suffix(text: &str) -> Option<(Suffix, i64, u32)> {
         _ => {
             let exponent = text.strip_prefix('e').or_else(|| text.strip_prefix('E'))?;
             let unsigned = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) || unsigned.len() > 4 {
+            if unsigned.is_empty()
+                || !unsigned.bytes().all(|b| b.is_ascii_digit())
+                || unsigned.len() > 4
+            {
                 return None;
             }
             Some((Suffix::Exponent, exponent.parse().ok()?, 0))
@@ -228,7 +259,9 @@ fn parse_suffix(text: &str) -> Option<(Suffix, i64, u32)> {
 pub fn parse_cpu_millis(text: &str) -> Result<u64, QuantityError> {
     let parsed = parse_parts(text, Unit::Cpu)?;
     if matches!(parsed.suffix, Suffix::Binary(_)) {
-        return Err(QuantityError::BinaryCpu { text: text.to_string() });
+        return Err(QuantityError::BinaryCpu {
+            text: text.to_string(),
+        });
     }
     if parsed.millis <= 0 {
         return Err(QuantityError::NotPositive {
@@ -242,7 +275,9 @@ pub fn parse_cpu_millis(text: &str) -> Result<u64, QuantityError> {
             unit: Unit::Cpu,
         });
     }
-    u64::try_from(parsed.millis).map_err(|_| QuantityError::TooLarge { text: text.to_string() })
+    u64::try_from(parsed.millis).map_err(|_| QuantityError::TooLarge {
+        text: text.to_string(),
+    })
 }
 
 /// Memory in bytes: positive, whole, and written with a binary suffix (or
@@ -280,7 +315,9 @@ pub fn parse_memory_bytes(text: &str) -> Result<u64, QuantityError> {
             unit: Unit::Bytes,
         });
     }
-    u64::try_from(parsed.millis / 1000).map_err(|_| QuantityError::TooLarge { text: text.to_string() })
+    u64::try_from(parsed.millis / 1000).map_err(|_| QuantityError::TooLarge {
+        text: text.to_string(),
+    })
 }
 
 /// Storage sizes follow the same rules as memory.
@@ -291,9 +328,14 @@ pub fn parse_storage_bytes(text: &str) -> Result<u64, QuantityError> {
 /// Split a loosely written size into its number and its unit letters, ignoring blanks.
 fn split_loose(text: &str) -> Option<(String, String)> {
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let number_len = compact.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(compact.len());
+    let number_len = compact
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(compact.len());
     let (number, unit) = compact.split_at(number_len);
-    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) || number.matches('.').count() > 1 {
+    if number.is_empty()
+        || !number.starts_with(|c: char| c.is_ascii_digit())
+        || number.matches('.').count() > 1
+    {
         return None;
     }
     Some((number.to_string(), unit.to_ascii_lowercase()))
@@ -303,7 +345,11 @@ fn split_loose(text: &str) -> Option<(String, String)> {
 /// `100 gi` → `100Gi`.
 fn suggest_binary(text: &str) -> Option<String> {
     let (number, unit) = split_loose(text)?;
-    let letter = unit.strip_suffix("ib").or_else(|| unit.strip_suffix('b')).or_else(|| unit.strip_suffix('i')).unwrap_or(&unit);
+    let letter = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .or_else(|| unit.strip_suffix('i'))
+        .unwrap_or(&unit);
     let binary = match letter {
         "k" => "Ki",
         "m" => "Mi",
@@ -335,7 +381,10 @@ pub enum JvmSizeError {
         "\"{text}\" is not a JVM heap size; write a whole number with an optional unit k, m, g or t, as -Xmx takes it (e.g. 512m, 3072m, 2g){}",
         did_you_mean(suggestion.as_deref())
     )]
-    Syntax { text: String, suggestion: Option<String> },
+    Syntax {
+        text: String,
+        suggestion: Option<String>,
+    },
     #[error("\"{text}\" must be more than zero (e.g. 512m, 2g)")]
     Zero { text: String },
     #[error("\"{text}\" is too large to be meant seriously")]
@@ -349,7 +398,9 @@ pub fn parse_jvm_bytes(text: &str) -> Result<u64, JvmSizeError> {
         text: text.to_string(),
         suggestion: suggest_jvm(text),
     };
-    let digits_len = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let digits_len = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (digits, unit) = text.split_at(digits_len);
     if digits.is_empty() {
         return Err(syntax());
@@ -362,10 +413,14 @@ pub fn parse_jvm_bytes(text: &str) -> Result<u64, JvmSizeError> {
         "t" | "T" => 40,
         _ => return Err(syntax()),
     };
-    let too_large = || JvmSizeError::TooLarge { text: text.to_string() };
+    let too_large = || JvmSizeError::TooLarge {
+        text: text.to_string(),
+    };
     let value: u64 = digits.parse().map_err(|_| too_large())?;
     if value == 0 {
-        return Err(JvmSizeError::Zero { text: text.to_string() });
+        return Err(JvmSizeError::Zero {
+            text: text.to_string(),
+        });
     }
     value.checked_mul(1u64 << shift).ok_or_else(too_large)
 }
@@ -373,7 +428,11 @@ pub fn parse_jvm_bytes(text: &str) -> Result<u64, JvmSizeError> {
 /// `2Gi` → `2g`, `1.5g` → `1536m`, `512 MB` → `512m`.
 fn suggest_jvm(text: &str) -> Option<String> {
     let (number, unit) = split_loose(text)?;
-    let letter = unit.strip_suffix("ib").or_else(|| unit.strip_suffix('b')).or_else(|| unit.strip_suffix('i')).unwrap_or(&unit);
+    let letter = unit
+        .strip_suffix("ib")
+        .or_else(|| unit.strip_suffix('b'))
+        .or_else(|| unit.strip_suffix('i'))
+        .unwrap_or(&unit);
     const UNITS: [&str; 5] = ["", "k", "m", "g", "t"];
     let index = UNITS.iter().position(|u| *u == letter)?;
     let suggestion = match number.split_once('.') {
@@ -388,12 +447,22 @@ fn suggest_jvm(text: &str) -> Option<String> {
     (suggestion != text && parse_jvm_bytes(&suggestion).is_ok()).then_some(suggestion)
 }
 
-const BINARY_UNITS: [(&str, u32); 6] = [("Ei", 60), ("Pi", 50), ("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)];
+const BINARY_UNITS: [(&str, u32); 6] = [
+    ("Ei", 60),
+    ("Pi", 50),
+    ("Ti", 40),
+    ("Gi", 30),
+    ("Mi", 20),
+    ("Ki", 10),
+];
 
 /// Bytes as a Kubernetes quantity for messages: `4Gi`, `1536Mi`, or `1.3Gi`
 /// when no unit divides it.
 pub fn format_bytes(bytes: u64) -> String {
-    if let Some((unit, shift)) = BINARY_UNITS.iter().find(|(_, s)| bytes >= 1 << s && bytes % (1 << s) == 0) {
+    if let Some((unit, shift)) = BINARY_UNITS
+        .iter()
+        .find(|(_, s)| bytes >= 1 << s && bytes % (1 << s) == 0)
+    {
         return format!("{}{unit}", bytes >> shift);
     }
     match BINARY_UNITS.iter().find(|(_, s)| bytes >= 1 << s) {
@@ -413,7 +482,11 @@ pub fn format_jvm(bytes: u64) -> String {
 
 /// Millicores as a CPU quantity: `2`, `500m`.
 pub fn format_cpu(millis: u64) -> String {
-    if millis % 1000 == 0 { (millis / 1000).to_string() } else { format!("{millis}m") }
+    if millis % 1000 == 0 {
+        (millis / 1000).to_string()
+    } else {
+        format!("{millis}m")
+    }
 }
 
 impl fmt::Display for Quantity {
@@ -486,17 +559,29 @@ mod tests {
 
     #[test]
     fn malformed_quantities_are_refused_with_the_valid_forms() {
-        for text in ["", "abc", "100 Gi", "100GB", "1.2.3", "Gi", "1e", "1gi", "--1", "1KiB", " 1", "1e3.5", "."] {
+        for text in [
+            "", "abc", "100 Gi", "100GB", "1.2.3", "Gi", "1e", "1gi", "--1", "1KiB", " 1", "1e3.5",
+            ".",
+        ] {
             let err = Quantity::parse(text).unwrap_err();
-            assert!(matches!(err, QuantityError::Syntax { .. }), "{text:?}: {err:?}");
+            assert!(
+                matches!(err, QuantityError::Syntax { .. }),
+                "{text:?}: {err:?}"
+            );
             assert!(err.to_string().contains("Ki Mi Gi"), "{text:?}: {err}");
         }
     }
 
     #[test]
     fn absurd_quantities_are_too_large_not_a_panic() {
-        assert!(matches!(Quantity::parse("1e9999"), Err(QuantityError::TooLarge { .. })));
-        assert!(matches!(Quantity::parse("99999999999999999999999999999999999Ei"), Err(QuantityError::TooLarge { .. })));
+        assert!(matches!(
+            Quantity::parse("1e9999"),
+            Err(QuantityError::TooLarge { .. })
+        ));
+        assert!(matches!(
+            Quantity::parse("99999999999999999999999999999999999Ei"),
+            Err(QuantityError::TooLarge { .. })
+        ));
         assert_eq!(millis("1e-9999"), 1);
     }
 
@@ -510,12 +595,27 @@ mod tests {
 
     #[test]
     fn cpu_zero_negative_and_words_are_refused() {
-        assert!(matches!(parse_cpu_millis("0"), Err(QuantityError::NotPositive { .. })));
-        assert!(matches!(parse_cpu_millis("-1"), Err(QuantityError::NotPositive { .. })));
+        assert!(matches!(
+            parse_cpu_millis("0"),
+            Err(QuantityError::NotPositive { .. })
+        ));
+        assert!(matches!(
+            parse_cpu_millis("-1"),
+            Err(QuantityError::NotPositive { .. })
+        ));
         let err = parse_cpu_millis("2 cores").unwrap_err().to_string();
-        assert!(err.contains("millicores (500m)") && err.contains("did you mean \"2\"?"), "{err}");
-        assert!(matches!(parse_cpu_millis("1Ki"), Err(QuantityError::BinaryCpu { .. })));
-        assert!(matches!(parse_cpu_millis("0.0001"), Err(QuantityError::Fraction { .. })));
+        assert!(
+            err.contains("millicores (500m)") && err.contains("did you mean \"2\"?"),
+            "{err}"
+        );
+        assert!(matches!(
+            parse_cpu_millis("1Ki"),
+            Err(QuantityError::BinaryCpu { .. })
+        ));
+        assert!(matches!(
+            parse_cpu_millis("0.0001"),
+            Err(QuantityError::Fraction { .. })
+        ));
     }
 
     #[test]
@@ -534,32 +634,70 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("100×10^9 bytes"), "{message}");
         assert!(message.contains("did you mean \"100Gi\"?"), "{message}");
-        assert!(parse_memory_bytes("8M").unwrap_err().to_string().contains("did you mean \"8Mi\"?"));
-        assert!(parse_memory_bytes("2T").unwrap_err().to_string().contains("did you mean \"2Ti\"?"));
-        assert!(parse_memory_bytes("64k").unwrap_err().to_string().contains("did you mean \"64Ki\"?"));
+        assert!(
+            parse_memory_bytes("8M")
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean \"8Mi\"?")
+        );
+        assert!(
+            parse_memory_bytes("2T")
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean \"2Ti\"?")
+        );
+        assert!(
+            parse_memory_bytes("64k")
+                .unwrap_err()
+                .to_string()
+                .contains("did you mean \"64Ki\"?")
+        );
     }
 
     #[test]
     fn milli_bytes_are_refused() {
         let message = parse_memory_bytes("512m").unwrap_err().to_string();
-        assert!(message.contains("milli") && message.contains("did you mean \"512Mi\"?"), "{message}");
+        assert!(
+            message.contains("milli") && message.contains("did you mean \"512Mi\"?"),
+            "{message}"
+        );
     }
 
     #[test]
     fn loosely_written_memory_gets_a_suggestion() {
-        for (text, suggestion) in [("100GB", "100Gi"), ("100 Gi", "100Gi"), ("4gi", "4Gi"), ("1 GiB", "1Gi")] {
+        for (text, suggestion) in [
+            ("100GB", "100Gi"),
+            ("100 Gi", "100Gi"),
+            ("4gi", "4Gi"),
+            ("1 GiB", "1Gi"),
+        ] {
             let message = parse_memory_bytes(text).unwrap_err().to_string();
-            assert!(message.contains(&format!("did you mean \"{suggestion}\"?")), "{text}: {message}");
+            assert!(
+                message.contains(&format!("did you mean \"{suggestion}\"?")),
+                "{text}: {message}"
+            );
         }
         let message = parse_memory_bytes("abc").unwrap_err().to_string();
-        assert!(!message.contains("did you mean") && message.contains("100Gi"), "{message}");
+        assert!(
+            !message.contains("did you mean") && message.contains("100Gi"),
+            "{message}"
+        );
     }
 
     #[test]
     fn memory_must_be_positive_whole_bytes() {
-        assert!(matches!(parse_memory_bytes("0"), Err(QuantityError::NotPositive { .. })));
-        assert!(matches!(parse_memory_bytes("-1Gi"), Err(QuantityError::NotPositive { .. })));
-        assert!(matches!(parse_memory_bytes("1.5"), Err(QuantityError::Fraction { .. })));
+        assert!(matches!(
+            parse_memory_bytes("0"),
+            Err(QuantityError::NotPositive { .. })
+        ));
+        assert!(matches!(
+            parse_memory_bytes("-1Gi"),
+            Err(QuantityError::NotPositive { .. })
+        ));
+        assert!(matches!(
+            parse_memory_bytes("1.5"),
+            Err(QuantityError::Fraction { .. })
+        ));
     }
 
     #[test]
@@ -575,13 +713,30 @@ mod tests {
 
     #[test]
     fn kubernetes_style_heap_sizes_are_refused_with_the_java_form() {
-        for (text, suggestion) in [("2Gi", "2g"), ("512MB", "512m"), ("1.5g", "1536m"), ("4 g", "4g")] {
+        for (text, suggestion) in [
+            ("2Gi", "2g"),
+            ("512MB", "512m"),
+            ("1.5g", "1536m"),
+            ("4 g", "4g"),
+        ] {
             let message = parse_jvm_bytes(text).unwrap_err().to_string();
-            assert!(message.contains(&format!("did you mean \"{suggestion}\"?")), "{text}: {message}");
+            assert!(
+                message.contains(&format!("did you mean \"{suggestion}\"?")),
+                "{text}: {message}"
+            );
         }
-        assert!(matches!(parse_jvm_bytes("-1g"), Err(JvmSizeError::Syntax { .. })));
-        assert!(matches!(parse_jvm_bytes("0m"), Err(JvmSizeError::Zero { .. })));
-        assert!(matches!(parse_jvm_bytes("99999999999999t"), Err(JvmSizeError::TooLarge { .. })));
+        assert!(matches!(
+            parse_jvm_bytes("-1g"),
+            Err(JvmSizeError::Syntax { .. })
+        ));
+        assert!(matches!(
+            parse_jvm_bytes("0m"),
+            Err(JvmSizeError::Zero { .. })
+        ));
+        assert!(matches!(
+            parse_jvm_bytes("99999999999999t"),
+            Err(JvmSizeError::TooLarge { .. })
+        ));
     }
 
     #[test]
