@@ -46,7 +46,11 @@ pub fn list_keys(field: &str, items: &[Value], builtin: bool) -> Option<Vec<&'st
     let keys: Vec<&'static str> = match field {
         "ownerReferences" if all_have("uid") => vec!["uid"],
         _ if !builtin => return None,
-        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes"
+        "containers"
+        | "initContainers"
+        | "ephemeralContainers"
+        | "env"
+        | "volumes"
         | "imagePullSecrets"
             if all_have("name") =>
         {
@@ -336,7 +340,10 @@ mod tests {
     fn removing_a_keyed_item_and_emptied_parents() {
         let mut o = json!({"metadata": {"labels": {"a": "1"}}, "spec": {"x": {"y": 1}, "z": 2}});
         remove_path(&mut o, &["f:spec".into(), "f:x".into(), "f:y".into()]);
-        remove_path(&mut o, &["f:metadata".into(), "f:labels".into(), "f:a".into()]);
+        remove_path(
+            &mut o,
+            &["f:metadata".into(), "f:labels".into(), "f:a".into()],
+        );
         assert_eq!(o, json!({"metadata": {}, "spec": {"z": 2}}));
     }
 }

@@ -90,7 +90,8 @@ pub fn record_update(
     removed: &FieldSet,
 ) {
     for e in entries.iter_mut() {
-        e.fields.retain(|p| !changed.contains(p) && !removed.contains(p));
+        e.fields
+            .retain(|p| !changed.contains(p) && !removed.contains(p));
     }
     if changed.is_empty() {
         entries.retain(|e| !e.fields.is_empty());

@@ -142,7 +142,14 @@ fn builtins() -> Vec<Builtin> {
         b("", "Namespace", "namespaces", false, &["ns"], true),
         b("", "ConfigMap", "configmaps", true, &["cm"], false),
         b("", "Secret", "secrets", true, &[], false),
-        b("", "ServiceAccount", "serviceaccounts", true, &["sa"], false),
+        b(
+            "",
+            "ServiceAccount",
+            "serviceaccounts",
+            true,
+            &["sa"],
+            false,
+        ),
         b(
             "",
             "PersistentVolumeClaim",
@@ -201,7 +208,14 @@ fn builtins() -> Vec<Builtin> {
             &[],
             false,
         ),
-        b("rbac.authorization.k8s.io", "Role", "roles", true, &[], false),
+        b(
+            "rbac.authorization.k8s.io",
+            "Role",
+            "roles",
+            true,
+            &[],
+            false,
+        ),
         b(
             "rbac.authorization.k8s.io",
             "RoleBinding",
@@ -346,7 +360,8 @@ impl Registry {
         let Some(info) = info_from_crd(crd) else {
             return;
         };
-        self.resources.retain(|r| r.crd.as_deref() != info.crd.as_deref());
+        self.resources
+            .retain(|r| r.crd.as_deref() != info.crd.as_deref());
         if !info.versions.is_empty() {
             self.resources.push(info);
         }

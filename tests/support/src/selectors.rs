@@ -206,15 +206,32 @@ mod tests {
             ("app=kafka,tier in (broker)", true),
             ("app=kafka,tier=controller", false),
         ] {
-            assert_eq!(LabelSelector::parse(sel).unwrap().matches(&o), want, "{sel}");
+            assert_eq!(
+                LabelSelector::parse(sel).unwrap().matches(&o),
+                want,
+                "{sel}"
+            );
         }
     }
 
     #[test]
     fn field_selector_matches_nested_fields() {
         let ev = json!({"metadata": {"name": "e", "namespace": "kafka"}, "involvedObject": {"kind": "Pod", "name": "p"}});
-        assert!(FieldSelector::parse("involvedObject.kind=Pod,involvedObject.name=p").unwrap().matches(&ev));
-        assert!(!FieldSelector::parse("metadata.namespace!=kafka").unwrap().matches(&ev));
-        assert_eq!(FieldSelector::parse("metadata.name=e").unwrap().pinned_name(), Some("e"));
+        assert!(
+            FieldSelector::parse("involvedObject.kind=Pod,involvedObject.name=p")
+                .unwrap()
+                .matches(&ev)
+        );
+        assert!(
+            !FieldSelector::parse("metadata.namespace!=kafka")
+                .unwrap()
+                .matches(&ev)
+        );
+        assert_eq!(
+            FieldSelector::parse("metadata.name=e")
+                .unwrap()
+                .pinned_name(),
+            Some("e")
+        );
     }
 }

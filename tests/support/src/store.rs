@@ -270,8 +270,9 @@ impl Store {
     /// uid and creationTimestamp; resourceVersion and generation follow the real rules;
     /// watchers see the change. `status` is taken as given.
     pub fn put(&self, obj: Value) -> Result<Value, ApiError> {
-        let key = ObjectKey::of(&obj)
-            .ok_or_else(|| ApiError::bad_request("object needs apiVersion, kind and metadata.name"))?;
+        let key = ObjectKey::of(&obj).ok_or_else(|| {
+            ApiError::bad_request("object needs apiVersion, kind and metadata.name")
+        })?;
         let info = self.info_for(&key.api_version, &key.kind)?;
         let opts = self.opts(&key.api_version);
         let mut st = self.lock();
@@ -680,7 +681,12 @@ impl State {
             let meta = meta_mut(&mut new);
             match old {
                 Some(o) => {
-                    for k in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"] {
+                    for k in [
+                        "uid",
+                        "creationTimestamp",
+                        "deletionTimestamp",
+                        "deletionGracePeriodSeconds",
+                    ] {
                         match o.pointer(&format!("/metadata/{k}")) {
                             Some(v) => {
                                 meta.insert(k.into(), v.clone());
@@ -748,7 +754,11 @@ impl State {
                     .pointer("/metadata/generation")
                     .and_then(Value::as_i64)
                     .unwrap_or(1);
-                if spec_part(o) != spec_part(&new) { g + 1 } else { g }
+                if spec_part(o) != spec_part(&new) {
+                    g + 1
+                } else {
+                    g
+                }
             }
         };
         meta_mut(&mut new).insert("generation".into(), json!(generation));
@@ -893,7 +903,8 @@ impl State {
         self.rv += 1;
         meta_mut(&mut obj).insert("resourceVersion".into(), json!(self.rv.to_string()));
         self.emit(EventType::Deleted, &key.group, &key.kind, obj.clone());
-        if key.group == "apiextensions.k8s.io" && key.kind == "CustomResourceDefinition"
+        if key.group == "apiextensions.k8s.io"
+            && key.kind == "CustomResourceDefinition"
             && let Some(gone) = self.registry.unregister_crd(&key.name)
         {
             let keys: Vec<Key> = self

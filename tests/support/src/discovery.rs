@@ -1,0 +1,127 @@
+//! Discovery documents: `/version`, `/api`, `/apis` and the per-group-version resource lists
+//! kube-rs and kubectl read to map kinds to URLs.
+
+use crate::resources::{Registry, ResourceInfo};
+use serde_json::{Value, json};
+
+/// The Kubernetes version the fake claims to be.
+pub const SERVER_MINOR: &str = "33";
+pub const SERVER_GIT_VERSION: &str = "v1.33.1";
+
+pub fn version() -> Value {
+    json!({
+        "major": "1",
+        "minor": SERVER_MINOR,
+        "emulationMajor": "1",
+        "emulationMinor": SERVER_MINOR,
+        "minCompatibilityMajor": "1",
+        "minCompatibilityMinor": "32",
+        "gitVersion": SERVER_GIT_VERSION,
+        "gitCommit": "0000000000000000000000000000000000000000",
+        "gitTreeState": "clean",
+        "buildDate": "2025-05-15T00:00:00Z",
+        "goVersion": "go1.24.2",
+        "compiler": "gc",
+        "platform": "linux/amd64"
+    })
+}
+
+pub fn core_versions(server_address: &str) -> Value {
+    json!({
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}]
+    })
+}
+
+fn group_doc(group: &str, versions: &[String]) -> Value {
+    let vs: Vec<Value> = versions
+        .iter()
+        .map(|v| json!({"groupVersion": format!("{group}/{v}"), "version": v}))
+        .collect();
+    json!({
+        "name": group,
+        "versions": vs,
+        "preferredVersion": vs.first().cloned().unwrap_or(Value::Null),
+    })
+}
+
+pub fn group_list(registry: &Registry) -> Value {
+    let groups: Vec<Value> = registry
+        .groups()
+        .iter()
+        .map(|(g, vs)| group_doc(g, vs))
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// `/apis/{group}`: one group, or `None` when it is not served.
+pub fn group(registry: &Registry, name: &str) -> Option<Value> {
+    let (g, vs) = registry.groups().into_iter().find(|(g, _)| g == name)?;
+    let mut doc = group_doc(&g, &vs);
+    doc["kind"] = json!("APIGroup");
+    doc["apiVersion"] = json!("v1");
+    Some(doc)
+}
+
+fn entries(r: &ResourceInfo) -> Vec<Value> {
+    let mut main = json!({
+        "name": r.plural,
+        "singularName": r.singular,
+        "namespaced": r.namespaced,
+        "kind": r.kind,
+        "verbs": r.verbs,
+    });
+    if !r.short_names.is_empty() {
+        main["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        main["categories"] = json!(r.categories);
+    }
+    let mut out = vec![main];
+    if r.has_status {
+        out.push(json!({
+            "name": format!("{}/status", r.plural),
+            "singularName": "",
+            "namespaced": r.namespaced,
+            "kind": r.kind,
+            "verbs": ["get", "patch", "update"],
+        }));
+    }
+    if r.scale.is_some() {
+        out.push(json!({
+            "name": format!("{}/scale", r.plural),
+            "singularName": "",
+            "namespaced": r.namespaced,
+            "group": "autoscaling",
+            "version": "v1",
+            "kind": "Scale",
+            "verbs": ["get", "patch", "update"],
+        }));
+    }
+    out
+}
+
+/// `/api/v1` or `/apis/{group}/{version}`: `None` when that group version is not served.
+pub fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<Value> {
+    let resources: Vec<Value> = registry
+        .all()
+        .iter()
+        .filter(|r| r.group == group && r.serves(version))
+        .flat_map(entries)
+        .collect();
+    if resources.is_empty() {
+        return None;
+    }
+    let gv = if group.is_empty() {
+        version.to_string()
+    } else {
+        format!("{group}/{version}")
+    };
+    Some(json!({
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": gv,
+        "resources": resources,
+    }))
+}
