@@ -6,6 +6,7 @@
 //! [`Faults`] injects latency, failures, dropped watches and RBAC denials.
 
 pub mod apply;
+pub mod client;
 pub mod cluster;
 pub mod crd;
 pub mod discovery;
@@ -18,9 +19,6 @@ pub mod managed;
 pub mod openapi;
 pub mod patch;
 pub mod resources;
-// The real schema walker is written in `schema.rs` by another engineer; until it lands the
-// stub keeps the API compiling.
-#[path = "schema_stub.rs"]
 pub mod schema;
 pub mod selectors;
 mod server;
