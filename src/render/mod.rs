@@ -97,6 +97,7 @@ impl RenderContext {
     }
 }
 
+pub mod alert_rules;
 mod images;
 mod jmx;
 mod kafka;
@@ -106,6 +107,8 @@ mod metrics_config;
 mod namespace;
 mod node_pools;
 mod prometheus;
+pub mod prometheus_config;
+mod workload;
 mod zoo_entrance;
 mod zookeeper_exporter;
 
