@@ -104,10 +104,7 @@ pub fn failure_kind(error: &anyhow::Error) -> FailureKind {
         .find_map(|cause| {
             if let Some(failure) = cause.downcast_ref::<Failure>() {
                 Some(failure.kind)
-            } else if cause
-                .downcast_ref::<crate::spec::preset::PresetError>()
-                .is_some()
-            {
+            } else if cause.downcast_ref::<crate::spec::preset::PresetError>().is_some() {
                 Some(FailureKind::Usage)
             } else {
                 None

@@ -25,7 +25,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Create a Kafka cluster: render, apply with server-side apply, wait until ready.
-    Create(CreateArgs),
+    Create(Box<CreateArgs>),
     /// Show one cluster: conditions, pools, listeners and addresses, components.
     Status(StatusArgs),
     /// List the Kafka clusters in the namespace (or all namespaces with -A).
@@ -58,13 +58,7 @@ pub struct ConnectionArgs {
     #[arg(long, global = true, env = "KAFKACTL_CONTEXT", value_name = "NAME")]
     pub context: Option<String>,
     /// Namespace of the Kafka cluster [default: the preset's, else kafka].
-    #[arg(
-        short = 'n',
-        long,
-        global = true,
-        env = "KAFKACTL_NAMESPACE",
-        value_name = "NS"
-    )]
+    #[arg(short = 'n', long, global = true, env = "KAFKACTL_NAMESPACE", value_name = "NS")]
     pub namespace: Option<String>,
     /// How long to wait for a command to finish (e.g. 90s, 15m, 1h).
     #[arg(long, global = true, env = "KAFKACTL_TIMEOUT", value_name = "DURATION", default_value = "15m", value_parser = crate::cli::parse_duration)]

@@ -1,1 +1,13 @@
-//! cluster: API calls (filled in by the live-create work).
+//! Everything that talks to the Kubernetes API: connection, discovery,
+//! server-side apply in waves, watch-driven waiting, reading clusters back.
+//! The only layer that knows about retries, watches and field managers.
+//! `readiness` is the exception: pure evaluators of observed state.
+
+pub mod apply;
+pub mod client;
+pub mod discovery;
+pub mod errors;
+pub mod inventory;
+pub mod readiness;
+pub mod resources;
+pub mod wait;

@@ -1,39 +1,70 @@
 //! `kafkactl create NAME`: spec from preset and flags → validate → render →
-//! print (`--dry-run`) or apply and wait.
+//! print (`--dry-run`) or apply in waves and wait until ready.
 
 use anyhow::Context;
+use serde::Serialize;
 
 use crate::cli::{CreateArgs, DryRun, GlobalArgs, OutputFormat};
-use crate::error::Failure;
+use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
+use crate::cluster::client::{Connection, connect};
+use crate::cluster::discovery::{StrimziInfo, discover};
+use crate::cluster::inventory::{before_state, get_kafka, stored_spec};
+use crate::cluster::wait::wait_until_ready;
+use crate::commands::report::{ClusterReport, cluster_report};
+use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
-use crate::spec::{self, ClusterSpec, preset::DEFAULT_PRESET};
+use crate::spec::{self, ClusterSpec, SpecOverrides, StrimziApi, preset::DEFAULT_PRESET};
 use crate::ui;
+use crate::ui::output::TextOutput;
+use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
-    let spec = spec_from_args(global, &args)?;
-    match args.dry_run {
-        Some(DryRun::Client) => print_offline_render(&spec, global.output.output),
-        Some(DryRun::Server) | None => Err(Failure::runtime(
-            "applying to a live cluster is not available in this build",
-        )
-        .with_hint("use --dry-run to print the objects")
-        .into()),
+    if args.dry_run == Some(DryRun::Client) {
+        let spec = spec_from_args(global, &args, None)?;
+        return print_offline_render(&spec, global.output.output);
     }
+    let runtime = super::runtime()?;
+    let log = ApplyLog::default();
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = create_live(global, &args, &log) => result,
+            _ = tokio::signal::ctrl_c() => Err(interrupted(&log).into()),
+        }
+    })?;
+    if outcome.result == "dry-run" {
+        return print_objects(&outcome.dry_run_objects, global.output.output);
+    }
+    ui::output::print_outcome(&outcome, global.output.output)
 }
 
 /// The validated spec of this `create`, or the problems with it (exit code 2).
-pub fn spec_from_args(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<ClusterSpec> {
+/// `live_api` is the Strimzi API the cluster serves, when connected.
+pub fn spec_from_args(
+    global: &GlobalArgs,
+    args: &CreateArgs,
+    live_api: Option<StrimziApi>,
+) -> anyhow::Result<ClusterSpec> {
     let Some(name) = args.name.as_deref() else {
         return Err(Failure::usage("the cluster name is missing")
             .with_hint("pass it as the first argument: kafkactl create my-cluster")
             .into());
     };
     let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
-    let overrides = args
-        .spec
-        .to_overrides(global.connection.namespace.as_deref());
-    let (spec, report) = spec::build(name, preset, &overrides)
-        .with_context(|| format!("cannot use preset \"{preset}\""))?;
+    let mut overrides: SpecOverrides = args.spec.to_overrides(global.connection.namespace.as_deref());
+    if let Some(served) = live_api {
+        if let Some(asked) = overrides.strimzi_api.filter(|a| *a != served) {
+            return Err(Failure::usage(format!(
+                "--strimzi-api {} was given, but this cluster serves kafka.strimzi.io/{}",
+                asked.as_str(),
+                served.as_str()
+            ))
+            .with_hint("leave --strimzi-api out when a cluster is connected: kafkactl renders for what it serves")
+            .into());
+        }
+        overrides.strimzi_api = Some(served);
+    }
+    let (spec, report) =
+        spec::build(name, preset, &overrides).with_context(|| format!("cannot use preset \"{preset}\""))?;
     if !report.is_ok() {
         return Err(Failure::invalid_spec(report)
             .with_hint("fix the flags or the preset file; nothing was changed in the cluster")
@@ -49,13 +80,277 @@ pub fn spec_from_args(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<
 fn print_offline_render(spec: &ClusterSpec, format: OutputFormat) -> anyhow::Result<()> {
     let plan = render::render(spec, &RenderContext::offline());
     let objects: Vec<serde_json::Value> = plan.objects.into_iter().map(|o| o.object).collect();
+    print_objects(&objects, format)
+}
+
+fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> anyhow::Result<()> {
     let text = match format {
         OutputFormat::Json => format!(
             "{}\n",
-            serde_json::to_string_pretty(&ui::output::kubernetes_list(&objects))?
+            serde_json::to_string_pretty(&ui::output::kubernetes_list(objects))?
         ),
-        OutputFormat::Text | OutputFormat::Yaml => ui::output::multi_document_yaml(&objects)?,
+        OutputFormat::Text | OutputFormat::Yaml => ui::output::multi_document_yaml(objects)?,
     };
     ui::output::print_stdout(&text);
     Ok(())
+}
+
+/// What `create` did, printed as text or as one JSON/YAML document.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreateOutcome {
+    /// `created`, `unchanged`, `updated`, `applied` (no wait), `dry-run`.
+    pub result: &'static str,
+    pub objects: Vec<AppliedObject>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<ClusterReport>,
+    #[serde(skip)]
+    dry_run_objects: Vec<serde_json::Value>,
+}
+
+impl TextOutput for CreateOutcome {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        if let Some(cluster) = &self.cluster {
+            out.push_str(&cluster.text());
+            out.push('\n');
+        }
+        out.push_str(&format!("{}\n", summarize_actions(&self.objects)));
+        out
+    }
+}
+
+/// "17 objects: 13 created, 4 unchanged".
+pub fn summarize_actions(objects: &[AppliedObject]) -> String {
+    let count = |a: Action| objects.iter().filter(|o| o.action == a).count();
+    let parts: Vec<String> = [Action::Created, Action::Configured, Action::Unchanged]
+        .into_iter()
+        .filter(|a| count(*a) > 0)
+        .map(|a| format!("{} {}", count(a), a.as_str()))
+        .collect();
+    format!(
+        "{} objects: {}",
+        objects.len(),
+        if parts.is_empty() {
+            "none".to_string()
+        } else {
+            parts.join(", ")
+        }
+    )
+}
+
+async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> anyhow::Result<CreateOutcome> {
+    let conn = connect(&global.connection).await?;
+    let info = discover(&conn).await?;
+    let api = super::served_api(&info)?;
+    let spec = spec_from_args(global, args, Some(api))?;
+    check_operator(&info, &spec)?;
+    let existing = get_kafka(&conn, api.as_str(), &spec.namespace, &spec.name).await?;
+    let rerun = match &existing {
+        Some(kafka) => check_existing(kafka, &spec, args.apply.update)?,
+        None => false,
+    };
+    let plan = render::render(&spec, &RenderContext::offline());
+    let dry_run = args.dry_run == Some(DryRun::Server);
+    if dry_run {
+        return server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await;
+    }
+    let before = match existing {
+        Some(_) => Some(before_state(&conn, &plan, &spec.name).await?),
+        None => None,
+    };
+    let mut view = ProgressView::new(global.output.quiet);
+    let options = ApplyOptions {
+        force_conflicts: args.apply.force_conflicts,
+        dry_run: false,
+    };
+    apply_plan(&conn, &plan, options, &before, log)
+        .await
+        .map_err(|f| applied_so_far(f, log))?;
+    let objects = log.applied();
+    view.message(&format!("applied {}", summarize_actions(&objects)));
+    let all_unchanged = rerun && objects.iter().all(|o| o.action == Action::Unchanged);
+    let result = match (existing_result(rerun, all_unchanged), args.apply.no_wait) {
+        (r, true) => r,
+        (r, false) => {
+            wait_until_ready(&conn, &spec, api.as_str(), global.connection.timeout, |p| {
+                view.update(p)
+            })
+            .await?;
+            view.finish();
+            r
+        }
+    };
+    let cluster = match args.apply.no_wait {
+        true => None,
+        false => Some(cluster_report(&conn, api.as_str(), &spec).await?),
+    };
+    Ok(CreateOutcome {
+        result,
+        objects,
+        cluster,
+        dry_run_objects: Vec::new(),
+    })
+}
+
+fn existing_result(rerun: bool, all_unchanged: bool) -> &'static str {
+    match (rerun, all_unchanged) {
+        (false, _) => "created",
+        (true, true) => "unchanged",
+        (true, false) => "updated",
+    }
+}
+
+/// An operator must watch the namespace, support the Kafka version, and
+/// speak the metadata mode.
+fn check_operator(info: &StrimziInfo, spec: &ClusterSpec) -> Result<(), Failure> {
+    if spec.is_zookeeper() && info.kraft_only() {
+        let version = info
+            .operators
+            .first()
+            .and_then(|o| o.version.clone())
+            .unwrap_or_else(|| ">= 1.0".into());
+        return Err(Failure::usage(format!(
+            "ZooKeeper mode was asked for, but the Strimzi operator in this cluster ({version}) is KRaft-only"
+        ))
+        .with_hint("use --metadata kraft, or run ZooKeeper clusters on a Strimzi 0.45 operator (API v1beta2)"));
+    }
+    if info.operators.is_empty() {
+        return Err(Failure::usage("no Strimzi cluster operator was found in this cluster (no Deployment labelled strimzi.io/kind=cluster-operator)")
+            .with_hint("install the Strimzi cluster operator, watching this namespace"));
+    }
+    let Some(operator) = info.operator_for(&spec.namespace) else {
+        let list: Vec<String> = info
+            .operators
+            .iter()
+            .map(|o| format!("{}/{} watches {}", o.namespace, o.name, o.watches))
+            .collect();
+        return Err(Failure::usage(format!(
+            "no Strimzi operator watches namespace \"{}\" ({})",
+            spec.namespace,
+            list.join("; ")
+        ))
+        .with_hint(format!(
+            "add \"{}\" to the operator's STRIMZI_NAMESPACE and create its RoleBindings there, or use -n with a watched namespace",
+            spec.namespace
+        )));
+    };
+    if spec.images.kafka.is_none()
+        && !operator.kafka_versions.is_empty()
+        && !operator.kafka_versions.contains(&spec.kafka_version)
+    {
+        return Err(Failure::usage(format!(
+            "Kafka {} is not supported by the Strimzi operator {}/{} ({}); it supports {}",
+            spec.kafka_version,
+            operator.namespace,
+            operator.name,
+            operator.version.as_deref().unwrap_or("unknown version"),
+            operator.kafka_versions.join(", ")
+        ))
+        .with_hint("pass --kafka-version with one of those, or --kafka-image for a custom build"));
+    }
+    Ok(())
+}
+
+/// A cluster of this name exists: the same spec is a re-run (converge and
+/// say "unchanged"); a different spec needs `--update`.
+fn check_existing(kafka: &serde_json::Value, spec: &ClusterSpec, update: bool) -> Result<bool, Failure> {
+    let name = &spec.name;
+    match stored_spec(kafka) {
+        None => Err(Failure::new(
+            FailureKind::Refused,
+            format!(
+                "a Kafka cluster named \"{name}\" already exists in namespace \"{}\" and was not created by kafkactl",
+                spec.namespace
+            ),
+        )
+        .with_hint("pick another name; kafkactl does not take over clusters it did not create")),
+        Some(Err(e)) => Err(Failure::new(
+            FailureKind::Refused,
+            format!("the spec stored on Kafka {name} cannot be read: {e}"),
+        )),
+        Some(Ok(stored)) if stored == *spec => Ok(true),
+        Some(Ok(_)) if update => Ok(true),
+        Some(Ok(stored)) => Err(Failure::new(
+            FailureKind::Refused,
+            format!(
+                "cluster \"{name}\" already exists with a different spec ({})",
+                changed_fields(&stored, spec).join(", ")
+            ),
+        )
+        .with_hint(format!(
+            "change it with `kafkactl scale {name}` or `kafkactl expose {name}`"
+        ))
+        .with_hint("or apply the new spec as a whole with `kafkactl create --update`")),
+    }
+}
+
+/// Top-level spec fields that differ, for the refusal message.
+fn changed_fields(old: &ClusterSpec, new: &ClusterSpec) -> Vec<String> {
+    let (Ok(serde_json::Value::Object(a)), Ok(serde_json::Value::Object(b))) =
+        (serde_json::to_value(old), serde_json::to_value(new))
+    else {
+        return vec!["spec".to_string()];
+    };
+    let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| k.to_string())
+        .collect()
+}
+
+async fn server_dry_run(
+    conn: &Connection,
+    plan: &render::Plan,
+    force: bool,
+    log: &ApplyLog,
+    spec: &ClusterSpec,
+) -> anyhow::Result<CreateOutcome> {
+    let options = ApplyOptions {
+        force_conflicts: force,
+        dry_run: true,
+    };
+    apply_plan(conn, plan, options, &None, log)
+        .await
+        .map_err(|f| {
+            match f.kind {
+        FailureKind::NotFound => f.with_hint(format!(
+            "--dry-run=server needs namespace \"{}\" to exist; create it, or use --dry-run to render without a cluster",
+            spec.namespace
+        )),
+        _ => f,
+    }
+        })?;
+    let applied = log.applied();
+    Ok(CreateOutcome {
+        result: "dry-run",
+        dry_run_objects: applied.iter().map(|o| o.stored.clone()).collect(),
+        objects: applied,
+        cluster: None,
+    })
+}
+
+/// A failed apply says which objects were applied before it failed.
+fn applied_so_far(failure: Failure, log: &ApplyLog) -> Failure {
+    let applied = log.applied();
+    if applied.is_empty() {
+        return failure.with_hint("nothing was applied; fix the cause and run the same command again");
+    }
+    failure.with_hint(format!(
+        "{} were applied before the failure; running the same command again converges",
+        summarize_actions(&applied)
+    ))
+}
+
+fn interrupted(log: &ApplyLog) -> Failure {
+    let applied = log.applied();
+    let what = if applied.is_empty() {
+        "nothing was applied".to_string()
+    } else {
+        format!("{} were applied", summarize_actions(&applied))
+    };
+    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
+        .with_hint("run the same command again to finish: it converges")
 }

@@ -3,14 +3,19 @@
 
 pub mod completions;
 pub mod create;
+pub mod list;
 pub mod presets;
+pub mod report;
+pub mod status;
 
 use std::process::ExitCode;
 
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::error::exit_code;
+use crate::cluster::discovery::StrimziInfo;
+use crate::error::{Failure, FailureKind, exit_code};
+use crate::spec::StrimziApi;
 use crate::ui;
 
 /// Parse the command line, run the command, print the error and pick the exit code.
@@ -31,9 +36,36 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Presets(command) => presets::run(&global, command),
         Command::Completions(args) => completions::run(args),
-        Command::Create(args) => create::run(&global, args),
-        Command::Status(_) | Command::List(_) => {
-            Err(crate::error::Failure::usage("not implemented yet").into())
-        }
+        Command::Create(args) => create::run(&global, *args),
+        Command::Status(args) => status::run(&global, args),
+        Command::List(args) => list::run(&global, args),
     }
+}
+
+/// The async runtime of commands that talk to a cluster (two workers: the
+/// work is I/O-bound and the machines are small).
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?)
+}
+
+/// The Strimzi API this cluster serves, or why there is none.
+pub fn served_api(info: &StrimziInfo) -> Result<StrimziApi, Failure> {
+    info.api().ok_or_else(|| {
+        Failure::usage("Strimzi is not installed in this cluster: the API server does not serve kafka.strimzi.io")
+            .with_hint("install the Strimzi cluster operator first (its release bundle, install/cluster-operator/)")
+    })
+}
+
+/// The error for a cluster that does not exist (exit code 3).
+pub fn not_found(name: &str, namespace: &str) -> Failure {
+    Failure::new(
+        FailureKind::NotFound,
+        format!("Kafka cluster \"{name}\" not found in namespace \"{namespace}\""),
+    )
+    .with_hint(format!(
+        "kafkactl list -n {namespace} shows the clusters there; kafkactl list -A shows all"
+    ))
 }

@@ -41,10 +41,7 @@ impl TextOutput for PresetList {
                 ]
             })
             .collect();
-        table(
-            &["NAME", "METADATA", "API", "BROKERS", "DESCRIPTION"],
-            &rows,
-        )
+        table(&["NAME", "METADATA", "API", "BROKERS", "DESCRIPTION"], &rows)
     }
 }
 

@@ -7,12 +7,7 @@ use crate::spec::ClusterSpec;
 /// `harbor.corp/mirror/prometheus/prometheus:v2`: the mirror replaces the
 /// source registry host and keeps the repository path.
 pub fn image_ref(spec: &ClusterSpec, image: &str) -> String {
-    let Some(mirror) = spec
-        .images
-        .registry
-        .as_deref()
-        .map(|m| m.trim_end_matches('/'))
-    else {
+    let Some(mirror) = spec.images.registry.as_deref().map(|m| m.trim_end_matches('/')) else {
         return image.to_string();
     };
     if mirror.is_empty() || image.starts_with(&format!("{mirror}/")) {
@@ -26,11 +21,7 @@ pub fn image_ref(spec: &ClusterSpec, image: &str) -> String {
 /// (the rule Docker uses); Docker Hub images have no registry segment.
 fn strip_registry(image: &str) -> &str {
     match image.split_once('/') {
-        Some((first, rest))
-            if first.contains('.') || first.contains(':') || first == "localhost" =>
-        {
-            rest
-        }
+        Some((first, rest)) if first.contains('.') || first.contains(':') || first == "localhost" => rest,
         _ => image,
     }
 }
@@ -47,10 +38,7 @@ mod tests {
 
     #[test]
     fn image_without_mirror_is_unchanged() {
-        assert_eq!(
-            image_ref(&spec_with_mirror(None), "quay.io/a/b:1"),
-            "quay.io/a/b:1"
-        );
+        assert_eq!(image_ref(&spec_with_mirror(None), "quay.io/a/b:1"), "quay.io/a/b:1");
     }
 
     #[test]

@@ -63,9 +63,7 @@ impl Plan {
     }
 
     pub fn find(&self, kind: &str, name: &str) -> Option<&RenderedObject> {
-        self.objects
-            .iter()
-            .find(|o| o.kind() == kind && o.name() == name)
+        self.objects.iter().find(|o| o.kind() == kind && o.name() == name)
     }
 }
 
@@ -108,12 +106,14 @@ mod namespace;
 mod node_pools;
 mod prometheus;
 pub mod prometheus_config;
+mod strimzi_common;
 mod workload;
 mod zoo_entrance;
 mod zookeeper_exporter;
 
 pub use images::image_ref;
 pub use meta::object_meta;
+pub use metrics_config::{KAFKA_METRICS, ZOOKEEPER_METRICS};
 
 /// Render every object of the cluster described by `spec`, in apply order.
 /// `spec` must have passed `validate()`.

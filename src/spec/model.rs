@@ -645,9 +645,7 @@ impl ClusterSpec {
 
     /// Total number of KRaft controllers across all controller pools.
     pub fn controller_count(&self) -> i32 {
-        self.controller_pools()
-            .map(|(_, p)| p.replicas.max(0))
-            .sum()
+        self.controller_pools().map(|(_, p)| p.replicas.max(0)).sum()
     }
 
     pub fn is_zookeeper(&self) -> bool {

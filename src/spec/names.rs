@@ -164,8 +164,7 @@ pub fn pool_id_range(spec: &ClusterSpec, pool: &str) -> Option<(i32, i32)> {
 
 /// The node ids kafkactl expects a pool to have when nothing else is known.
 pub fn predicted_node_ids(spec: &ClusterSpec, pool: &str) -> Vec<i32> {
-    let (Some((first, _)), Some(pool_spec)) = (pool_id_range(spec, pool), spec.pools.get(pool))
-    else {
+    let (Some((first, _)), Some(pool_spec)) = (pool_id_range(spec, pool), spec.pools.get(pool)) else {
         return Vec::new();
     };
     (first..first + pool_spec.replicas.max(0)).collect()
@@ -195,16 +194,10 @@ pub fn derived_names(spec: &ClusterSpec) -> Vec<(String, &'static str)> {
         names.push((pod, "pod host name"));
     }
     for listener in spec.listeners.keys() {
-        names.push((
-            listener_bootstrap_service(c, listener),
-            "listener bootstrap Service",
-        ));
+        names.push((listener_bootstrap_service(c, listener), "listener bootstrap Service"));
     }
     if spec.is_zookeeper() {
-        names.push((
-            zookeeper_client_service(c),
-            "Strimzi ZooKeeper client Service",
-        ));
+        names.push((zookeeper_client_service(c), "Strimzi ZooKeeper client Service"));
         names.push((zoo_entrance(c), "zoo-entrance"));
         names.push((zookeeper_exporter(c), "ZooKeeper exporter"));
     }

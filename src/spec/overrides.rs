@@ -51,9 +51,7 @@ impl SpecOverrides {
                 }
                 _ => report.error(
                     "--config",
-                    format!(
-                        "\"{entry}\" is not KEY=VALUE (for example --config log.retention.hours=72)"
-                    ),
+                    format!("\"{entry}\" is not KEY=VALUE (for example --config log.retention.hours=72)"),
                 ),
             }
         }
@@ -107,11 +105,7 @@ impl SpecOverrides {
             Some(version) => spec.kafka_version = version.clone(),
             None => {
                 let release = release_for_api(spec.strimzi_api);
-                if !release
-                    .kafka_versions
-                    .contains(&spec.kafka_version.as_str())
-                    && spec.images.kafka.is_none()
-                {
+                if !release.kafka_versions.contains(&spec.kafka_version.as_str()) && spec.images.kafka.is_none() {
                     spec.kafka_version = release.default_kafka_version.to_string();
                 }
             }
@@ -126,7 +120,10 @@ impl SpecOverrides {
                 [] => report.error("--brokers", "the spec has no broker pool to scale"),
                 _ => report.error(
                     "--brokers",
-                    format!("the spec has several broker pools ({}); set replicas per pool in a preset file", pools.join(", ")),
+                    format!(
+                        "the spec has several broker pools ({}); set replicas per pool in a preset file",
+                        pools.join(", ")
+                    ),
                 ),
             }
         }
@@ -150,7 +147,10 @@ impl SpecOverrides {
         if let Some(n) = self.zookeepers {
             match spec.zookeeper.as_mut() {
                 Some(zk) => zk.replicas = clamp_i32(n),
-                None => report.error("--zookeepers", "ZooKeeper is only used with --metadata zookeeper (Strimzi 0.45, --strimzi-api v1beta2)"),
+                None => report.error(
+                    "--zookeepers",
+                    "ZooKeeper is only used with --metadata zookeeper (Strimzi 0.45, --strimzi-api v1beta2)",
+                ),
             }
         }
     }
@@ -184,10 +184,7 @@ impl SpecOverrides {
             if let Some(size) = &self.storage_size {
                 pool.storage.size = Some(size.clone());
                 if pool.storage.kind == StorageType::Jbod {
-                    pool.storage
-                        .volumes
-                        .iter_mut()
-                        .for_each(|v| v.size = size.clone());
+                    pool.storage.volumes.iter_mut().for_each(|v| v.size = size.clone());
                 }
             }
             if let Some(class) = &self.storage_class {
@@ -214,11 +211,7 @@ fn clamp_i32(n: i64) -> i32 {
 
 /// Broker pools fold into Strimzi's single `kafka` broker group; controllers go.
 fn convert_to_zookeeper(spec: &mut ClusterSpec) {
-    let template = spec
-        .broker_pools()
-        .next()
-        .map(|(_, p)| p.clone())
-        .unwrap_or_default();
+    let template = spec.broker_pools().next().map(|(_, p)| p.clone()).unwrap_or_default();
     let replicas = spec.broker_count().max(1);
     spec.pools.clear();
     spec.pools.insert(
@@ -290,9 +283,7 @@ pub fn parse_listener(text: &str) -> Result<(String, ListenerSpec), String> {
         "ingress" => ListenerType::Ingress,
         "route" => ListenerType::Route,
         other => {
-            return Err(format!(
-                "\"{text}\": unknown listener type \"{other}\"; {usage}"
-            ));
+            return Err(format!("\"{text}\": unknown listener type \"{other}\"; {usage}"));
         }
     };
     let tls = match parts.get(3) {
@@ -369,10 +360,7 @@ mod tests {
     fn listener_flag_parses_name_port_type_and_tls() {
         let (name, l) = parse_listener("external:9094:nodeport:tls").unwrap();
         assert_eq!(name, "external");
-        assert_eq!(
-            (l.port, l.kind, l.tls),
-            (9094, ListenerType::Nodeport, true)
-        );
+        assert_eq!((l.port, l.kind, l.tls), (9094, ListenerType::Nodeport, true));
         assert!(
             parse_listener("external:94x:nodeport")
                 .unwrap_err()
@@ -398,10 +386,7 @@ mod tests {
         }
         .apply(&mut spec);
         assert_eq!(spec.config["log.retention.hours"], ConfigValue::Int(72));
-        assert_eq!(
-            spec.config["auto.create.topics.enable"],
-            ConfigValue::Bool(false)
-        );
+        assert_eq!(spec.config["auto.create.topics.enable"], ConfigValue::Bool(false));
         assert_eq!(report.errors.len(), 1);
         assert_eq!(report.errors[0].field, "--config");
     }

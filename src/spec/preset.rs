@@ -64,11 +64,7 @@ pub fn builtin(name: &str) -> Option<&'static BuiltinPreset> {
 }
 
 fn known_names() -> String {
-    BUILTIN_PRESETS
-        .iter()
-        .map(|p| p.name)
-        .collect::<Vec<_>>()
-        .join(", ")
+    BUILTIN_PRESETS.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
 }
 
 /// The error for a preset name that is not built in.
@@ -122,9 +118,7 @@ pub fn parse(source: &PresetSource) -> Result<Value, PresetError> {
     match tree {
         Value::Object(_) => Ok(tree),
         Value::Null => Ok(Value::Object(Default::default())),
-        _ => Err(invalid(
-            "the document must be a mapping of spec fields".to_string(),
-        )),
+        _ => Err(invalid("the document must be a mapping of spec fields".to_string())),
     }
 }
 
@@ -141,9 +135,7 @@ fn merge_at(base: &mut Value, overlay: Value, depth: usize) {
             for (key, value) in overlay_map {
                 let replace_whole = depth == 0 && (key == "pools" || key == "listeners");
                 match base_map.get_mut(&key) {
-                    Some(slot) if !replace_whole && !value.is_null() => {
-                        merge_at(slot, value, depth + 1)
-                    }
+                    Some(slot) if !replace_whole && !value.is_null() => merge_at(slot, value, depth + 1),
                     _ => {
                         base_map.insert(key, value);
                     }
@@ -157,11 +149,10 @@ fn merge_at(base: &mut Value, overlay: Value, depth: usize) {
 /// The built-in defaults with `preset` merged over them, as a typed spec.
 pub fn resolve(preset: &PresetSource) -> Result<ClusterSpec, PresetError> {
     let overlay = parse(preset)?;
-    let mut tree =
-        serde_json::to_value(ClusterSpec::default()).map_err(|e| PresetError::Invalid {
-            origin: preset.origin.clone(),
-            message: e.to_string(),
-        })?;
+    let mut tree = serde_json::to_value(ClusterSpec::default()).map_err(|e| PresetError::Invalid {
+        origin: preset.origin.clone(),
+        message: e.to_string(),
+    })?;
     merge(&mut tree, overlay);
     serde_json::from_value(tree).map_err(|e| PresetError::Invalid {
         origin: preset.origin.clone(),
@@ -179,11 +170,7 @@ mod tests {
         for preset in BUILTIN_PRESETS {
             let spec = resolve(&find(preset.name).unwrap()).unwrap();
             assert!(!spec.pools.is_empty(), "{} has pools", preset.name);
-            assert!(
-                !spec.kafka_version.is_empty(),
-                "{} has a Kafka version",
-                preset.name
-            );
+            assert!(!spec.kafka_version.is_empty(), "{} has a Kafka version", preset.name);
         }
     }
 
@@ -213,10 +200,7 @@ mod tests {
             json!({"pools": {"b": {"replicas": 2}}, "prometheus": {"retention": "7d"}}),
         );
         assert_eq!(base["pools"], json!({"b": {"replicas": 2}}));
-        assert_eq!(
-            base["prometheus"],
-            json!({"enabled": true, "retention": "7d"})
-        );
+        assert_eq!(base["prometheus"], json!({"enabled": true, "retention": "7d"}));
     }
 
     #[test]

@@ -34,14 +34,7 @@ pub fn format_error(error: &anyhow::Error) -> String {
 pub fn format_problems(problems: &[Problem]) -> String {
     problems
         .iter()
-        .map(|p| {
-            format!(
-                "  {} {}: {}\n",
-                style("✗").red(),
-                style(&p.field).bold(),
-                p.message
-            )
-        })
+        .map(|p| format!("  {} {}: {}\n", style("✗").red(), style(&p.field).bold(), p.message))
         .collect()
 }
 
@@ -50,14 +43,7 @@ pub fn format_warnings(report: &Report) -> String {
     report
         .warnings
         .iter()
-        .map(|p| {
-            format!(
-                "{} {}: {}\n",
-                style("warning:").yellow().bold(),
-                p.field,
-                p.message
-            )
-        })
+        .map(|p| format!("{} {}: {}\n", style("warning:").yellow().bold(), p.field, p.message))
         .collect()
 }
 

@@ -4,4 +4,5 @@
 
 pub mod errors;
 pub mod output;
+pub mod progress;
 pub mod terminal;

@@ -12,10 +12,7 @@ pub trait TextOutput {
 }
 
 /// Render `value` in `format` (text uses `TextOutput`).
-pub fn format_outcome<T: Serialize + TextOutput>(
-    value: &T,
-    format: OutputFormat,
-) -> anyhow::Result<String> {
+pub fn format_outcome<T: Serialize + TextOutput>(value: &T, format: OutputFormat) -> anyhow::Result<String> {
     Ok(match format {
         OutputFormat::Text => value.text(),
         OutputFormat::Json => {
@@ -28,10 +25,7 @@ pub fn format_outcome<T: Serialize + TextOutput>(
 }
 
 /// Print a result to stdout.
-pub fn print_outcome<T: Serialize + TextOutput>(
-    value: &T,
-    format: OutputFormat,
-) -> anyhow::Result<()> {
+pub fn print_outcome<T: Serialize + TextOutput>(value: &T, format: OutputFormat) -> anyhow::Result<()> {
     let text = format_outcome(value, format)?;
     print_stdout(&text);
     Ok(())
@@ -101,18 +95,14 @@ mod tests {
     fn table_aligns_columns() {
         let t = table(
             &["NAME", "READY"],
-            &[
-                vec!["a".into(), "1/1".into()],
-                vec!["long-name".into(), "0/3".into()],
-            ],
+            &[vec!["a".into(), "1/1".into()], vec!["long-name".into(), "0/3".into()]],
         );
         assert_eq!(t, "NAME       READY\na          1/1\nlong-name  0/3\n");
     }
 
     #[test]
     fn multi_document_yaml_separates_documents() {
-        let yaml = multi_document_yaml(&[serde_json::json!({"a": 1}), serde_json::json!({"b": 2})])
-            .unwrap();
+        let yaml = multi_document_yaml(&[serde_json::json!({"a": 1}), serde_json::json!({"b": 2})]).unwrap();
         assert_eq!(yaml, "a: 1\n---\nb: 2\n");
     }
 }

@@ -1,0 +1,270 @@
+//! Server-side apply of a rendered plan in waves: the namespace, then config
+//! and RBAC, then Strimzi resources and workloads; each wave concurrently,
+//! one request per object, field manager `kafkactl`.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use kube::api::{DynamicObject, Patch, PatchParams};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::client::Connection;
+use super::errors::{Operation, describe, is_transient};
+use super::resources::dynamic_api;
+use crate::error::Failure;
+use crate::render::{Plan, RenderedObject, Wave};
+use crate::spec::names::FIELD_MANAGER;
+
+/// How to apply.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// Take over fields owned by another field manager.
+    pub force_conflicts: bool,
+    /// `dryRun=All`: the server validates and answers, stores nothing.
+    pub dry_run: bool,
+}
+
+/// What applying did to one object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Created,
+    Configured,
+    Unchanged,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Created => "created",
+            Action::Configured => "configured",
+            Action::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// Identity of an object: kind, namespace, name.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ObjectRef {
+    pub kind: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn of(object: &RenderedObject) -> Self {
+        ObjectRef {
+            kind: object.kind().to_string(),
+            namespace: object.namespace().map(str::to_string),
+            name: object.name().to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for ObjectRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.namespace {
+            Some(ns) => write!(f, "{} {}/{}", self.kind, ns, self.name),
+            None => write!(f, "{} {}", self.kind, self.name),
+        }
+    }
+}
+
+/// One applied object and what the server stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppliedObject {
+    #[serde(flatten)]
+    pub object: ObjectRef,
+    pub action: Action,
+    #[serde(skip)]
+    pub stored: Value,
+}
+
+/// Objects applied so far, shared so that an interrupted or failed run can
+/// still say what it changed.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyLog(Arc<Mutex<Vec<AppliedObject>>>);
+
+impl ApplyLog {
+    fn record(&self, applied: AppliedObject) {
+        if let Ok(mut log) = self.0.lock() {
+            log.push(applied);
+        }
+    }
+
+    pub fn applied(&self) -> Vec<AppliedObject> {
+        self.0.lock().map(|log| log.clone()).unwrap_or_default()
+    }
+}
+
+/// What the cluster held before applying: resourceVersion per object.
+/// `None` means "not read": actions are then judged from the answers alone.
+pub type BeforeState = Option<BTreeMap<ObjectRef, String>>;
+
+/// Apply `plan` wave by wave. Every object of a wave is sent at once; a
+/// failure stops before the next wave (the objects of the failing wave that
+/// succeeded stay applied, and a re-run converges).
+pub async fn apply_plan(
+    conn: &Connection,
+    plan: &Plan,
+    options: ApplyOptions,
+    before: &BeforeState,
+    log: &ApplyLog,
+) -> Result<(), Failure> {
+    let params = patch_params(options);
+    for wave in [Wave::Namespace, Wave::Config, Wave::Workloads] {
+        let objects: Vec<&RenderedObject> = plan.wave(wave).collect();
+        if objects.is_empty() {
+            continue;
+        }
+        let results =
+            futures::future::join_all(objects.iter().map(|object| apply_object(conn, object, &params, before))).await;
+        let mut first_error = None;
+        for result in results {
+            match result {
+                Ok(applied) => log.record(applied),
+                Err(failure) => {
+                    first_error.get_or_insert(failure);
+                }
+            }
+        }
+        if let Some(failure) = first_error {
+            return Err(failure);
+        }
+    }
+    Ok(())
+}
+
+fn patch_params(options: ApplyOptions) -> PatchParams {
+    let mut params = PatchParams::apply(FIELD_MANAGER);
+    if options.force_conflicts {
+        params = params.force();
+    }
+    if options.dry_run {
+        params = params.dry_run();
+    }
+    params
+}
+
+async fn apply_object(
+    conn: &Connection,
+    object: &RenderedObject,
+    params: &PatchParams,
+    before: &BeforeState,
+) -> Result<AppliedObject, Failure> {
+    let reference = ObjectRef::of(object);
+    let operation = Operation::new("apply", reference.to_string());
+    let Some(api) = dynamic_api(&conn.client, object.api_version(), object.kind(), object.namespace()) else {
+        return Err(Failure::runtime(format!(
+            "kafkactl does not know how to apply {} of apiVersion {}",
+            reference,
+            object.api_version()
+        )));
+    };
+    let patch = Patch::Apply(&object.object);
+    let mut attempt = 0;
+    let stored: DynamicObject = loop {
+        match api.patch(object.name(), params, &patch).await {
+            Ok(stored) => break stored,
+            // kube retries 429/503/504 itself; 500s and dropped connections
+            // are retried here because an apply is idempotent.
+            Err(e) if attempt < 3 && is_transient(&e) => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(200 << attempt)).await;
+            }
+            Err(e) if object.kind() == "Namespace" && is_forbidden(&e) => {
+                return namespace_exists_anyway(conn, reference, e).await;
+            }
+            Err(e) => return Err(describe(e, &operation, &conn.server)),
+        }
+    };
+    let stored = serde_json::to_value(&stored)
+        .map_err(|e| Failure::runtime(format!("cannot read the answer for {reference}: {e}")))?;
+    let action = judge_action(&reference, &stored, before);
+    Ok(AppliedObject {
+        object: reference,
+        action,
+        stored,
+    })
+}
+
+fn is_forbidden(error: &kube::Error) -> bool {
+    matches!(error, kube::Error::Api(status) if status.is_forbidden())
+}
+
+/// Users without the right to create namespaces can still use one that exists.
+async fn namespace_exists_anyway(
+    conn: &Connection,
+    reference: ObjectRef,
+    error: kube::Error,
+) -> Result<AppliedObject, Failure> {
+    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(conn.client.clone());
+    match api.get_opt(&reference.name).await {
+        Ok(Some(ns)) => Ok(AppliedObject {
+            object: reference,
+            action: Action::Unchanged,
+            stored: serde_json::to_value(ns).unwrap_or(Value::Null),
+        }),
+        _ => Err(describe(
+            error,
+            &Operation::new("apply", reference.to_string()),
+            &conn.server,
+        )),
+    }
+}
+
+/// Created, configured or unchanged: from the resourceVersion read before
+/// applying when there is one; else an object is "created" unless its
+/// managed fields show it was written before this run.
+pub fn judge_action(reference: &ObjectRef, stored: &Value, before: &BeforeState) -> Action {
+    let rv = stored["metadata"]["resourceVersion"].as_str().unwrap_or_default();
+    match before {
+        Some(map) => match map.get(reference) {
+            None => Action::Created,
+            Some(old) if old == rv => Action::Unchanged,
+            Some(_) => Action::Configured,
+        },
+        None => Action::Created,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn reference() -> ObjectRef {
+        ObjectRef {
+            kind: "Service".into(),
+            namespace: Some("kafka".into()),
+            name: "a".into(),
+        }
+    }
+
+    #[test]
+    fn action_is_judged_from_the_resource_version_before() {
+        let stored = json!({"metadata": {"resourceVersion": "7"}});
+        let before = Some(BTreeMap::from([(reference(), "7".to_string())]));
+        assert_eq!(judge_action(&reference(), &stored, &before), Action::Unchanged);
+        let before = Some(BTreeMap::from([(reference(), "5".to_string())]));
+        assert_eq!(judge_action(&reference(), &stored, &before), Action::Configured);
+        assert_eq!(
+            judge_action(&reference(), &stored, &Some(BTreeMap::new())),
+            Action::Created
+        );
+    }
+
+    #[test]
+    fn patch_params_carry_manager_force_and_dry_run() {
+        let p = patch_params(ApplyOptions {
+            force_conflicts: true,
+            dry_run: true,
+        });
+        assert_eq!(p.field_manager.as_deref(), Some("kafkactl"));
+        assert!(p.force);
+        assert!(p.dry_run);
+    }
+}

@@ -1,0 +1,65 @@
+//! Connecting like kubectl: `--kubeconfig`, the `KUBECONFIG` list, then
+//! `~/.kube/config`, then in-cluster; `--context`; exec credential plugins
+//! (handled by kube). Retries of throttled/unavailable answers live here.
+
+use std::time::Duration;
+
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::{Client, Config};
+
+use crate::cli::ConnectionArgs;
+use crate::error::{Failure, FailureKind};
+
+/// A connected client and what it points at.
+#[derive(Clone)]
+pub struct Connection {
+    pub client: Client,
+    /// The API server URL.
+    pub server: String,
+}
+
+/// Build a client from the connection flags, or say clearly why not.
+pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Failure> {
+    let options = KubeConfigOptions {
+        context: args.context.clone(),
+        ..KubeConfigOptions::default()
+    };
+    let config = match &args.kubeconfig {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(path)
+                .map_err(|e| no_cluster(format!("cannot read kubeconfig {}: {e}", path.display())))?;
+            Config::from_custom_kubeconfig(kubeconfig, &options)
+                .await
+                .map_err(|e| no_cluster(format!("kubeconfig {} is not usable: {e}", path.display())))?
+        }
+        None => match Config::from_kubeconfig(&options).await {
+            Ok(config) => config,
+            Err(kubeconfig_error) if args.context.is_none() => Config::incluster()
+                .map_err(|_| no_cluster(format!("no Kubernetes cluster is configured ({kubeconfig_error})")))?,
+            Err(e) => {
+                return Err(no_cluster(format!(
+                    "cannot use context {:?}: {e}",
+                    args.context.as_deref().unwrap_or_default()
+                )));
+            }
+        },
+    };
+    build_client(config)
+}
+
+/// kube's default retry layer stays on: it retries 429, 503 and 504 with
+/// exponential backoff and honours `Retry-After`. 500s are retried by the
+/// apply engine, which knows its requests are idempotent.
+fn build_client(mut config: Config) -> Result<Connection, Failure> {
+    let server = config.cluster_url.to_string();
+    config.connect_timeout = Some(Duration::from_secs(10));
+    let client =
+        Client::try_from(config).map_err(|e| Failure::runtime(format!("cannot build a Kubernetes client: {e}")))?;
+    Ok(Connection { client, server })
+}
+
+fn no_cluster(message: String) -> Failure {
+    Failure::new(FailureKind::Usage, message)
+        .with_hint("point kafkactl at a cluster with --kubeconfig, KUBECONFIG or --context")
+        .with_hint("or print the objects without a cluster: kafkactl create NAME --dry-run")
+}

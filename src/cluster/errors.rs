@@ -1,0 +1,127 @@
+//! API errors turned into messages that say what failed, why, and what to do.
+
+use kube::core::Status;
+
+use crate::error::{Failure, FailureKind};
+
+/// What kafkactl was doing when the API said no, for the message.
+#[derive(Debug, Clone)]
+pub struct Operation {
+    /// e.g. "apply", "get", "watch", "delete"
+    pub verb: &'static str,
+    /// e.g. `Kafka kafka/my-cluster`
+    pub target: String,
+}
+
+impl Operation {
+    pub fn new(verb: &'static str, target: impl Into<String>) -> Self {
+        Operation {
+            verb,
+            target: target.into(),
+        }
+    }
+}
+
+/// Turn a kube error into a `Failure` with a kind and a hint.
+pub fn describe(error: kube::Error, op: &Operation, server: &str) -> Failure {
+    match error {
+        kube::Error::Api(status) => describe_status(&status, op),
+        other => unreachable_server(&other, op, server),
+    }
+}
+
+fn describe_status(status: &Status, op: &Operation) -> Failure {
+    let what = format!("cannot {} {}", op.verb, op.target);
+    if status.is_forbidden() {
+        return Failure::runtime(format!("{what}: {}", status.message)).with_hint(
+            "your user lacks this permission; ask a cluster admin for RBAC, or check with `kubectl auth can-i`",
+        );
+    }
+    if status.code == 409 && op.verb == "apply" {
+        return field_manager_conflict(status, op);
+    }
+    if status.is_not_found() {
+        return Failure::new(FailureKind::NotFound, format!("{what}: {}", status.message));
+    }
+    if status.code == 422 || status.reason == "Invalid" {
+        let mut failure = Failure::runtime(format!(
+            "{what}: the API server rejected it as invalid: {}",
+            status.message
+        ));
+        for cause in status.details.iter().flat_map(|d| d.causes.iter()) {
+            failure = failure.with_hint(format!("{}: {}", cause.field, cause.message));
+        }
+        return failure;
+    }
+    if status.code == 429 || status.code >= 500 {
+        return Failure::runtime(format!(
+            "{what}: the API server is unavailable or overloaded ({} {}): {}",
+            status.code, status.reason, status.message
+        ))
+        .with_hint("re-run the same command when the API server is healthy again; kafkactl converges");
+    }
+    Failure::runtime(format!(
+        "{what}: {} ({} {})",
+        status.message, status.code, status.reason
+    ))
+}
+
+/// A server-side apply conflict: name each field and the manager that owns it.
+fn field_manager_conflict(status: &Status, op: &Operation) -> Failure {
+    let causes: Vec<String> = status
+        .details
+        .iter()
+        .flat_map(|d| d.causes.iter())
+        .map(|c| {
+            let manager = c.message.strip_prefix("conflict with ").unwrap_or(&c.message);
+            format!("{} is owned by field manager {}", c.field, manager)
+        })
+        .collect();
+    let detail = if causes.is_empty() {
+        status.message.clone()
+    } else {
+        causes.join("; ")
+    };
+    Failure::new(
+        FailureKind::Refused,
+        format!(
+            "cannot apply {}: conflict with another field manager: {detail}",
+            op.target
+        ),
+    )
+    .with_hint("someone changed these fields with another tool; re-run with --force-conflicts to take them over")
+}
+
+fn unreachable_server(error: &kube::Error, op: &Operation, server: &str) -> Failure {
+    Failure::runtime(format!(
+        "cannot {} {}: the API server at {server} did not answer: {}",
+        op.verb,
+        op.target,
+        error_chain(error)
+    ))
+    .with_hint("check the cluster is up and reachable (VPN, context); re-running the same command converges")
+}
+
+/// The error and its sources on one line.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// True for answers worth retrying: the server hiccuped, the request was fine.
+pub fn is_transient(error: &kube::Error) -> bool {
+    match error {
+        kube::Error::Api(status) => matches!(status.code, 429 | 500 | 502 | 503 | 504),
+        kube::Error::HyperError(_) | kube::Error::Service(_) => true,
+        _ => false,
+    }
+}

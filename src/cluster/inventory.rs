@@ -1,0 +1,231 @@
+//! Reading clusters back: the Kafka CR and the spec stored on it, the
+//! resourceVersions of a plan's objects before applying, the clusters of a
+//! namespace or of the whole cluster.
+
+use std::collections::BTreeMap;
+
+use kube::api::{Api, DynamicObject, ListParams};
+use serde_json::Value;
+
+use super::apply::ObjectRef;
+use super::client::Connection;
+use super::errors::{Operation, describe};
+use super::readiness::Observed;
+use super::resources::{dynamic_api, strimzi};
+use crate::error::Failure;
+use crate::render::Plan;
+use crate::spec::ClusterSpec;
+use crate::spec::names::{CLUSTER_LABEL, SPEC_ANNOTATION, STRIMZI_CLUSTER_LABEL};
+
+fn kafka_api(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Api<DynamicObject>, Failure> {
+    let resource =
+        strimzi(version, "Kafka").ok_or_else(|| Failure::runtime(format!("unknown Strimzi API version {version}")))?;
+    Ok(match namespace {
+        Some(ns) => Api::namespaced_with(conn.client.clone(), ns, &resource),
+        None => Api::all_with(conn.client.clone(), &resource),
+    })
+}
+
+/// The Kafka CR `namespace/name`, if it exists.
+pub async fn get_kafka(
+    conn: &Connection,
+    version: &str,
+    namespace: &str,
+    name: &str,
+) -> Result<Option<Value>, Failure> {
+    let api = kafka_api(conn, version, Some(namespace))?;
+    match api.get_opt(name).await {
+        Ok(found) => Ok(found.map(|k| serde_json::to_value(k).unwrap_or_default())),
+        Err(e) => Err(describe(
+            e,
+            &Operation::new("get", format!("Kafka {namespace}/{name}")),
+            &conn.server,
+        )),
+    }
+}
+
+/// Every Kafka CR in `namespace`, or in all namespaces.
+pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Vec<Value>, Failure> {
+    let api = kafka_api(conn, version, namespace)?;
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| describe(e, &Operation::new("list", "Kafka clusters"), &conn.server))?;
+    Ok(list
+        .items
+        .into_iter()
+        .map(|k| serde_json::to_value(k).unwrap_or_default())
+        .collect())
+}
+
+/// The ClusterSpec kafkactl stored on a Kafka CR, when it has one.
+pub fn stored_spec(kafka: &Value) -> Option<Result<ClusterSpec, serde_json::Error>> {
+    let text = kafka["metadata"]["annotations"][SPEC_ANNOTATION].as_str()?;
+    Some(serde_json::from_str(text))
+}
+
+/// resourceVersion of every object of `plan` that exists now: one list per
+/// kind (by the cluster label), plus the namespace, all concurrently.
+pub async fn before_state(
+    conn: &Connection,
+    plan: &Plan,
+    cluster: &str,
+) -> Result<BTreeMap<ObjectRef, String>, Failure> {
+    let mut kinds: Vec<(String, String, Option<String>)> = plan
+        .objects
+        .iter()
+        .map(|o| {
+            (
+                o.api_version().to_string(),
+                o.kind().to_string(),
+                o.namespace().map(str::to_string),
+            )
+        })
+        .collect();
+    kinds.sort();
+    kinds.dedup();
+    let selector = format!("{CLUSTER_LABEL}={cluster}");
+    let lists = kinds.iter().map(|(api_version, kind, ns)| {
+        let selector = selector.clone();
+        async move {
+            let Some(api) = dynamic_api(&conn.client, api_version, kind, ns.as_deref()) else {
+                return Ok(Vec::new());
+            };
+            let params = if kind == "Namespace" {
+                ListParams::default()
+            } else {
+                ListParams::default().labels(&selector)
+            };
+            match api.list(&params).await {
+                Ok(list) => Ok(list
+                    .items
+                    .into_iter()
+                    .filter_map(|o| {
+                        let reference = ObjectRef {
+                            kind: kind.clone(),
+                            namespace: o.metadata.namespace.clone(),
+                            name: o.metadata.name.clone()?,
+                        };
+                        Some((reference, o.metadata.resource_version.clone().unwrap_or_default()))
+                    })
+                    .collect::<Vec<_>>()),
+                Err(e) => Err(describe(
+                    e,
+                    &Operation::new("list", format!("{kind} objects")),
+                    &conn.server,
+                )),
+            }
+        }
+    });
+    let mut out = BTreeMap::new();
+    for list in futures::future::join_all(lists).await {
+        out.extend(list?);
+    }
+    Ok(out)
+}
+
+/// A one-off picture of a cluster (what `status` shows): the Kafka CR, its
+/// node pools, and the namespace's pods, workloads, claims and warnings,
+/// read concurrently and filtered to the cluster.
+pub async fn observe(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<Observed, Failure> {
+    use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+    use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
+
+    let ns = spec.namespace.as_str();
+    let c = spec.name.as_str();
+    let fail = |what: &'static str| move |e: kube::Error| describe(e, &Operation::new("list", what), &conn.server);
+    let pools_api: Option<Api<DynamicObject>> =
+        strimzi(version, "KafkaNodePool").map(|r| Api::namespaced_with(conn.client.clone(), ns, &r));
+    let by_cluster = ListParams::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={c}"));
+    let pools = async {
+        match (&pools_api, spec.is_zookeeper()) {
+            (Some(api), false) => api
+                .list(&by_cluster)
+                .await
+                .map(|l| l.items)
+                .map_err(fail("KafkaNodePools")),
+            _ => Ok(Vec::new()),
+        }
+    };
+    let all = ListParams::default();
+    let (kafka, pools, pods, deployments, statefulsets, pvcs, events) = futures::try_join!(
+        get_kafka(conn, version, ns, c),
+        pools,
+        async {
+            Api::<Pod>::namespaced(conn.client.clone(), ns)
+                .list(&all)
+                .await
+                .map_err(fail("Pods"))
+        },
+        async {
+            Api::<Deployment>::namespaced(conn.client.clone(), ns)
+                .list(&all)
+                .await
+                .map_err(fail("Deployments"))
+        },
+        async {
+            Api::<StatefulSet>::namespaced(conn.client.clone(), ns)
+                .list(&all)
+                .await
+                .map_err(fail("StatefulSets"))
+        },
+        async {
+            Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), ns)
+                .list(&all)
+                .await
+                .map_err(fail("PersistentVolumeClaims"))
+        },
+        async {
+            Api::<Event>::namespaced(conn.client.clone(), ns)
+                .list(&all)
+                .await
+                .map_err(fail("Events"))
+        },
+    )?;
+    let named = |m: &kube::api::ObjectMeta| m.name.clone().unwrap_or_default();
+    let mine = |l: Option<&BTreeMap<String, String>>| {
+        l.is_some_and(|l| {
+            l.get(STRIMZI_CLUSTER_LABEL).map(String::as_str) == Some(c)
+                || l.get(CLUSTER_LABEL).map(String::as_str) == Some(c)
+        })
+    };
+    Ok(Observed {
+        kafka,
+        node_pools: pools
+            .into_iter()
+            .map(|p| (named(&p.metadata), serde_json::to_value(p).unwrap_or_default()))
+            .collect(),
+        pods: pods
+            .items
+            .into_iter()
+            .filter(|p| mine(p.metadata.labels.as_ref()))
+            .map(|p| (named(&p.metadata), p))
+            .collect(),
+        deployments: deployments
+            .items
+            .into_iter()
+            .filter(|d| mine(d.metadata.labels.as_ref()) || prefixed(&d.metadata, c))
+            .map(|d| (named(&d.metadata), d))
+            .collect(),
+        statefulsets: statefulsets
+            .items
+            .into_iter()
+            .filter(|s| mine(s.metadata.labels.as_ref()))
+            .map(|s| (named(&s.metadata), s))
+            .collect(),
+        pvcs: pvcs.items.into_iter().map(|p| (named(&p.metadata), p)).collect(),
+        warnings: events
+            .items
+            .into_iter()
+            .filter(|e| e.type_.as_deref() == Some("Warning"))
+            .map(|e| (named(&e.metadata), e))
+            .collect(),
+    })
+}
+
+/// Strimzi names its workloads `<cluster>-…`; readiness looks them up by exact name.
+pub fn prefixed(meta: &kube::api::ObjectMeta, cluster: &str) -> bool {
+    meta.name
+        .as_deref()
+        .is_some_and(|n| n.starts_with(&format!("{cluster}-")))
+}

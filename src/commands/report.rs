@@ -1,0 +1,217 @@
+//! The cluster report shared by `create` (at the end) and `status`: health,
+//! pools, listeners with their addresses, components, and how to connect.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::cluster::client::Connection;
+use crate::cluster::inventory::observe;
+use crate::cluster::readiness::{ComponentProgress, Diagnostic, Observed, evaluate, kafka_condition};
+use crate::error::Failure;
+use crate::spec::ClusterSpec;
+use crate::spec::names;
+use crate::ui::output::{TextOutput, table};
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterReport {
+    pub name: String,
+    pub namespace: String,
+    pub ready: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+    pub metadata: String,
+    pub kafka_version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
+    pub listeners: Vec<ListenerReport>,
+    pub components: Vec<ComponentProgress>,
+    pub diagnostics: Vec<Diagnostic>,
+    pub connect: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Condition {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub reason: String,
+    pub message: String,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListenerReport {
+    pub name: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub port: i32,
+    pub tls: bool,
+    pub authentication: String,
+    /// From the Kafka status; empty until Strimzi publishes it.
+    pub bootstrap_servers: String,
+}
+
+/// Read the cluster now and build its report.
+pub async fn cluster_report(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<ClusterReport, Failure> {
+    let observed = observe(conn, version, spec).await?;
+    Ok(build_report(spec, &observed))
+}
+
+/// The report from what was observed (pure).
+pub fn build_report(spec: &ClusterSpec, observed: &Observed) -> ClusterReport {
+    let progress = evaluate(spec, observed);
+    let kafka = observed.kafka.as_ref();
+    let condition = kafka
+        .and_then(kafka_condition)
+        .map(|(kind, reason, message, current)| Condition {
+            kind,
+            reason,
+            message,
+            current,
+        });
+    let status = kafka.map(|k| &k["status"]);
+    let listeners: Vec<ListenerReport> = spec
+        .listeners
+        .iter()
+        .map(|(name, l)| ListenerReport {
+            name: name.clone(),
+            kind: l.kind.as_str().to_string(),
+            port: l.port,
+            tls: l.tls,
+            authentication: l.authentication.as_str().to_string(),
+            bootstrap_servers: status.map(|s| bootstrap_servers(s, name)).unwrap_or_default(),
+        })
+        .collect();
+    ClusterReport {
+        name: spec.name.clone(),
+        namespace: spec.namespace.clone(),
+        ready: progress.ready,
+        condition,
+        metadata: spec.metadata.as_str().to_string(),
+        kafka_version: status
+            .and_then(|s| s["kafkaVersion"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| spec.kafka_version.clone()),
+        cluster_id: status.and_then(|s| s["clusterId"].as_str()).map(str::to_string),
+        connect: connect_hints(spec, &listeners),
+        listeners,
+        components: progress.components,
+        diagnostics: progress.diagnostics,
+    }
+}
+
+fn bootstrap_servers(status: &Value, listener: &str) -> String {
+    status["listeners"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|l| l["name"] == listener)
+        .and_then(|l| l["bootstrapServers"].as_str())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// How clients connect: inside the cluster through the bootstrap Service,
+/// outside through the external listeners' addresses.
+fn connect_hints(spec: &ClusterSpec, listeners: &[ListenerReport]) -> Vec<String> {
+    let mut hints = Vec::new();
+    if let Some(internal) = listeners.iter().find(|l| !spec.listeners[&l.name].kind.is_external()) {
+        hints.push(format!(
+            "inside the cluster: --bootstrap-server {}.{}.svc:{}{}",
+            names::bootstrap_service(&spec.name),
+            spec.namespace,
+            internal.port,
+            if internal.tls {
+                format!(
+                    " (TLS: trust the CA in Secret {})",
+                    names::cluster_ca_cert_secret(&spec.name)
+                )
+            } else {
+                String::new()
+            }
+        ));
+    }
+    for l in listeners.iter().filter(|l| spec.listeners[&l.name].kind.is_external()) {
+        let address = if l.bootstrap_servers.is_empty() {
+            "(address not assigned yet)".to_string()
+        } else {
+            l.bootstrap_servers.clone()
+        };
+        hints.push(format!(
+            "outside the cluster ({} listener {}): --bootstrap-server {address}",
+            l.kind, l.name
+        ));
+    }
+    hints
+}
+
+impl TextOutput for ClusterReport {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        let state = if self.ready {
+            "Ready".to_string()
+        } else {
+            self.condition
+                .as_ref()
+                .map(|c| c.kind.clone())
+                .unwrap_or_else(|| "NotReady".into())
+        };
+        out.push_str(&format!("Cluster:    {}/{}\n", self.namespace, self.name));
+        out.push_str(&format!("Status:     {state}\n"));
+        if let Some(c) = self.condition.as_ref().filter(|c| !c.message.is_empty()) {
+            out.push_str(&format!("Condition:  {} {}: {}\n", c.kind, c.reason, c.message));
+        }
+        out.push_str(&format!("Kafka:      {} ({})\n", self.kafka_version, self.metadata));
+        if let Some(id) = &self.cluster_id {
+            out.push_str(&format!("Cluster ID: {id}\n"));
+        }
+        out.push_str("\nComponents:\n");
+        let rows: Vec<Vec<String>> = self
+            .components
+            .iter()
+            .map(|c| {
+                vec![
+                    format!("  {}", c.name),
+                    format!("{}/{}", c.ready, c.total),
+                    c.phase.clone(),
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["  COMPONENT", "READY", "STATE"], &rows));
+        out.push_str("\nListeners:\n");
+        let rows: Vec<Vec<String>> = self
+            .listeners
+            .iter()
+            .map(|l| {
+                vec![
+                    format!("  {}", l.name),
+                    l.kind.clone(),
+                    l.port.to_string(),
+                    if l.tls { "yes".into() } else { "no".into() },
+                    l.authentication.clone(),
+                    if l.bootstrap_servers.is_empty() {
+                        "-".into()
+                    } else {
+                        l.bootstrap_servers.clone()
+                    },
+                ]
+            })
+            .collect();
+        out.push_str(&table(&["  NAME", "TYPE", "PORT", "TLS", "AUTH", "BOOTSTRAP"], &rows));
+        if !self.diagnostics.is_empty() {
+            out.push_str("\nProblems:\n");
+            for d in &self.diagnostics {
+                out.push_str(&format!("  ! {d}\n"));
+            }
+        }
+        if !self.connect.is_empty() {
+            out.push_str("\nConnect:\n");
+            for c in &self.connect {
+                out.push_str(&format!("  {c}\n"));
+            }
+        }
+        out
+    }
+}

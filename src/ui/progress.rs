@@ -1,0 +1,122 @@
+//! Progress on stderr: one indicatif bar per component on a terminal, plain
+//! timestamped lines otherwise, nothing with `-q`. Diagnostics (why
+//! something is stuck) are printed once each, above the bars.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use console::style;
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::cluster::readiness::{ComponentProgress, Progress};
+
+enum Mode {
+    Quiet,
+    Lines,
+    Bars {
+        multi: MultiProgress,
+        bars: BTreeMap<String, ProgressBar>,
+    },
+}
+
+/// The progress display of one command.
+pub struct ProgressView {
+    mode: Mode,
+    started: Instant,
+    last_phase: BTreeMap<String, String>,
+    shown_diagnostics: BTreeSet<String>,
+}
+
+impl ProgressView {
+    pub fn new(quiet: bool) -> Self {
+        let mode = if quiet {
+            Mode::Quiet
+        } else if crate::ui::terminal::stderr_is_tty() {
+            Mode::Bars {
+                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                bars: BTreeMap::new(),
+            }
+        } else {
+            Mode::Lines
+        };
+        ProgressView {
+            mode,
+            started: Instant::now(),
+            last_phase: BTreeMap::new(),
+            shown_diagnostics: BTreeSet::new(),
+        }
+    }
+
+    /// A one-off line ("applied 17 objects").
+    pub fn message(&self, text: &str) {
+        match &self.mode {
+            Mode::Quiet => {}
+            Mode::Lines => eprintln!("{} {text}", self.stamp()),
+            Mode::Bars { multi, .. } => {
+                let _ = multi.println(text);
+            }
+        }
+    }
+
+    pub fn update(&mut self, progress: &Progress) {
+        for component in &progress.components {
+            self.update_component(component);
+        }
+        for diagnostic in &progress.diagnostics {
+            let line = diagnostic.to_string();
+            if self.shown_diagnostics.insert(line.clone()) {
+                self.message(&format!("  {} {line}", style("!").yellow().bold()));
+            }
+        }
+    }
+
+    fn update_component(&mut self, c: &ComponentProgress) {
+        let changed = self.last_phase.get(&c.name) != Some(&c.phase);
+        self.last_phase.insert(c.name.clone(), c.phase.clone());
+        let stamp = self.stamp();
+        match &mut self.mode {
+            Mode::Quiet => {}
+            Mode::Lines => {
+                if changed {
+                    let mark = if c.done { "✓" } else { "…" };
+                    eprintln!("{stamp} {mark} {}: {}", c.name, c.phase);
+                }
+            }
+            Mode::Bars { multi, bars } => {
+                let bar = bars.entry(c.name.clone()).or_insert_with(|| {
+                    let bar = multi.add(ProgressBar::new(u64::from(c.total)));
+                    bar.set_style(bar_style());
+                    bar.set_prefix(c.name.clone());
+                    bar
+                });
+                bar.set_length(u64::from(c.total.max(1)));
+                bar.set_position(u64::from(c.ready));
+                bar.set_message(c.phase.clone());
+                if c.done && !bar.is_finished() {
+                    bar.finish_with_message(format!("{} {}", style("✓").green(), c.phase));
+                }
+            }
+        }
+    }
+
+    /// Remove the bars (their final state stays on screen).
+    pub fn finish(&self) {
+        if let Mode::Bars { bars, .. } = &self.mode {
+            for bar in bars.values() {
+                if !bar.is_finished() {
+                    bar.abandon();
+                }
+            }
+        }
+    }
+
+    fn stamp(&self) -> String {
+        format!("[{:>6.1}s]", self.started.elapsed().as_secs_f64())
+    }
+}
+
+fn bar_style() -> ProgressStyle {
+    ProgressStyle::with_template("{prefix:>20.bold} [{bar:24.cyan/blue}] {pos}/{len} {msg}")
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ")
+}
