@@ -47,10 +47,7 @@ struct Call {
 
 impl Call {
     fn q(&self, key: &str) -> Option<&str> {
-        self.query
-            .get(key)
-            .map(String::as_str)
-            .filter(|v| !v.is_empty())
+        self.query.get(key).map(String::as_str).filter(|v| !v.is_empty())
     }
 
     fn flag(&self, key: &str) -> bool {
@@ -63,16 +60,14 @@ impl Call {
 
     /// `fieldManager`, else the user agent up to its first `/`, as the real server defaults it.
     fn manager(&self) -> String {
-        self.q("fieldManager")
-            .map(str::to_string)
-            .unwrap_or_else(|| {
-                let ua = self.user_agent.split('/').next().unwrap_or("").trim();
-                if ua.is_empty() {
-                    "unknown".into()
-                } else {
-                    ua.to_string()
-                }
-            })
+        self.q("fieldManager").map(str::to_string).unwrap_or_else(|| {
+            let ua = self.user_agent.split('/').next().unwrap_or("").trim();
+            if ua.is_empty() {
+                "unknown".into()
+            } else {
+                ua.to_string()
+            }
+        })
     }
 }
 
@@ -123,10 +118,8 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
         Ok(Reply::Text(code, t)) => (code, (status_code(code), t).into_response()),
         Ok(Reply::Stream(body)) => {
             let mut r = Response::new(body);
-            r.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
+            r.headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             (200, r)
         }
         Err(e) => (e.code, error_response(&e)),
@@ -150,10 +143,8 @@ fn status_code(code: u16) -> StatusCode {
 
 fn json_response(code: u16, v: &Value) -> Response {
     let mut r = (status_code(code), v.to_string()).into_response();
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    r.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
 }
 
@@ -229,9 +220,7 @@ fn route(app: &AppState, call: &Call) -> Result<Reply, ApiError> {
                 .map(|v| Reply::Json(200, v))
                 .ok_or_else(ApiError::no_such_resource)
         }),
-        ["openapi", "v3"] => {
-            get_only().map(|_| Reply::Json(200, crate::openapi::index(&registry())))
-        }
+        ["openapi", "v3"] => get_only().map(|_| Reply::Json(200, crate::openapi::index(&registry()))),
         ["openapi", "v3", "api", v] => get_only().and_then(|_| {
             crate::openapi::document(&registry(), "", v)
                 .map(|d| Reply::Json(200, d))
@@ -257,12 +246,7 @@ struct Target {
     sub: Option<String>,
 }
 
-fn parse_target(
-    app: &AppState,
-    group: &str,
-    version: &str,
-    rest: &[&str],
-) -> Result<Target, ApiError> {
+fn parse_target(app: &AppState, group: &str, version: &str, rest: &[&str]) -> Result<Target, ApiError> {
     let own = |s: &&str| s.to_string();
     let (namespace, plural, name, sub) = match rest {
         ["namespaces", n, s @ ("status" | "finalize")] if group.is_empty() => {
@@ -283,9 +267,7 @@ fn parse_target(
         .by_plural(group, version, plural)
         .cloned()
         .ok_or_else(ApiError::no_such_resource)?;
-    if (!info.namespaced && namespace.is_some())
-        || (info.namespaced && namespace.is_none() && name.is_some())
-    {
+    if (!info.namespaced && namespace.is_some()) || (info.namespaced && namespace.is_none() && name.is_some()) {
         return Err(ApiError::no_such_resource());
     }
     match sub.as_deref() {
@@ -318,13 +300,7 @@ fn verb_of(call: &Call, t: &Target) -> &'static str {
     }
 }
 
-fn resource(
-    app: &AppState,
-    call: &Call,
-    group: &str,
-    version: &str,
-    rest: &[&str],
-) -> Result<Reply, ApiError> {
+fn resource(app: &AppState, call: &Call, group: &str, version: &str, rest: &[&str]) -> Result<Reply, ApiError> {
     let t = parse_target(app, group, version, rest)?;
     let verb = verb_of(call, &t);
     if !t.info.supports(verb) && t.sub.is_none() {
@@ -359,12 +335,8 @@ fn resource(
 
 fn selectors(call: &Call) -> Result<(Option<LabelSelector>, Option<FieldSelector>), ApiError> {
     Ok((
-        call.q("labelSelector")
-            .map(LabelSelector::parse)
-            .transpose()?,
-        call.q("fieldSelector")
-            .map(FieldSelector::parse)
-            .transpose()?,
+        call.q("labelSelector").map(LabelSelector::parse).transpose()?,
+        call.q("fieldSelector").map(FieldSelector::parse).transpose()?,
     ))
 }
 
@@ -413,13 +385,7 @@ fn start_watch(app: &AppState, call: &Call, t: &Target) -> Result<Reply, ApiErro
         bookmarks: call.flag("allowWatchBookmarks"),
         timeout,
     };
-    let stream = watch::start(
-        &app.store,
-        &app.faults,
-        req,
-        &app.watch,
-        app.shutdown.clone(),
-    );
+    let stream = watch::start(&app.store, &app.faults, req, &app.watch, app.shutdown.clone());
     Ok(Reply::Stream(Body::from_stream(stream)))
 }
 
@@ -429,10 +395,7 @@ fn answer(mut obj: Value, t: &Target) -> Value {
 }
 
 fn get(app: &AppState, t: &Target, name: &str) -> Result<Reply, ApiError> {
-    let obj = app
-        .store
-        .lock()
-        .get_existing(&t.info, t.namespace.as_deref(), name)?;
+    let obj = app.store.lock().get_existing(&t.info, t.namespace.as_deref(), name)?;
     if t.sub.as_deref() == Some("scale") {
         return Ok(Reply::Json(200, scale_of(&t.info, &obj)?));
     }
@@ -494,6 +457,45 @@ fn check_kind(t: &Target, obj: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// `fieldValidation=Strict`: unknown fields of a custom resource are an error instead of
+/// being pruned silently (kubectl asks for this by default).
+fn strict_fields(st: &crate::store::State, call: &Call, t: &Target, obj: &Value, apply: bool) -> Result<(), ApiError> {
+    if call.q("fieldValidation") != Some("Strict") {
+        return Ok(());
+    }
+    let Some(schema) = st.custom_schema(&t.info, &t.version) else {
+        return Ok(());
+    };
+    let mut body = obj.clone();
+    if let Some(m) = body.as_object_mut() {
+        m.shift_remove("metadata");
+    }
+    let unknown: Vec<String> = crate::schema::validate_strict(&schema, &body)
+        .into_iter()
+        .filter(|v| v.reason == crate::schema::ViolationReason::UnknownField)
+        .map(|v| v.path)
+        .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    let message = if apply {
+        let lines: Vec<String> = unknown
+            .iter()
+            .map(|p| format!(".{p}: field not declared in schema"))
+            .collect();
+        lines.join(", ")
+    } else {
+        let quoted: Vec<String> = unknown.iter().map(|p| format!("unknown field {p:?}")).collect();
+        format!(
+            "{kind} in version {v:?} cannot be handled as a {kind}: strict decoding error: {}",
+            quoted.join(", "),
+            kind = t.info.kind,
+            v = t.version
+        )
+    };
+    Err(ApiError::bad_request(message))
+}
+
 fn create(app: &AppState, call: &Call, t: &Target) -> Result<Reply, ApiError> {
     let mut obj = parse_body(call)?;
     check_kind(t, &obj)?;
@@ -501,14 +503,13 @@ fn create(app: &AppState, call: &Call, t: &Target) -> Result<Reply, ApiError> {
     let opts = write_opts(call, t);
     let mut st = app.store.lock();
     if let Some(name) = meta_str(&obj, "name")
-        && st.objects.contains_key(&crate::store::Key::new(
-            &t.info,
-            t.namespace.as_deref(),
-            name,
-        ))
+        && st
+            .objects
+            .contains_key(&crate::store::Key::new(&t.info, t.namespace.as_deref(), name))
     {
         return Err(ApiError::already_exists(t.info.gr(), name));
     }
+    strict_fields(&st, call, t, &obj, false)?;
     // Creating ignores a client's resourceVersion, as the real server does.
     meta_mut(&mut obj).shift_remove("resourceVersion");
     let created = st.commit(&t.info, None, obj, &opts)?;
@@ -517,9 +518,7 @@ fn create(app: &AppState, call: &Call, t: &Target) -> Result<Reply, ApiError> {
 
 fn check_rv(t: &Target, name: &str, body: &Value, current: &Value) -> Result<(), ApiError> {
     match meta_str(body, "resourceVersion").filter(|s| !s.is_empty()) {
-        Some(rv) if Some(rv) != meta_str(current, "resourceVersion") => {
-            Err(ApiError::conflict(t.info.gr(), name))
-        }
+        Some(rv) if Some(rv) != meta_str(current, "resourceVersion") => Err(ApiError::conflict(t.info.gr(), name)),
         _ => Ok(()),
     }
 }
@@ -542,6 +541,7 @@ fn replace(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<Reply,
     let mut st = app.store.lock();
     let current = st.get_existing(&t.info, t.namespace.as_deref(), name)?;
     check_rv(t, name, &obj, &current)?;
+    strict_fields(&st, call, t, &obj, false)?;
     meta_mut(&mut obj).insert("name".into(), json!(name));
     // managedFields sent back by the client are the server's to keep.
     meta_mut(&mut obj).shift_remove("managedFields");
@@ -553,13 +553,7 @@ fn replace(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<Reply,
 }
 
 fn patch_object(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<Reply, ApiError> {
-    let ct = call
-        .content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_string();
+    let ct = call.content_type.split(';').next().unwrap_or("").trim().to_string();
     if ct == "application/apply-patch+yaml" {
         let Some(manager) = call.q("fieldManager") else {
             return Err(ApiError::bad_request(
@@ -579,11 +573,9 @@ fn patch_object(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<R
             version: t.version.clone(),
         };
         let mut st = app.store.lock();
-        let existed = st.objects.contains_key(&crate::store::Key::new(
-            &t.info,
-            t.namespace.as_deref(),
-            name,
-        ));
+        let existed = st
+            .objects
+            .contains_key(&crate::store::Key::new(&t.info, t.namespace.as_deref(), name));
         let mut applied = applied;
         if t.info.namespaced
             && let Some(ns) = &t.namespace
@@ -591,18 +583,10 @@ fn patch_object(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<R
         {
             meta_mut(&mut applied).insert("namespace".into(), json!(ns));
         }
-        let stored = apply(
-            &mut st,
-            &t.info,
-            t.namespace.as_deref(),
-            name,
-            applied,
-            &params,
-        )?;
-        return Ok(Reply::Json(
-            if existed { 200 } else { 201 },
-            answer(stored, t),
-        ));
+        strict_fields(&st, call, t, &applied, true)?;
+        st.prune_custom(&t.info, &t.version, &mut applied);
+        let stored = apply(&mut st, &t.info, t.namespace.as_deref(), name, applied, &params)?;
+        return Ok(Reply::Json(if existed { 200 } else { 201 }, answer(stored, t)));
     }
     let patch_body = parse_body(call)?;
     let apply_patch = |target: &mut Value| -> Result<(), ApiError> {
@@ -631,6 +615,7 @@ fn patch_object(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<R
     let mut new = answer(current.clone(), t);
     apply_patch(&mut new)?;
     check_rv(t, name, &new, &current)?;
+    strict_fields(&st, call, t, &new, false)?;
     meta_mut(&mut new).insert("name".into(), json!(name));
     let stored = st.commit(&t.info, Some(&current), new, &opts)?;
     Ok(Reply::Json(200, answer(stored, t)))
@@ -648,10 +633,7 @@ fn scale_of(info: &ResourceInfo, obj: &Value) -> Result<Value, ApiError> {
         .and_then(Value::as_i64)
         .unwrap_or(0);
     let selector = match &spec.label_selector_path {
-        Some(p) if info.crd.is_some() => get_dotted(obj, p)
-            .and_then(Value::as_str)
-            .unwrap_or("")
-            .to_string(),
+        Some(p) if info.crd.is_some() => get_dotted(obj, p).and_then(Value::as_str).unwrap_or("").to_string(),
         _ => obj
             .pointer("/spec/selector/matchLabels")
             .and_then(Value::as_object)
@@ -665,13 +647,7 @@ fn scale_of(info: &ResourceInfo, obj: &Value) -> Result<Value, ApiError> {
     };
     let meta = obj.get("metadata").cloned().unwrap_or(json!({}));
     let mut scale_meta = json!({});
-    for k in [
-        "name",
-        "namespace",
-        "uid",
-        "resourceVersion",
-        "creationTimestamp",
-    ] {
+    for k in ["name", "namespace", "uid", "resourceVersion", "creationTimestamp"] {
         if let Some(v) = meta.get(k) {
             scale_meta[k] = v.clone();
         }
@@ -737,12 +713,10 @@ fn delete_options(call: &Call) -> Result<(Propagation, bool), ApiError> {
                 .and_then(Value::as_str)
                 .map(str::to_string)
         })
-        .or_else(
-            || match body.get("orphanDependents").and_then(Value::as_bool) {
-                Some(true) => Some("Orphan".into()),
-                _ => None,
-            },
-        );
+        .or_else(|| match body.get("orphanDependents").and_then(Value::as_bool) {
+            Some(true) => Some("Orphan".into()),
+            _ => None,
+        });
     let propagation = match policy {
         Some(p) => Propagation::parse(&p)?,
         None => Propagation::Background,

@@ -126,6 +126,12 @@ pub struct WriteOptions {
     pub version: Option<String>,
 }
 
+/// What a real API server's registry does on a main-resource write beyond the schema
+/// (allocating Service ClusterIPs and NodePorts, refusing a taken port): called with the
+/// store locked, the resource, the stored object (`None` on create) and the new object.
+pub(crate) type AdmissionHook =
+    Arc<dyn Fn(&State, &ResourceInfo, Option<&Value>, &mut Value) -> Result<(), ApiError> + Send + Sync>;
+
 /// How long the watch history is.
 pub const DEFAULT_HISTORY: usize = 1000;
 
@@ -137,6 +143,8 @@ pub(crate) struct State {
     pub history_cap: usize,
     /// Highest resourceVersion evicted from the history; watches from before it get 410.
     pub compacted_rv: u64,
+    /// Write-time checks and defaults of built-in kinds, by name (see [`AdmissionHook`]).
+    pub admission: Vec<(&'static str, AdmissionHook)>,
     watch_tx: broadcast::Sender<WatchEvent>,
     public_tx: broadcast::Sender<StoreEvent>,
 }
@@ -175,6 +183,7 @@ impl Store {
             history: VecDeque::new(),
             history_cap: DEFAULT_HISTORY,
             compacted_rv: 0,
+            admission: Vec::new(),
             watch_tx: watch_tx.clone(),
             public_tx: public_tx.clone(),
         };
@@ -199,25 +208,18 @@ impl Store {
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
         // A panic while holding the lock leaves consistent data (every write is applied
         // at once), so a poisoned lock is still usable.
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn info_for(&self, api_version: &str, kind: &str) -> Result<ResourceInfo, ApiError> {
         let (group, _) = split_api_version(api_version);
-        self.lock()
-            .registry
-            .by_kind(group, kind)
-            .cloned()
-            .ok_or_else(|| {
-                ApiError::new(
-                    404,
-                    "NotFound",
-                    format!("the server doesn't have a resource type for {api_version}/{kind}"),
-                )
-            })
+        self.lock().registry.by_kind(group, kind).cloned().ok_or_else(|| {
+            ApiError::new(
+                404,
+                "NotFound",
+                format!("the server doesn't have a resource type for {api_version}/{kind}"),
+            )
+        })
     }
 
     fn opts(&self, api_version: &str) -> WriteOptions {
@@ -230,13 +232,7 @@ impl Store {
     }
 
     /// The object, answered in `api_version`.
-    pub fn get(
-        &self,
-        api_version: &str,
-        kind: &str,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Option<Value> {
+    pub fn get(&self, api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Option<Value> {
         let info = self.info_for(api_version, kind).ok()?;
         let st = self.lock();
         let mut obj = st.objects.get(&Key::new(&info, namespace, name))?.clone();
@@ -261,18 +257,15 @@ impl Store {
             Err(_) => return Vec::new(),
         };
         let version = split_api_version(api_version).1;
-        self.lock()
-            .list(&info, version, namespace, sel.as_ref(), None)
-            .0
+        self.lock().list(&info, version, namespace, sel.as_ref(), None).0
     }
 
     /// Creates or replaces an object as a controller would: an existing object keeps its
     /// uid and creationTimestamp; resourceVersion and generation follow the real rules;
     /// watchers see the change. `status` is taken as given.
     pub fn put(&self, obj: Value) -> Result<Value, ApiError> {
-        let key = ObjectKey::of(&obj).ok_or_else(|| {
-            ApiError::bad_request("object needs apiVersion, kind and metadata.name")
-        })?;
+        let key = ObjectKey::of(&obj)
+            .ok_or_else(|| ApiError::bad_request("object needs apiVersion, kind and metadata.name"))?;
         let info = self.info_for(&key.api_version, &key.kind)?;
         let opts = self.opts(&key.api_version);
         let mut st = self.lock();
@@ -322,23 +315,11 @@ impl Store {
 
     /// Deletes like an API DELETE with background propagation: finalizers hold the object
     /// (with `deletionTimestamp` set) until they are removed; dependents are collected.
-    pub fn delete(
-        &self,
-        api_version: &str,
-        kind: &str,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Result<(), ApiError> {
+    pub fn delete(&self, api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Result<(), ApiError> {
         let info = self.info_for(api_version, kind)?;
         let mut st = self.lock();
-        st.delete(
-            &info,
-            namespace,
-            name,
-            crate::gc::Propagation::Background,
-            false,
-        )
-        .map(|_| ())
+        st.delete(&info, namespace, name, crate::gc::Propagation::Background, false)
+            .map(|_| ())
     }
 
     /// Every later change to any object.
@@ -348,14 +329,7 @@ impl Store {
 
     /// Records a core/v1 Event about `involved` (a full object), aggregating repeats into
     /// `count` like the kubelet's and controllers' event recorders do.
-    pub fn record_event(
-        &self,
-        namespace: &str,
-        involved: &Value,
-        type_: &str,
-        reason: &str,
-        message: &str,
-    ) {
+    pub fn record_event(&self, namespace: &str, involved: &Value, type_: &str, reason: &str, message: &str) {
         let info = match self.info_for("v1", "Event") {
             Ok(i) => i,
             Err(_) => return,
@@ -411,11 +385,7 @@ impl Store {
                 })
             }
         };
-        let old = meta_str(&ev, "name").and_then(|n| {
-            st.objects
-                .get(&Key::new(&info, Some(namespace), n))
-                .cloned()
-        });
+        let old = meta_str(&ev, "name").and_then(|n| st.objects.get(&Key::new(&info, Some(namespace), n)).cloned());
         // Events about objects in a missing namespace are dropped, as recorders drop them.
         let _ = st.commit(&info, old.as_ref(), ev, &opts);
     }
@@ -437,8 +407,30 @@ impl Store {
         st.trim_history();
     }
 
+    /// Installs (or replaces, by name) a write-time admission hook.
+    pub(crate) fn set_admission(&self, name: &'static str, hook: AdmissionHook) {
+        let mut st = self.lock();
+        st.admission.retain(|(n, _)| *n != name);
+        st.admission.push((name, hook));
+    }
+
     pub(crate) fn subscribe_watch(&self) -> broadcast::Receiver<WatchEvent> {
         self.inner.watch_tx.subscribe()
+    }
+}
+
+fn envelope(obj: &Value) -> Vec<(String, Value)> {
+    ["apiVersion", "kind", "metadata"]
+        .iter()
+        .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
+        .collect()
+}
+
+fn restore(obj: &mut Value, envelope: Vec<(String, Value)>) {
+    if let Some(m) = obj.as_object_mut() {
+        for (k, v) in envelope {
+            m.insert(k, v);
+        }
     }
 }
 
@@ -469,9 +461,7 @@ fn spec_part(obj: &Value) -> Value {
 
 fn random_suffix(seed: u64) -> String {
     const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
-    let mut x = seed
-        .wrapping_mul(6364136223846793005)
-        .wrapping_add(1442695040888963407);
+    let mut x = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
     (0..5)
         .map(|_| {
             x ^= x >> 33;
@@ -482,12 +472,7 @@ fn random_suffix(seed: u64) -> String {
 }
 
 impl State {
-    pub fn get_existing(
-        &self,
-        info: &ResourceInfo,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Result<Value, ApiError> {
+    pub fn get_existing(&self, info: &ResourceInfo, namespace: Option<&str>, name: &str) -> Result<Value, ApiError> {
         self.objects
             .get(&Key::new(info, namespace, name))
             .cloned()
@@ -663,16 +648,14 @@ impl State {
                     }
                 }
             }
-            Subresource::Main if info.has_status && !opts.keep_status => {
-                match old.and_then(|o| o.get("status")) {
-                    Some(s) => new["status"] = s.clone(),
-                    None => {
-                        if let Some(m) = new.as_object_mut() {
-                            m.shift_remove("status");
-                        }
+            Subresource::Main if info.has_status && !opts.keep_status => match old.and_then(|o| o.get("status")) {
+                Some(s) => new["status"] = s.clone(),
+                None => {
+                    if let Some(m) = new.as_object_mut() {
+                        m.shift_remove("status");
                     }
                 }
-            }
+            },
             Subresource::Main => {}
         }
 
@@ -727,6 +710,11 @@ impl State {
             }
         }
 
+        if opts.subresource == Subresource::Main {
+            for (_, hook) in self.admission.clone() {
+                hook(self, info, old, &mut new)?;
+            }
+        }
         if info.crd.is_some() {
             self.validate_custom_resource(info, &version, &name, &mut new)?;
         }
@@ -750,15 +738,8 @@ impl State {
         let generation = match old {
             None => 1,
             Some(o) => {
-                let g = o
-                    .pointer("/metadata/generation")
-                    .and_then(Value::as_i64)
-                    .unwrap_or(1);
-                if spec_part(o) != spec_part(&new) {
-                    g + 1
-                } else {
-                    g
-                }
+                let g = o.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(1);
+                if spec_part(o) != spec_part(&new) { g + 1 } else { g }
             }
         };
         meta_mut(&mut new).insert("generation".into(), json!(generation));
@@ -785,14 +766,7 @@ impl State {
                     .cloned()
                     .collect();
                 let sub = (opts.subresource == Subresource::Status).then_some("status");
-                managed::record_update(
-                    &mut entries,
-                    manager,
-                    sub,
-                    &api_version,
-                    &changed,
-                    &removed,
-                );
+                managed::record_update(&mut entries, manager, sub, &api_version, &changed, &removed);
             }
             managed::write(&mut new, &entries);
         }
@@ -833,13 +807,32 @@ impl State {
         }
 
         // A deleting object whose last finalizer went is gone now.
-        if new.pointer("/metadata/deletionTimestamp").is_some()
-            && crate::util::finalizers(&new).is_empty()
-        {
+        if new.pointer("/metadata/deletionTimestamp").is_some() && crate::util::finalizers(&new).is_empty() {
             self.remove(&key);
             self.sweep();
         }
         Ok(new)
+    }
+
+    /// The openAPIV3Schema a custom resource of `info` is checked against in `version`.
+    pub fn custom_schema(&self, info: &ResourceInfo, version: &str) -> Option<Value> {
+        let crd_key = Key {
+            group: "apiextensions.k8s.io".into(),
+            kind: "CustomResourceDefinition".into(),
+            namespace: String::new(),
+            name: info.crd.clone()?,
+        };
+        crate::schema::crd_version_schema(self.objects.get(&crd_key)?, version)
+    }
+
+    /// Prunes unknown fields of a custom resource (an applied configuration, before its
+    /// fields are counted as owned), keeping the envelope the schema does not describe.
+    pub fn prune_custom(&self, info: &ResourceInfo, version: &str, obj: &mut Value) {
+        if let Some(schema) = self.custom_schema(info, version) {
+            let envelope = envelope(obj);
+            let _ = crate::schema::prune_and_validate(&schema, obj);
+            restore(obj, envelope);
+        }
     }
 
     fn validate_custom_resource(
@@ -849,33 +842,14 @@ impl State {
         name: &str,
         obj: &mut Value,
     ) -> Result<(), ApiError> {
-        let Some(crd_name) = &info.crd else {
-            return Ok(());
-        };
-        let crd_key = Key {
-            group: "apiextensions.k8s.io".into(),
-            kind: "CustomResourceDefinition".into(),
-            namespace: String::new(),
-            name: crd_name.clone(),
-        };
-        let Some(crd) = self.objects.get(&crd_key) else {
-            return Ok(());
-        };
-        let Some(schema) = crate::schema::crd_version_schema(crd, version) else {
+        let Some(schema) = self.custom_schema(info, version) else {
             return Ok(());
         };
         // The schema never covers the server-owned envelope; validate the rest and
         // put it back.
-        let envelope: Vec<(String, Value)> = ["apiVersion", "kind", "metadata"]
-            .iter()
-            .filter_map(|k| obj.get(*k).map(|v| (k.to_string(), v.clone())))
-            .collect();
+        let envelope = envelope(obj);
         let violations = crate::schema::prune_and_validate(&schema, obj);
-        if let Some(m) = obj.as_object_mut() {
-            for (k, v) in envelope {
-                m.insert(k, v);
-            }
-        }
+        restore(obj, envelope);
         if violations.is_empty() {
             return Ok(());
         }
@@ -922,8 +896,6 @@ impl State {
 
     /// The stored object with this uid.
     pub fn find_uid(&self, uid: &str) -> Option<(&Key, &Value)> {
-        self.objects
-            .iter()
-            .find(|(_, o)| meta_str(o, "uid") == Some(uid))
+        self.objects.iter().find(|(_, o)| meta_str(o, "uid") == Some(uid))
     }
 }
