@@ -168,10 +168,7 @@ impl Checker {
             schema.get("type").and_then(Value::as_str)
         };
         if let Some(expected) = expected {
-            let message = format!(
-                "{} in body must be of type {expected}: \"null\"",
-                path.shown()
-            );
+            let message = format!("{} in body must be of type {expected}: \"null\"", path.shown());
             self.report(path, ViolationReason::Invalid, message);
         }
     }
@@ -218,10 +215,7 @@ impl Checker {
         if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
             && length < min
         {
-            let message = format!(
-                "{} in body should be at least {min} chars long",
-                path.shown()
-            );
+            let message = format!("{} in body should be at least {min} chars long", path.shown());
             self.report(path, ViolationReason::Invalid, message);
         }
         if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
@@ -258,11 +252,7 @@ impl Checker {
                 } else {
                     "greater than or equal to"
                 };
-                let message = format!(
-                    "{} in body should be {relation} {}",
-                    path.shown(),
-                    schema["minimum"]
-                );
+                let message = format!("{} in body should be {relation} {}", path.shown(), schema["minimum"]);
                 self.report(path, ViolationReason::Invalid, message);
             }
         }
@@ -274,23 +264,13 @@ impl Checker {
                 } else {
                     "less than or equal to"
                 };
-                let message = format!(
-                    "{} in body should be {relation} {}",
-                    path.shown(),
-                    schema["maximum"]
-                );
+                let message = format!("{} in body should be {relation} {}", path.shown(), schema["maximum"]);
                 self.report(path, ViolationReason::Invalid, message);
             }
         }
     }
 
-    fn check_array(
-        &mut self,
-        schema: &Map<String, Value>,
-        items: &[Value],
-        path: &Path,
-        mode: Mode,
-    ) {
+    fn check_array(&mut self, schema: &Map<String, Value>, items: &[Value], path: &Path, mode: Mode) {
         let count = items.len() as u64;
         if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
             && count < min
@@ -311,19 +291,8 @@ impl Checker {
         }
     }
 
-    fn check_object(
-        &mut self,
-        schema: &Map<String, Value>,
-        fields: &Map<String, Value>,
-        path: &Path,
-        mode: Mode,
-    ) {
-        for name in schema
-            .get("required")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+    fn check_object(&mut self, schema: &Map<String, Value>, fields: &Map<String, Value>, path: &Path, mode: Mode) {
+        for name in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
             if let Some(name) = name.as_str()
                 && !fields.contains_key(name)
             {
@@ -404,21 +373,13 @@ impl Checker {
         if let Some(negated) = schema.get("not") {
             let results = self.branch_results(std::slice::from_ref(negated), value, path);
             if results.iter().all(Vec::is_empty) {
-                let message = format!(
-                    "{} in body must not validate the schema (not)",
-                    path.shown()
-                );
+                let message = format!("{} in body must not validate the schema (not)", path.shown());
                 self.report(path, ViolationReason::Invalid, message);
             }
         }
     }
 
-    fn branch_results(
-        &mut self,
-        branches: &[Value],
-        value: &Value,
-        path: &Path,
-    ) -> Vec<Vec<SchemaViolation>> {
+    fn branch_results(&mut self, branches: &[Value], value: &Value, path: &Path) -> Vec<Vec<SchemaViolation>> {
         branches
             .iter()
             .map(|branch| {
@@ -473,12 +434,7 @@ fn flag(schema: &Map<String, Value>, key: &str) -> bool {
 /// numbers, including `3.0`.
 fn is_integer(value: &Value) -> bool {
     match value {
-        Value::Number(n) => {
-            n.is_i64()
-                || n.is_u64()
-                || n.as_f64()
-                    .is_some_and(|f| f.is_finite() && f.fract() == 0.0)
-        }
+        Value::Number(n) => n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.is_finite() && f.fract() == 0.0),
         _ => false,
     }
 }
@@ -526,9 +482,7 @@ fn prune(schema: &Value, value: &mut Value, is_root: bool) {
         Value::Object(fields) => prune_object(schema, fields, is_root),
         Value::Array(items) => {
             if let Some(item_schema) = schema.get("items") {
-                items
-                    .iter_mut()
-                    .for_each(|item| prune(item_schema, item, false));
+                items.iter_mut().for_each(|item| prune(item_schema, item, false));
             }
         }
         _ => {}
@@ -704,10 +658,7 @@ mod tests {
     }
 
     fn reasons(violations: &[SchemaViolation]) -> Vec<(String, ViolationReason)> {
-        violations
-            .iter()
-            .map(|v| (v.path.clone(), v.reason))
-            .collect()
+        violations.iter().map(|v| (v.path.clone(), v.reason)).collect()
     }
 
     #[test]
@@ -721,16 +672,9 @@ mod tests {
         let violations = validate_strict(&schema(), &value);
         assert_eq!(
             reasons(&violations),
-            vec![(
-                "spec.kafka.listeners[0].tsl".to_string(),
-                ViolationReason::UnknownField
-            )]
+            vec![("spec.kafka.listeners[0].tsl".to_string(), ViolationReason::UnknownField)]
         );
-        assert!(
-            violations[0].message.contains("unknown field"),
-            "{}",
-            violations[0]
-        );
+        assert!(violations[0].message.contains("unknown field"), "{}", violations[0]);
     }
 
     #[test]
@@ -771,10 +715,7 @@ mod tests {
         let violations = validate_strict(&schema(), &value);
         assert_eq!(
             reasons(&violations),
-            vec![(
-                "spec.kafka.listeners[0].port".to_string(),
-                ViolationReason::Required
-            )]
+            vec![("spec.kafka.listeners[0].port".to_string(), ViolationReason::Required)]
         );
     }
 
@@ -806,17 +747,10 @@ mod tests {
         let value = with(valid(), "/spec/kafka/replicas", json!(0));
         let value = with(value, "/spec/kafka/version", json!("latest"));
         let value = with(value, "/spec/kafka/listeners", json!([]));
-        let paths: Vec<String> = validate_strict(&schema(), &value)
-            .into_iter()
-            .map(|v| v.path)
-            .collect();
+        let paths: Vec<String> = validate_strict(&schema(), &value).into_iter().map(|v| v.path).collect();
         assert_eq!(
             paths,
-            vec![
-                "spec.kafka.replicas",
-                "spec.kafka.version",
-                "spec.kafka.listeners"
-            ]
+            vec!["spec.kafka.replicas", "spec.kafka.version", "spec.kafka.listeners"]
         );
     }
 
@@ -828,18 +762,11 @@ mod tests {
             json!({ "limits": { "cpu": 2, "memory": "4Gi" } }),
         );
         assert_eq!(validate_strict(&schema(), &ok), vec![]);
-        let bad = with(
-            valid(),
-            "/spec/kafka/resources",
-            json!({ "limits": { "cpu": true } }),
-        );
+        let bad = with(valid(), "/spec/kafka/resources", json!({ "limits": { "cpu": true } }));
         let violations = validate_strict(&schema(), &bad);
         assert_eq!(
             reasons(&violations),
-            vec![(
-                "spec.kafka.resources.limits.cpu".to_string(),
-                ViolationReason::Invalid
-            )]
+            vec![("spec.kafka.resources.limits.cpu".to_string(), ViolationReason::Invalid)]
         );
     }
 
@@ -887,10 +814,7 @@ mod tests {
         let value = with(valid(), "/metadata/labels", json!({ "replicas": 3 }));
         assert_eq!(
             reasons(&validate_strict(&schema(), &value)),
-            vec![(
-                "metadata.labels.replicas".to_string(),
-                ViolationReason::Invalid
-            )]
+            vec![("metadata.labels.replicas".to_string(), ViolationReason::Invalid)]
         );
     }
 
@@ -913,10 +837,7 @@ mod tests {
             value["spec"]["kafka"]["listeners"][0],
             json!({ "name": "plain", "port": 9092, "type": "internal" })
         );
-        assert_eq!(
-            value["spec"]["kafka"]["config"],
-            json!({ "any.thing": "kept" })
-        );
+        assert_eq!(value["spec"]["kafka"]["config"], json!({ "any.thing": "kept" }));
         assert_eq!(value["spec"]["kafka"]["replicas"], json!(3));
         assert!(value["spec"].get("extra").is_none());
         assert!(value["metadata"].get("bogus").is_none());
@@ -941,14 +862,8 @@ mod tests {
             { "name": "v1beta2", "schema": { "openAPIV3Schema": { "type": "object", "description": "old" } } },
             { "name": "v1", "schema": { "openAPIV3Schema": { "type": "object", "description": "new" } } },
         ] } });
-        assert_eq!(
-            crd_version_schema(&crd, "v1").unwrap()["description"],
-            "new"
-        );
-        assert_eq!(
-            crd_version_schema(&crd, "v1beta2").unwrap()["description"],
-            "old"
-        );
+        assert_eq!(crd_version_schema(&crd, "v1").unwrap()["description"], "new");
+        assert_eq!(crd_version_schema(&crd, "v1beta2").unwrap()["description"], "old");
         assert!(crd_version_schema(&crd, "v2").is_none());
     }
 }
