@@ -60,9 +60,7 @@ impl Unit {
                 "write a number with an optional suffix: binary Ki Mi Gi Ti Pi Ei (4Gi), decimal k M G T P E, m for milli (500m), or an exponent (1e3)"
             }
             Unit::Cpu => "write cores (1, 2, 0.5, 1.5) or millicores (500m)",
-            Unit::Bytes => {
-                "write bytes with a binary suffix Ki Mi Gi Ti Pi Ei, e.g. 512Mi, 4Gi, 100Gi"
-            }
+            Unit::Bytes => "write bytes with a binary suffix Ki Mi Gi Ti Pi Ei, e.g. 512Mi, 4Gi, 100Gi",
         }
     }
 }
@@ -87,10 +85,7 @@ pub enum QuantityError {
         suggestion: String,
     },
     #[error("\"{text}\" is thousandths of a byte (\"m\" means milli){}", did_you_mean(suggestion.as_deref()))]
-    MilliBytes {
-        text: String,
-        suggestion: Option<String>,
-    },
+    MilliBytes { text: String, suggestion: Option<String> },
     #[error("\"{text}\" would be {text_cores} cores: CPU takes cores (1, 0.5) or millicores (500m), not binary suffixes", text_cores = binary_cores(text))]
     BinaryCpu { text: String },
     #[error("\"{text}\" must be more than zero; {}", unit.valid_forms())]
@@ -109,12 +104,8 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
 
 fn fraction_message(unit: Unit) -> &'static str {
     match unit {
-        Unit::Cpu => {
-            "is finer than 1m, the smallest CPU unit; round it to millicores (e.g. 1m, 250m)"
-        }
-        _ => {
-            "is not a whole number of bytes; use a smaller binary suffix (e.g. 1536Mi instead of 1.5001Gi)"
-        }
+        Unit::Cpu => "is finer than 1m, the smallest CPU unit; round it to millicores (e.g. 1m, 250m)",
+        _ => "is not a whole number of bytes; use a smaller binary suffix (e.g. 1536Mi instead of 1.5001Gi)",
     }
 }
 
@@ -160,9 +151,7 @@ fn syntax_error(text: &str, unit: Unit) -> QuantityError {
 /// suffix, `m`, or `e`/`E` followed by a signed integer exponent.
 fn parse_parts(text: &str, unit: Unit) -> Result<Parsed, QuantityError> {
     let invalid = || syntax_error(text, unit);
-    let too_large = || QuantityError::TooLarge {
-        text: text.to_string(),
-    };
+    let too_large = || QuantityError::TooLarge { text: text.to_string() };
     let (negative, rest) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -189,9 +178,7 @@ fn parse_parts(text: &str, unit: Unit) -> Result<Parsed, QuantityError> {
     };
     // Thousandths: shift by three decimal places, and back by the fraction's length.
     exponent10 += 3 - frac_part.len() as i64;
-    let scaled = mantissa
-        .checked_mul(1i128 << power2)
-        .ok_or_else(too_large)?;
+    let scaled = mantissa.checked_mul(1i128 << power2).ok_or_else(too_large)?;
     let (magnitude, exact) = if exponent10 >= 0 {
         let factor = 10i128
             .checked_pow(u32::try_from(exponent10).map_err(|_| too_large())?)
@@ -209,10 +196,7 @@ fn parse_parts(text: &str, unit: Unit) -> Result<Parsed, QuantityError> {
 
 /// `value / 10^places`, rounded up, and whether nothing was rounded away.
 fn divide_rounding_up(value: i128, places: u64) -> (i128, bool) {
-    match u32::try_from(places)
-        .ok()
-        .and_then(|p| 10i128.checked_pow(p))
-    {
+    match u32::try_from(places).ok().and_then(|p| 10i128.checked_pow(p)) {
         Some(divisor) => {
             let quotient = value / divisor;
             let exact = value % divisor == 0;
@@ -244,10 +228,7 @@ fn parse_suffix(text: &str) -> Option<(Suffix, i64, u32)> {
         _ => {
             let exponent = text.strip_prefix('e').or_else(|| text.strip_prefix('E'))?;
             let unsigned = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
-            if unsigned.is_empty()
-                || !unsigned.bytes().all(|b| b.is_ascii_digit())
-                || unsigned.len() > 4
-            {
+            if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit()) || unsigned.len() > 4 {
                 return None;
             }
             Some((Suffix::Exponent, exponent.parse().ok()?, 0))
@@ -259,9 +240,7 @@ fn parse_suffix(text: &str) -> Option<(Suffix, i64, u32)> {
 pub fn parse_cpu_millis(text: &str) -> Result<u64, QuantityError> {
     let parsed = parse_parts(text, Unit::Cpu)?;
     if matches!(parsed.suffix, Suffix::Binary(_)) {
-        return Err(QuantityError::BinaryCpu {
-            text: text.to_string(),
-        });
+        return Err(QuantityError::BinaryCpu { text: text.to_string() });
     }
     if parsed.millis <= 0 {
         return Err(QuantityError::NotPositive {
@@ -275,9 +254,7 @@ pub fn parse_cpu_millis(text: &str) -> Result<u64, QuantityError> {
             unit: Unit::Cpu,
         });
     }
-    u64::try_from(parsed.millis).map_err(|_| QuantityError::TooLarge {
-        text: text.to_string(),
-    })
+    u64::try_from(parsed.millis).map_err(|_| QuantityError::TooLarge { text: text.to_string() })
 }
 
 /// Memory in bytes: positive, whole, and written with a binary suffix (or
@@ -315,9 +292,7 @@ pub fn parse_memory_bytes(text: &str) -> Result<u64, QuantityError> {
             unit: Unit::Bytes,
         });
     }
-    u64::try_from(parsed.millis / 1000).map_err(|_| QuantityError::TooLarge {
-        text: text.to_string(),
-    })
+    u64::try_from(parsed.millis / 1000).map_err(|_| QuantityError::TooLarge { text: text.to_string() })
 }
 
 /// Storage sizes follow the same rules as memory.
@@ -332,10 +307,7 @@ fn split_loose(text: &str) -> Option<(String, String)> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(compact.len());
     let (number, unit) = compact.split_at(number_len);
-    if number.is_empty()
-        || !number.starts_with(|c: char| c.is_ascii_digit())
-        || number.matches('.').count() > 1
-    {
+    if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) || number.matches('.').count() > 1 {
         return None;
     }
     Some((number.to_string(), unit.to_ascii_lowercase()))
@@ -381,10 +353,7 @@ pub enum JvmSizeError {
         "\"{text}\" is not a JVM heap size; write a whole number with an optional unit k, m, g or t, as -Xmx takes it (e.g. 512m, 3072m, 2g){}",
         did_you_mean(suggestion.as_deref())
     )]
-    Syntax {
-        text: String,
-        suggestion: Option<String>,
-    },
+    Syntax { text: String, suggestion: Option<String> },
     #[error("\"{text}\" must be more than zero (e.g. 512m, 2g)")]
     Zero { text: String },
     #[error("\"{text}\" is too large to be meant seriously")]
@@ -398,9 +367,7 @@ pub fn parse_jvm_bytes(text: &str) -> Result<u64, JvmSizeError> {
         text: text.to_string(),
         suggestion: suggest_jvm(text),
     };
-    let digits_len = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
+    let digits_len = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (digits, unit) = text.split_at(digits_len);
     if digits.is_empty() {
         return Err(syntax());
@@ -413,14 +380,10 @@ pub fn parse_jvm_bytes(text: &str) -> Result<u64, JvmSizeError> {
         "t" | "T" => 40,
         _ => return Err(syntax()),
     };
-    let too_large = || JvmSizeError::TooLarge {
-        text: text.to_string(),
-    };
+    let too_large = || JvmSizeError::TooLarge { text: text.to_string() };
     let value: u64 = digits.parse().map_err(|_| too_large())?;
     if value == 0 {
-        return Err(JvmSizeError::Zero {
-            text: text.to_string(),
-        });
+        return Err(JvmSizeError::Zero { text: text.to_string() });
     }
     value.checked_mul(1u64 << shift).ok_or_else(too_large)
 }
@@ -447,21 +410,14 @@ fn suggest_jvm(text: &str) -> Option<String> {
     (suggestion != text && parse_jvm_bytes(&suggestion).is_ok()).then_some(suggestion)
 }
 
-const BINARY_UNITS: [(&str, u32); 6] = [
-    ("Ei", 60),
-    ("Pi", 50),
-    ("Ti", 40),
-    ("Gi", 30),
-    ("Mi", 20),
-    ("Ki", 10),
-];
+const BINARY_UNITS: [(&str, u32); 6] = [("Ei", 60), ("Pi", 50), ("Ti", 40), ("Gi", 30), ("Mi", 20), ("Ki", 10)];
 
 /// Bytes as a Kubernetes quantity for messages: `4Gi`, `1536Mi`, or `1.3Gi`
 /// when no unit divides it.
 pub fn format_bytes(bytes: u64) -> String {
     if let Some((unit, shift)) = BINARY_UNITS
         .iter()
-        .find(|(_, s)| bytes >= 1 << s && bytes % (1 << s) == 0)
+        .find(|(_, s)| bytes >= 1 << s && bytes.is_multiple_of(1 << s))
     {
         return format!("{}{unit}", bytes >> shift);
     }
@@ -482,7 +438,7 @@ pub fn format_jvm(bytes: u64) -> String {
 
 /// Millicores as a CPU quantity: `2`, `500m`.
 pub fn format_cpu(millis: u64) -> String {
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         (millis / 1000).to_string()
     } else {
         format!("{millis}m")
@@ -560,24 +516,17 @@ mod tests {
     #[test]
     fn malformed_quantities_are_refused_with_the_valid_forms() {
         for text in [
-            "", "abc", "100 Gi", "100GB", "1.2.3", "Gi", "1e", "1gi", "--1", "1KiB", " 1", "1e3.5",
-            ".",
+            "", "abc", "100 Gi", "100GB", "1.2.3", "Gi", "1e", "1gi", "--1", "1KiB", " 1", "1e3.5", ".",
         ] {
             let err = Quantity::parse(text).unwrap_err();
-            assert!(
-                matches!(err, QuantityError::Syntax { .. }),
-                "{text:?}: {err:?}"
-            );
+            assert!(matches!(err, QuantityError::Syntax { .. }), "{text:?}: {err:?}");
             assert!(err.to_string().contains("Ki Mi Gi"), "{text:?}: {err}");
         }
     }
 
     #[test]
     fn absurd_quantities_are_too_large_not_a_panic() {
-        assert!(matches!(
-            Quantity::parse("1e9999"),
-            Err(QuantityError::TooLarge { .. })
-        ));
+        assert!(matches!(Quantity::parse("1e9999"), Err(QuantityError::TooLarge { .. })));
         assert!(matches!(
             Quantity::parse("99999999999999999999999999999999999Ei"),
             Err(QuantityError::TooLarge { .. })
@@ -595,23 +544,14 @@ mod tests {
 
     #[test]
     fn cpu_zero_negative_and_words_are_refused() {
-        assert!(matches!(
-            parse_cpu_millis("0"),
-            Err(QuantityError::NotPositive { .. })
-        ));
-        assert!(matches!(
-            parse_cpu_millis("-1"),
-            Err(QuantityError::NotPositive { .. })
-        ));
+        assert!(matches!(parse_cpu_millis("0"), Err(QuantityError::NotPositive { .. })));
+        assert!(matches!(parse_cpu_millis("-1"), Err(QuantityError::NotPositive { .. })));
         let err = parse_cpu_millis("2 cores").unwrap_err().to_string();
         assert!(
             err.contains("millicores (500m)") && err.contains("did you mean \"2\"?"),
             "{err}"
         );
-        assert!(matches!(
-            parse_cpu_millis("1Ki"),
-            Err(QuantityError::BinaryCpu { .. })
-        ));
+        assert!(matches!(parse_cpu_millis("1Ki"), Err(QuantityError::BinaryCpu { .. })));
         assert!(matches!(
             parse_cpu_millis("0.0001"),
             Err(QuantityError::Fraction { .. })
@@ -694,10 +634,7 @@ mod tests {
             parse_memory_bytes("-1Gi"),
             Err(QuantityError::NotPositive { .. })
         ));
-        assert!(matches!(
-            parse_memory_bytes("1.5"),
-            Err(QuantityError::Fraction { .. })
-        ));
+        assert!(matches!(parse_memory_bytes("1.5"), Err(QuantityError::Fraction { .. })));
     }
 
     #[test]
@@ -713,26 +650,15 @@ mod tests {
 
     #[test]
     fn kubernetes_style_heap_sizes_are_refused_with_the_java_form() {
-        for (text, suggestion) in [
-            ("2Gi", "2g"),
-            ("512MB", "512m"),
-            ("1.5g", "1536m"),
-            ("4 g", "4g"),
-        ] {
+        for (text, suggestion) in [("2Gi", "2g"), ("512MB", "512m"), ("1.5g", "1536m"), ("4 g", "4g")] {
             let message = parse_jvm_bytes(text).unwrap_err().to_string();
             assert!(
                 message.contains(&format!("did you mean \"{suggestion}\"?")),
                 "{text}: {message}"
             );
         }
-        assert!(matches!(
-            parse_jvm_bytes("-1g"),
-            Err(JvmSizeError::Syntax { .. })
-        ));
-        assert!(matches!(
-            parse_jvm_bytes("0m"),
-            Err(JvmSizeError::Zero { .. })
-        ));
+        assert!(matches!(parse_jvm_bytes("-1g"), Err(JvmSizeError::Syntax { .. })));
+        assert!(matches!(parse_jvm_bytes("0m"), Err(JvmSizeError::Zero { .. })));
         assert!(matches!(
             parse_jvm_bytes("99999999999999t"),
             Err(JvmSizeError::TooLarge { .. })

@@ -1,0 +1,117 @@
+//! Names: the cluster name (and every name derived from it), the namespace,
+//! pool names and listener names.
+
+use super::syntax::{DNS_1035_RULES, DNS_1123_RULES, DNS_LABEL_MAX, label_violations, suggest_label};
+use crate::spec::model::ClusterSpec;
+use crate::spec::names::{MAX_NAME_LEN, derived_names};
+use crate::spec::problem::Report;
+
+/// Strimzi's CRD pattern for listener names.
+pub const LISTENER_NAME_PATTERN: &str = "^[a-z0-9]{1,11}$";
+const LISTENER_NAME_MAX: usize = 11;
+
+pub(super) fn validate_names(spec: &ClusterSpec, report: &mut Report) {
+    validate_cluster_name(spec, report);
+    validate_namespace(spec, report);
+    for name in spec.pools.keys() {
+        if let Some(message) = label_message(name, "pool name", false, "brokers") {
+            report.error(format!("pools.{name}"), message);
+        }
+    }
+    for name in spec.listeners.keys() {
+        if let Some(message) = listener_name_message(name) {
+            report.error(format!("listeners.{name}"), message);
+        }
+    }
+}
+
+/// "\"My_Kafka\" is not a valid cluster name: it has …; use … (e.g. \"my-kafka\")".
+fn label_message(name: &str, what: &str, letter_first: bool, example: &str) -> Option<String> {
+    let violations = label_violations(name, letter_first);
+    if violations.is_empty() {
+        return None;
+    }
+    let rules = if letter_first { DNS_1035_RULES } else { DNS_1123_RULES };
+    let example = suggest_label(name, letter_first, DNS_LABEL_MAX).unwrap_or_else(|| example.to_string());
+    Some(format!(
+        "\"{name}\" is not a valid {what}: it {}; {rules} (e.g. \"{example}\")",
+        violations.join(", ")
+    ))
+}
+
+/// Services are named after the cluster, so its name is a DNS-1035 label
+/// (letter first), and every derived name must still fit in 63 characters.
+fn validate_cluster_name(spec: &ClusterSpec, report: &mut Report) {
+    if spec.name.is_empty() {
+        report.error(
+            "name",
+            "a cluster name is required (kafkactl create NAME), e.g. \"my-cluster\"",
+        );
+        return;
+    }
+    if let Some(message) = label_message(&spec.name, "cluster name", true, "my-cluster") {
+        report.error("name", message);
+    }
+    if let Some(message) = derived_length_message(spec) {
+        report.error("name", message);
+    }
+}
+
+/// Names the longest derived name over the limit and the longest cluster
+/// name this spec allows.
+fn derived_length_message(spec: &ClusterSpec) -> Option<String> {
+    let derived = derived_names(spec);
+    let too_long: Vec<&(String, &str)> = derived.iter().filter(|(n, _)| n.len() > MAX_NAME_LEN).collect();
+    let (worst, what) = too_long.iter().max_by_key(|(n, _)| n.len())?;
+    let overhead = derived
+        .iter()
+        .map(|(n, _)| n.len().saturating_sub(spec.name.len()))
+        .max()
+        .unwrap_or(0);
+    let others = match too_long.len() {
+        1 => String::new(),
+        n => format!(" (and {} more derived names)", n - 1),
+    };
+    let limit = match MAX_NAME_LEN.checked_sub(overhead) {
+        Some(max) if max > 0 => format!("with this spec a cluster name can have at most {max} characters"),
+        _ => "the pool and listener names of this spec leave no room for any cluster name; shorten them".to_string(),
+    };
+    Some(format!(
+        "\"{}\" ({} characters) is too long: the {what} \"{worst}\" would be {} characters, over Kubernetes' limit of {MAX_NAME_LEN}{others}; {limit}",
+        spec.name,
+        spec.name.len(),
+        worst.len(),
+    ))
+}
+
+fn validate_namespace(spec: &ClusterSpec, report: &mut Report) {
+    if spec.namespace.is_empty() {
+        report.error("namespace", "a namespace is required (-n NAMESPACE), e.g. \"kafka\"");
+    } else if let Some(message) = label_message(&spec.namespace, "namespace", false, "kafka") {
+        report.error("namespace", message);
+    }
+}
+
+/// Strimzi names listener Services and Kafka's listener config after it.
+fn listener_name_message(name: &str) -> Option<String> {
+    let valid = !name.is_empty()
+        && name.len() <= LISTENER_NAME_MAX
+        && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if valid {
+        return None;
+    }
+    let example: String = name
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        .take(LISTENER_NAME_MAX)
+        .collect();
+    let example = if example.is_empty() {
+        "external".to_string()
+    } else {
+        example
+    };
+    Some(format!(
+        "listener name \"{name}\" does not match Strimzi's pattern {LISTENER_NAME_PATTERN}: lowercase letters and digits only, at most {LISTENER_NAME_MAX} characters (e.g. \"{example}\")"
+    ))
+}
