@@ -51,11 +51,7 @@ fn prometheus_files(spec: &ClusterSpec) -> (String, String) {
 }
 
 fn run(args: &[&str], file: &Path) -> (bool, String) {
-    let output = Command::new(promtool())
-        .args(args)
-        .arg(file)
-        .output()
-        .unwrap();
+    let output = Command::new(promtool()).args(args).arg(file).output().unwrap();
     let text = format!(
         "{}{}",
         String::from_utf8_lossy(&output.stdout),
@@ -79,10 +75,7 @@ fn replace_kubernetes_sd(config: &mut Value, namespace: &str) -> usize {
             "job {}",
             job["job_name"]
         );
-        job.insert(
-            "static_configs".to_string(),
-            json!([{ "targets": ["127.0.0.1:9404"] }]),
-        );
+        job.insert("static_configs".to_string(), json!([{ "targets": ["127.0.0.1:9404"] }]));
         replaced += 1;
     }
     replaced
@@ -103,11 +96,7 @@ fn check_with_promtool(spec: &ClusterSpec) -> usize {
 
     let mut config: Value = serde_saphyr::from_str(&config_text).unwrap();
     let replaced = replace_kubernetes_sd(&mut config, &spec.namespace);
-    assert!(
-        replaced > 0,
-        "{}: no discovery-based jobs in\n{config_text}",
-        spec.name
-    );
+    assert!(replaced > 0, "{}: no discovery-based jobs in\n{config_text}", spec.name);
     let config_path = dir.path().join("prometheus.yml");
     std::fs::write(&config_path, serde_saphyr::to_string(&config).unwrap()).unwrap();
     let (ok, output) = run(&["check", "config"], &config_path);
@@ -155,11 +144,7 @@ fn zookeeper_cluster_with_every_component_passes_promtool() {
             "job {job} missing:\n{config}"
         );
     }
-    for alert in [
-        "ZooKeeperLatencyHigh",
-        "ZooKeeperUnreachable",
-        "ConsumerGroupLag",
-    ] {
+    for alert in ["ZooKeeperLatencyHigh", "ZooKeeperUnreachable", "ConsumerGroupLag"] {
         assert!(rules.contains(alert), "{alert} missing:\n{rules}");
     }
     check_with_promtool(&spec);

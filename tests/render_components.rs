@@ -105,10 +105,7 @@ fn zoo_entrance_proxies_zookeeper_with_the_operator_certificates() {
         secret_at("/etc/cluster-operator-certs/"),
         "orders-cluster-operator-certs"
     );
-    assert_eq!(
-        secret_at("/etc/cluster-ca-certs/"),
-        "orders-cluster-ca-cert"
-    );
+    assert_eq!(secret_at("/etc/cluster-ca-certs/"), "orders-cluster-ca-cert");
     assert_eq!(
         object(&plan, "Service", "orders-zoo-entrance")["spec"]["type"],
         "ClusterIP"
@@ -118,9 +115,8 @@ fn zoo_entrance_proxies_zookeeper_with_the_operator_certificates() {
 #[test]
 fn network_policy_admits_the_proxy_pods_to_zookeeper_on_2181() {
     let plan = plan(&everything("orders"));
-    let proxy_pod_labels = object(&plan, "Deployment", "orders-zoo-entrance")["spec"]["template"]["metadata"]
-        ["labels"]
-        .clone();
+    let proxy_pod_labels =
+        object(&plan, "Deployment", "orders-zoo-entrance")["spec"]["template"]["metadata"]["labels"].clone();
     let policy = of_kind(&plan, "NetworkPolicy")
         .map(|o| &o.object)
         .find(|p| p["spec"]["podSelector"]["matchLabels"]["strimzi.io/name"] == "orders-zookeeper")
@@ -128,9 +124,7 @@ fn network_policy_admits_the_proxy_pods_to_zookeeper_on_2181() {
     assert_eq!(policy["spec"]["policyTypes"], json!(["Ingress"]));
     let rule = &policy["spec"]["ingress"][0];
     assert_eq!(rule["ports"], json!([{ "port": 2181, "protocol": "TCP" }]));
-    let admitted = rule["from"][0]["podSelector"]["matchLabels"]
-        .as_object()
-        .unwrap();
+    let admitted = rule["from"][0]["podSelector"]["matchLabels"].as_object().unwrap();
     assert!(!admitted.is_empty());
     for (key, value) in admitted {
         assert_eq!(&proxy_pod_labels[key], value, "proxy pods lack {key}");
@@ -144,10 +138,7 @@ fn kraft_clusters_have_no_zookeeper_components() {
     spec.zookeeper_exporter.enabled = true;
     let plan = plan(&spec);
     assert!(plan.find("Deployment", "orders-zoo-entrance").is_none());
-    assert!(
-        plan.find("Deployment", "orders-zookeeper-exporter")
-            .is_none()
-    );
+    assert!(plan.find("Deployment", "orders-zookeeper-exporter").is_none());
     assert_eq!(of_kind(&plan, "NetworkPolicy").count(), 0);
 }
 
@@ -158,12 +149,7 @@ fn zookeeper_exporter_reads_through_zoo_entrance() {
     let args = &deployment["spec"]["template"]["spec"]["containers"][0]["args"];
     assert_eq!(
         args,
-        &json!([
-            "-zk-hosts",
-            "orders-zoo-entrance:2181",
-            "-listen",
-            "0.0.0.0:9141"
-        ])
+        &json!(["-zk-hosts", "orders-zoo-entrance:2181", "-listen", "0.0.0.0:9141"])
     );
     let service = object(&plan, "Service", "orders-zookeeper-exporter");
     assert_eq!(service["spec"]["ports"][0]["port"], 9141);
@@ -173,13 +159,9 @@ fn zookeeper_exporter_reads_through_zoo_entrance() {
 
 fn jmx_pods(plan: &Plan) -> BTreeSet<String> {
     of_kind(plan, "Service")
-        .filter(|o| {
-            o.object["spec"]["type"] == "NodePort" && o.object["spec"]["ports"][0]["port"] == 9999
-        })
+        .filter(|o| o.object["spec"]["type"] == "NodePort" && o.object["spec"]["ports"][0]["port"] == 9999)
         .map(|o| {
-            let pod = o.object["spec"]["selector"]["strimzi.io/pod-name"]
-                .as_str()
-                .unwrap();
+            let pod = o.object["spec"]["selector"]["strimzi.io/pod-name"].as_str().unwrap();
             assert_eq!(o.name(), names::jmx_service(pod));
             pod.to_string()
         })
@@ -194,10 +176,7 @@ fn pods(list: &[&str]) -> BTreeSet<String> {
 fn jmx_services_follow_the_broker_count() {
     let mut spec = everything("orders");
     for (replicas, expected) in [
-        (
-            3,
-            pods(&["orders-kafka-0", "orders-kafka-1", "orders-kafka-2"]),
-        ),
+        (3, pods(&["orders-kafka-0", "orders-kafka-1", "orders-kafka-2"])),
         (
             5,
             pods(&[
@@ -374,13 +353,7 @@ fn every_object_is_labelled_as_kafkactls_and_as_the_clusters() {
             o.kind(),
             o.name()
         );
-        assert_eq!(
-            labels[names::CLUSTER_LABEL],
-            "orders",
-            "{} {}",
-            o.kind(),
-            o.name()
-        );
+        assert_eq!(labels[names::CLUSTER_LABEL], "orders", "{} {}", o.kind(), o.name());
         assert_eq!(o.namespace(), Some("kafka"), "{} {}", o.kind(), o.name());
     }
 }
@@ -390,9 +363,7 @@ fn selectors_of_kafkactls_workloads_match_their_pods() {
     let plan = plan(&everything("orders"));
     for kind in ["Deployment", "StatefulSet"] {
         for o in of_kind(&plan, kind) {
-            let selector = o.object["spec"]["selector"]["matchLabels"]
-                .as_object()
-                .unwrap();
+            let selector = o.object["spec"]["selector"]["matchLabels"].as_object().unwrap();
             let pod_labels = &o.object["spec"]["template"]["metadata"]["labels"];
             assert!(!selector.is_empty());
             for (key, value) in selector {

@@ -101,14 +101,7 @@ impl Severity {
     }
 }
 
-fn rule(
-    name: &str,
-    expr: &str,
-    for_: &str,
-    severity: Severity,
-    summary: &str,
-    description: &str,
-) -> Value {
+fn rule(name: &str, expr: &str, for_: &str, severity: Severity, summary: &str, description: &str) -> Value {
     json!({
         "alert": name,
         "expr": expr,
@@ -186,11 +179,7 @@ fn kafka_rules_of(spec: &ClusterSpec) -> Vec<Value> {
 /// `pod=~"…"` matching the broker pods of the given pools (`<c>-<pool>-<id>`).
 fn pods_of_pools<'a>(spec: &ClusterSpec, pools: impl IntoIterator<Item = &'a String>) -> String {
     let alternatives: Vec<String> = pools.into_iter().map(|pool| regex_escape(pool)).collect();
-    let regex = format!(
-        "{}-({})-[0-9]+",
-        regex_escape(&spec.name),
-        alternatives.join("|")
-    );
+    let regex = format!("{}-({})-[0-9]+", regex_escape(&spec.name), alternatives.join("|"));
     format!("pod=~{}", promql_string(&regex))
 }
 
@@ -219,9 +208,7 @@ fn brokers_missing(spec: &ClusterSpec) -> Option<Value> {
 /// Bytes of one broker's log volumes, when they have a known size.
 fn broker_volume_bytes(pool: &PoolSpec) -> Option<u64> {
     match pool.storage.kind {
-        StorageType::PersistentClaim | StorageType::Ephemeral => {
-            storage_bytes(pool.storage.size.as_deref()?)
-        }
+        StorageType::PersistentClaim | StorageType::Ephemeral => storage_bytes(pool.storage.size.as_deref()?),
         StorageType::Jbod => pool
             .storage
             .volumes
@@ -264,9 +251,7 @@ fn disk_filling_up(spec: &ClusterSpec) -> Option<Value> {
 fn consumer_group_lag() -> Value {
     rule(
         "ConsumerGroupLag",
-        &format!(
-            "sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag) > {CONSUMER_LAG_THRESHOLD}"
-        ),
+        &format!("sum by (cluster, consumergroup, topic) (kafka_consumergroup_lag) > {CONSUMER_LAG_THRESHOLD}"),
         "15m",
         Severity::Warning,
         "Consumer group {{ $labels.consumergroup }} lags on {{ $labels.topic }}",
@@ -333,6 +318,7 @@ mod tests {
     use std::collections::BTreeSet;
 
     use super::*;
+    use crate::render::metrics_config;
     use crate::spec::{JbodVolume, MetadataMode, Role};
 
     fn spec(metadata: MetadataMode) -> ClusterSpec {
@@ -342,16 +328,12 @@ mod tests {
             ..ClusterSpec::default()
         };
         spec.zookeeper_exporter.enabled = true;
-        spec.pools
-            .insert("brokers".to_string(), PoolSpec::default());
+        spec.pools.insert("brokers".to_string(), PoolSpec::default());
         spec
     }
 
     fn rules(spec: &ClusterSpec) -> Vec<Value> {
-        kafka_rules(spec)["groups"][0]["rules"]
-            .as_array()
-            .unwrap()
-            .clone()
+        kafka_rules(spec)["groups"][0]["rules"].as_array().unwrap().clone()
     }
 
     fn alert<'a>(rules: &'a [Value], name: &str) -> Option<&'a Value> {
@@ -360,12 +342,7 @@ mod tests {
 
     fn metric_names(expr: &str) -> BTreeSet<String> {
         expr.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .filter(|w| {
-                ["kafka_", "zookeeper_", "zk_"]
-                    .iter()
-                    .any(|p| w.starts_with(p))
-                    || *w == "up"
-            })
+            .filter(|w| ["kafka_", "zookeeper_", "zk_"].iter().any(|p| w.starts_with(p)) || *w == "up")
             .map(str::to_string)
             .collect()
     }
@@ -402,10 +379,7 @@ mod tests {
         let zookeeper = rules(&spec(MetadataMode::Zookeeper));
         assert!(alert(&zookeeper, "ZooKeeperLatencyHigh").is_some());
         let exporters = alert(&zookeeper, "ExporterDown").unwrap();
-        assert_eq!(
-            exporters["expr"],
-            "up{job=~\"kafka-exporter|zookeeper-exporter\"} == 0"
-        );
+        assert_eq!(exporters["expr"], "up{job=~\"kafka-exporter|zookeeper-exporter\"} == 0");
     }
 
     #[test]
@@ -420,9 +394,7 @@ mod tests {
             },
         );
         let rules = rules(&spec);
-        let expr = alert(&rules, "BrokersMissing").unwrap()["expr"]
-            .as_str()
-            .unwrap();
+        let expr = alert(&rules, "BrokersMissing").unwrap()["expr"].as_str().unwrap();
         assert_eq!(
             expr,
             "(count(up{job=\"kafka\", pod=~\"orders-(brokers)-[0-9]+\"} == 1) or vector(0)) < 5"
@@ -456,9 +428,7 @@ mod tests {
             },
         );
         let rules = rules(&spec);
-        let expr = alert(&rules, "DiskFillingUp").unwrap()["expr"]
-            .as_str()
-            .unwrap();
+        let expr = alert(&rules, "DiskFillingUp").unwrap()["expr"].as_str().unwrap();
         assert!(
             expr.contains("pod=~\"orders-(big)-[0-9]+\"}) / 2199023255552 > 0.8"),
             "{expr}"
@@ -476,6 +446,23 @@ mod tests {
         storage.kind = StorageType::Ephemeral;
         storage.size = None;
         assert!(alert(&rules(&spec), "DiskFillingUp").is_none());
+    }
+
+    #[test]
+    fn jmx_exporter_metrics_are_ones_metrics_config_exports() {
+        let exported: Vec<&str> = metrics_config::KAFKA_METRICS
+            .iter()
+            .chain(metrics_config::ZOOKEEPER_METRICS)
+            .copied()
+            .collect();
+        for (metric, source) in RULE_METRICS {
+            if *source == MetricSource::JmxExporter {
+                assert!(
+                    exported.contains(metric),
+                    "{metric} is not exported by metrics_config.rs"
+                );
+            }
+        }
     }
 
     #[test]

@@ -52,10 +52,7 @@ fn jmx_service(spec: &ClusterSpec, pod: &str) -> Value {
         }),
         ..Service::default()
     };
-    to_object(
-        &service,
-        object_meta(spec, &names::jmx_service(pod), Component::Jmx),
-    )
+    to_object(&service, object_meta(spec, &names::jmx_service(pod), Component::Jmx))
 }
 
 #[cfg(test)]
@@ -98,10 +95,7 @@ mod tests {
     fn one_service_per_broker_and_none_for_controllers() {
         let services = jmx_services(&spec(true, true), &RenderContext::offline());
         assert_eq!(names_of(&services), ["c-brokers-0-jmx", "c-brokers-1-jmx"]);
-        assert_eq!(
-            services[1]["spec"]["selector"]["strimzi.io/pod-name"],
-            "c-brokers-1"
-        );
+        assert_eq!(services[1]["spec"]["selector"]["strimzi.io/pod-name"], "c-brokers-1");
         assert_eq!(services[1]["spec"]["type"], "NodePort");
         assert_eq!(services[1]["spec"]["ports"][0]["port"], 9999);
     }

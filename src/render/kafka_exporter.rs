@@ -38,10 +38,7 @@ pub fn kafka_exporter_service(spec: &ClusterSpec) -> Option<Value> {
         }),
         ..Service::default()
     };
-    Some(to_object(
-        &service,
-        object_meta(spec, &name, Component::KafkaExporter),
-    ))
+    Some(to_object(&service, object_meta(spec, &name, Component::KafkaExporter)))
 }
 
 /// The labels Strimzi puts on the kafka-exporter pods of this cluster.
@@ -73,10 +70,7 @@ mod tests {
         let service = kafka_exporter_service(&spec(true)).unwrap();
         assert_eq!(service["metadata"]["name"], "orders-kafka-exporter");
         assert_eq!(service["spec"]["selector"]["strimzi.io/cluster"], "orders");
-        assert_eq!(
-            service["spec"]["selector"]["strimzi.io/name"],
-            "orders-kafka-exporter"
-        );
+        assert_eq!(service["spec"]["selector"]["strimzi.io/name"], "orders-kafka-exporter");
         assert_eq!(service["spec"]["ports"][0]["port"], 9404);
         assert_eq!(service["spec"]["ports"][0]["name"], "tcp-prometheus");
     }

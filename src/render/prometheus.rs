@@ -6,9 +6,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapVolumeSource, Container, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PodSecurityContext, PodSpec, SecurityContext, ServiceAccount, Volume, VolumeMount,
-    VolumeResourceRequirements,
+    ConfigMap, ConfigMapVolumeSource, Container, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
+    PodSpec, SecurityContext, ServiceAccount, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
@@ -18,8 +17,8 @@ use serde_json::Value;
 use super::alert_rules::kafka_rules_yml;
 use super::prometheus_config::{CONFIG_FILE, PROMETHEUS_PORT, RULES_FILE, prometheus_yml};
 use super::workload::{
-    cluster_ip_service, component_selector, container_port, hardened_security_context, http_probe,
-    pod_template, resources, service_port, storage_bytes, to_object,
+    cluster_ip_service, component_selector, container_port, hardened_security_context, http_probe, pod_template,
+    resources, service_port, storage_bytes, to_object,
 };
 use super::{Wave, image_ref, object_meta};
 use crate::spec::ClusterSpec;
@@ -79,10 +78,7 @@ fn role(spec: &ClusterSpec, name: &str) -> Value {
     let read = |group: &str, resources: &[&str]| PolicyRule {
         api_groups: Some(vec![group.to_string()]),
         resources: Some(resources.iter().map(|r| r.to_string()).collect()),
-        verbs: ["get", "list", "watch"]
-            .iter()
-            .map(|v| v.to_string())
-            .collect(),
+        verbs: ["get", "list", "watch"].iter().map(|v| v.to_string()).collect(),
         ..PolicyRule::default()
     };
     let role = Role {
@@ -121,26 +117,17 @@ fn config_map(spec: &ClusterSpec, config: String, rules: String) -> Value {
         ])),
         ..ConfigMap::default()
     };
-    to_object(
-        &config_map,
-        meta(spec, &names::prometheus_config(&spec.name)),
-    )
+    to_object(&config_map, meta(spec, &names::prometheus_config(&spec.name)))
 }
 
 fn stateful_set(spec: &ClusterSpec, name: &str, checksum: &str) -> Value {
-    let annotations =
-        BTreeMap::from([(CONFIG_CHECKSUM_ANNOTATION.to_string(), checksum.to_string())]);
+    let annotations = BTreeMap::from([(CONFIG_CHECKSUM_ANNOTATION.to_string(), checksum.to_string())]);
     let stateful_set = StatefulSet {
         spec: Some(StatefulSetSpec {
             replicas: Some(1),
             service_name: Some(name.to_string()),
             selector: component_selector(spec, Component::Prometheus),
-            template: pod_template(
-                spec,
-                Component::Prometheus,
-                annotations,
-                pod_spec(spec, name),
-            ),
+            template: pod_template(spec, Component::Prometheus, annotations, pod_spec(spec, name)),
             volume_claim_templates: Some(vec![data_claim(spec)]),
             ..StatefulSetSpec::default()
         }),
@@ -203,10 +190,7 @@ fn args(spec: &ClusterSpec) -> Vec<String> {
     let mut args = vec![
         format!("--config.file={CONFIG_DIR}/{CONFIG_FILE}"),
         format!("--storage.tsdb.path={DATA_DIR}"),
-        format!(
-            "--storage.tsdb.retention.time={}",
-            spec.prometheus.retention
-        ),
+        format!("--storage.tsdb.retention.time={}", spec.prometheus.retention),
     ];
     if let Some(size) = retention_size(spec) {
         args.push(format!("--storage.tsdb.retention.size={size}"));
@@ -293,8 +277,7 @@ mod tests {
 
     fn prometheus_args(spec: &ClusterSpec) -> Vec<String> {
         let objects = prometheus(spec);
-        let container =
-            &object(&objects, "StatefulSet")["spec"]["template"]["spec"]["containers"][0];
+        let container = &object(&objects, "StatefulSet")["spec"]["template"]["spec"]["containers"][0];
         serde_json::from_value(container["args"].clone()).unwrap()
     }
 
@@ -308,10 +291,7 @@ mod tests {
     #[test]
     fn rbac_and_config_come_before_the_workload() {
         let objects = prometheus(&spec());
-        let kinds: Vec<(Wave, &str)> = objects
-            .iter()
-            .map(|(w, o)| (*w, o["kind"].as_str().unwrap()))
-            .collect();
+        let kinds: Vec<(Wave, &str)> = objects.iter().map(|(w, o)| (*w, o["kind"].as_str().unwrap())).collect();
         assert_eq!(
             kinds,
             [
@@ -360,8 +340,7 @@ mod tests {
     fn config_change_changes_the_pod_template() {
         let checksum = |spec: &ClusterSpec| {
             let objects = prometheus(spec);
-            object(&objects, "StatefulSet")["spec"]["template"]["metadata"]["annotations"]
-                [CONFIG_CHECKSUM_ANNOTATION]
+            object(&objects, "StatefulSet")["spec"]["template"]["metadata"]["annotations"][CONFIG_CHECKSUM_ANNOTATION]
                 .clone()
         };
         let before = checksum(&spec());

@@ -61,10 +61,7 @@ fn scrape_configs(spec: &ClusterSpec) -> Vec<Value> {
     if spec.metrics.kafka {
         let keep = [
             keep(&pod_label(names::STRIMZI_CLUSTER_LABEL), c),
-            keep(
-                &pod_label(names::STRIMZI_NAME_LABEL),
-                &names::kafka_pods_name(c),
-            ),
+            keep(&pod_label(names::STRIMZI_NAME_LABEL), &names::kafka_pods_name(c)),
             keep_port_number(STRIMZI_METRICS_PORT),
         ];
         jobs.push(pod_job(spec, KAFKA_JOB, &keep, &node_labels(spec, true)));
@@ -72,18 +69,10 @@ fn scrape_configs(spec: &ClusterSpec) -> Vec<Value> {
     if spec.is_zookeeper() && spec.metrics.zookeeper {
         let keep = [
             keep(&pod_label(names::STRIMZI_CLUSTER_LABEL), c),
-            keep(
-                &pod_label(names::STRIMZI_NAME_LABEL),
-                &names::zookeeper_pods_name(c),
-            ),
+            keep(&pod_label(names::STRIMZI_NAME_LABEL), &names::zookeeper_pods_name(c)),
             keep_port_number(STRIMZI_METRICS_PORT),
         ];
-        jobs.push(pod_job(
-            spec,
-            ZOOKEEPER_JOB,
-            &keep,
-            &node_labels(spec, false),
-        ));
+        jobs.push(pod_job(spec, ZOOKEEPER_JOB, &keep, &node_labels(spec, false)));
     }
     if spec.kafka_exporter.enabled {
         let keep = [
@@ -99,10 +88,7 @@ fn scrape_configs(spec: &ClusterSpec) -> Vec<Value> {
     if spec.is_zookeeper() && spec.zookeeper_exporter.enabled {
         let keep = [
             keep(&pod_label(names::CLUSTER_LABEL), c),
-            keep(
-                &pod_label(names::NAME_LABEL),
-                Component::ZookeeperExporter.as_str(),
-            ),
+            keep(&pod_label(names::NAME_LABEL), Component::ZookeeperExporter.as_str()),
             keep(
                 "__meta_kubernetes_pod_container_port_name",
                 ZOOKEEPER_EXPORTER_PORT_NAME,
@@ -188,10 +174,7 @@ fn keep(source: &str, value: &str) -> Value {
 }
 
 fn keep_port_number(port: i32) -> Value {
-    keep(
-        "__meta_kubernetes_pod_container_port_number",
-        &port.to_string(),
-    )
+    keep("__meta_kubernetes_pod_container_port_number", &port.to_string())
 }
 
 fn set_label(target: &str, value: &str) -> Value {
@@ -275,10 +258,7 @@ mod tests {
     #[test]
     fn kraft_mode_has_no_zookeeper_jobs() {
         let config = prometheus_config(&spec(MetadataMode::Kraft));
-        assert_eq!(
-            job_names(&config),
-            ["kafka", "kafka-exporter", "prometheus"]
-        );
+        assert_eq!(job_names(&config), ["kafka", "kafka-exporter", "prometheus"]);
     }
 
     #[test]
@@ -286,10 +266,7 @@ mod tests {
         let config = prometheus_config(&spec(MetadataMode::Zookeeper));
         for job in config["scrape_configs"].as_array().unwrap() {
             if let Some(sd) = job.get("kubernetes_sd_configs") {
-                assert_eq!(
-                    sd,
-                    &json!([{ "role": "pod", "namespaces": { "names": ["team-a"] } }])
-                );
+                assert_eq!(sd, &json!([{ "role": "pod", "namespaces": { "names": ["team-a"] } }]));
             }
         }
     }
@@ -297,34 +274,21 @@ mod tests {
     #[test]
     fn kafka_job_keeps_only_this_clusters_broker_pods_on_9404() {
         let config = prometheus_config(&spec(MetadataMode::Kraft));
-        let relabel = job(&config, "kafka").unwrap()["relabel_configs"]
-            .as_array()
-            .unwrap();
+        let relabel = job(&config, "kafka").unwrap()["relabel_configs"].as_array().unwrap();
         let keeps: Vec<(&str, &str)> = relabel
             .iter()
             .filter(|r| r["action"] == "keep")
-            .map(|r| {
-                (
-                    r["source_labels"][0].as_str().unwrap(),
-                    r["regex"].as_str().unwrap(),
-                )
-            })
+            .map(|r| (r["source_labels"][0].as_str().unwrap(), r["regex"].as_str().unwrap()))
             .collect();
         assert_eq!(
             keeps,
             [
                 ("__meta_kubernetes_pod_label_strimzi_io_cluster", "orders"),
-                (
-                    "__meta_kubernetes_pod_label_strimzi_io_name",
-                    "orders-kafka"
-                ),
+                ("__meta_kubernetes_pod_label_strimzi_io_name", "orders-kafka"),
                 ("__meta_kubernetes_pod_container_port_number", "9404"),
             ]
         );
-        let targets: Vec<&str> = relabel
-            .iter()
-            .filter_map(|r| r["target_label"].as_str())
-            .collect();
+        let targets: Vec<&str> = relabel.iter().filter_map(|r| r["target_label"].as_str()).collect();
         for label in ["cluster", "namespace", "pod", "node_id", "pool", "kind"] {
             assert!(targets.contains(&label), "{label} missing from {targets:?}");
         }
@@ -364,8 +328,7 @@ mod tests {
     #[test]
     fn yaml_round_trips_to_the_same_tree() {
         let config = prometheus_config(&spec(MetadataMode::Zookeeper));
-        let parsed: Value =
-            serde_saphyr::from_str(&prometheus_yml(&spec(MetadataMode::Zookeeper))).unwrap();
+        let parsed: Value = serde_saphyr::from_str(&prometheus_yml(&spec(MetadataMode::Zookeeper))).unwrap();
         assert_eq!(parsed, config);
     }
 }

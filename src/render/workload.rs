@@ -7,9 +7,8 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec};
 use k8s_openapi::api::core::v1::{
-    Capabilities, ContainerPort, EnvVar, ExecAction, HTTPGetAction, LocalObjectReference, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext, Service,
-    ServicePort, ServiceSpec, TCPSocketAction,
+    Capabilities, ContainerPort, EnvVar, ExecAction, HTTPGetAction, LocalObjectReference, PodSpec, PodTemplateSpec,
+    Probe, ResourceRequirements, SeccompProfile, SecurityContext, Service, ServicePort, ServiceSpec, TCPSocketAction,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -83,12 +82,7 @@ fn image_pull_secrets(spec: &ClusterSpec) -> Option<Vec<LocalObjectReference>> {
 }
 
 /// A one-replica Deployment of one of kafkactl's own components.
-pub(super) fn deployment(
-    spec: &ClusterSpec,
-    name: &str,
-    component: Component,
-    pod: PodSpec,
-) -> Value {
+pub(super) fn deployment(spec: &ClusterSpec, name: &str, component: Component, pod: PodSpec) -> Value {
     let deployment = Deployment {
         spec: Some(DeploymentSpec {
             replicas: Some(1),
@@ -117,11 +111,7 @@ pub(super) fn resources(resources: &Resources) -> Option<ResourceRequirements> {
 fn cpu_memory(values: &CpuMemory) -> Option<BTreeMap<String, Quantity>> {
     let map: BTreeMap<String, Quantity> = [("cpu", &values.cpu), ("memory", &values.memory)]
         .into_iter()
-        .filter_map(|(key, value)| {
-            value
-                .as_ref()
-                .map(|v| (key.to_string(), Quantity(v.clone())))
-        })
+        .filter_map(|(key, value)| value.as_ref().map(|v| (key.to_string(), Quantity(v.clone()))))
         .collect();
     (!map.is_empty()).then_some(map)
 }
@@ -236,9 +226,7 @@ pub(super) fn cluster_ip_service(
 /// Bytes of a storage quantity (`20Gi`, `100G`); `None` when it cannot be
 /// read or is zero, so callers never divide by it or size from it blindly.
 pub(super) fn storage_bytes(quantity: &str) -> Option<u64> {
-    parse_storage_bytes(quantity)
-        .ok()
-        .filter(|bytes| *bytes > 0)
+    parse_storage_bytes(quantity).ok().filter(|bytes| *bytes > 0)
 }
 
 #[cfg(test)]
@@ -265,10 +253,7 @@ mod tests {
         assert_eq!(rendered.requests, None);
         assert_eq!(
             rendered.limits,
-            Some(BTreeMap::from([(
-                "memory".to_string(),
-                Quantity("2Gi".to_string())
-            )]))
+            Some(BTreeMap::from([("memory".to_string(), Quantity("2Gi".to_string()))]))
         );
     }
 
@@ -279,12 +264,7 @@ mod tests {
             ..ClusterSpec::default()
         };
         spec.images.pull_secrets = vec!["regcred".to_string()];
-        let template = pod_template(
-            &spec,
-            Component::Prometheus,
-            BTreeMap::new(),
-            PodSpec::default(),
-        );
+        let template = pod_template(&spec, Component::Prometheus, BTreeMap::new(), PodSpec::default());
         let pod = template.spec.unwrap();
         assert_eq!(pod.image_pull_secrets.unwrap()[0].name, "regcred");
         let labels = template.metadata.unwrap().labels.unwrap();
@@ -299,18 +279,10 @@ mod tests {
             name: "c1".to_string(),
             ..ClusterSpec::default()
         };
-        let value = cluster_ip_service(
-            &spec,
-            "c1-x",
-            Component::Prometheus,
-            vec![service_port("web", 9090)],
-        );
+        let value = cluster_ip_service(&spec, "c1-x", Component::Prometheus, vec![service_port("web", 9090)]);
         assert_eq!(value["apiVersion"], "v1");
         assert_eq!(value["kind"], "Service");
         assert_eq!(value["metadata"]["name"], "c1-x");
-        assert_eq!(
-            value["metadata"]["labels"][names::MANAGED_BY_LABEL],
-            names::MANAGED_BY
-        );
+        assert_eq!(value["metadata"]["labels"][names::MANAGED_BY_LABEL], names::MANAGED_BY);
     }
 }

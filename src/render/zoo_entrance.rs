@@ -10,16 +10,15 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, PodSpec, SecretVolumeSource, Volume, VolumeMount};
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort,
-    NetworkPolicySpec,
+    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use super::workload::{
-    cluster_ip_service, component_selector, container_port, deployment, env, exec_probe,
-    hardened_security_context, match_labels, service_port, to_object,
+    cluster_ip_service, component_selector, container_port, deployment, env, exec_probe, hardened_security_context,
+    match_labels, service_port, to_object,
 };
 use super::{image_ref, object_meta};
 use crate::spec::ClusterSpec;
@@ -72,10 +71,7 @@ fn pod_spec(spec: &ClusterSpec) -> PodSpec {
         env: Some(vec![
             env(
                 "STRIMZI_ZOOKEEPER_CONNECT",
-                &format!(
-                    "{}:{ZOOKEEPER_PORT}",
-                    names::zookeeper_client_service(&spec.name)
-                ),
+                &format!("{}:{ZOOKEEPER_PORT}", names::zookeeper_client_service(&spec.name)),
             ),
             env("LOG_LEVEL", "notice"),
         ]),
@@ -176,15 +172,8 @@ fn proxy_access_policy(spec: &ClusterSpec) -> Value {
         ..NetworkPolicyPeer::default()
     };
     to_object(
-        &ingress_policy(
-            component_selector(spec, Component::ZooEntrance),
-            same_namespace,
-        ),
-        object_meta(
-            spec,
-            &names::zoo_entrance(&spec.name),
-            Component::ZooEntrance,
-        ),
+        &ingress_policy(component_selector(spec, Component::ZooEntrance), same_namespace),
+        object_meta(spec, &names::zoo_entrance(&spec.name), Component::ZooEntrance),
     )
 }
 

@@ -8,8 +8,7 @@ use serde_json::Value;
 
 use super::image_ref;
 use super::workload::{
-    cluster_ip_service, container_port, deployment, hardened_security_context, http_probe,
-    service_port, tcp_probe,
+    cluster_ip_service, container_port, deployment, hardened_security_context, http_probe, service_port, tcp_probe,
 };
 use super::zoo_entrance::ZOOKEEPER_PORT;
 use crate::spec::ClusterSpec;
@@ -91,12 +90,7 @@ mod tests {
         let container = &objects[0]["spec"]["template"]["spec"]["containers"][0];
         assert_eq!(
             container["args"],
-            serde_json::json!([
-                "-zk-hosts",
-                "old-zoo-entrance:2181",
-                "-listen",
-                "0.0.0.0:9141"
-            ])
+            serde_json::json!(["-zk-hosts", "old-zoo-entrance:2181", "-listen", "0.0.0.0:9141"])
         );
         assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/metrics");
         assert_eq!(objects[1]["kind"], "Service");
