@@ -404,6 +404,9 @@ fn get(app: &AppState, t: &Target, name: &str) -> Result<Reply, ApiError> {
 
 /// Parses a request body: JSON, or YAML (which kubectl and apply requests may send).
 fn parse_body(call: &Call) -> Result<Value, ApiError> {
+    if call.content_type.contains("protobuf") {
+        return Err(ApiError::unsupported_media_type(&call.content_type));
+    }
     if call.body.trim().is_empty() {
         return Err(ApiError::bad_request("the request body is empty"));
     }
