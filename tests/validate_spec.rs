@@ -207,7 +207,7 @@ fn pool_cases() -> Vec<Case> {
         warning(
             spec("production").pool("controllers", |p| p.replicas = 4),
             "pools.controllers.replicas",
-            "tolerate as many failures as 3",
+            "tolerate 1 failure, no more than 3 would",
         ),
         error(
             spec("zookeeper-classic").with(|s| {
@@ -842,4 +842,20 @@ fn problems_render_as_field_then_message() {
             .starts_with("pools.brokers.replicas: must be at least 1"),
         "{problem}"
     );
+}
+
+#[test]
+fn one_broken_field_is_reported_once() {
+    let cases = [
+        spec("production").pool("brokers", |p| p.storage.size = Some("100G".into())),
+        spec("production").name(&"a".repeat(70)),
+        spec("production").listener("plain", |l| l.port = 9999),
+        spec("zookeeper-classic")
+            .with(|s| s.strimzi_api = StrimziApi::V1)
+            .with(|s| s.kafka_version = "4.3.1".into()),
+    ];
+    for case in cases {
+        let report = validate(&case.0);
+        assert_eq!(report.errors.len(), 1, "{}", describe(&report));
+    }
 }

@@ -1,7 +1,9 @@
 //! Names: the cluster name (and every name derived from it), the namespace,
 //! pool names and listener names.
 
-use super::syntax::{DNS_1035_RULES, DNS_1123_RULES, DNS_LABEL_MAX, label_violations, suggest_label};
+use super::syntax::{
+    DNS_1035_RULES, DNS_1123_RULES, DNS_LABEL_MAX, label_character_violations, label_violations, suggest_label,
+};
 use crate::spec::model::ClusterSpec;
 use crate::spec::names::{MAX_NAME_LEN, derived_names};
 use crate::spec::problem::Report;
@@ -27,7 +29,16 @@ pub(super) fn validate_names(spec: &ClusterSpec, report: &mut Report) {
 
 /// "\"My_Kafka\" is not a valid cluster name: it has …; use … (e.g. \"my-kafka\")".
 fn label_message(name: &str, what: &str, letter_first: bool, example: &str) -> Option<String> {
-    let violations = label_violations(name, letter_first);
+    violations_message(name, what, label_violations(name, letter_first), letter_first, example)
+}
+
+fn violations_message(
+    name: &str,
+    what: &str,
+    violations: Vec<String>,
+    letter_first: bool,
+    example: &str,
+) -> Option<String> {
     if violations.is_empty() {
         return None;
     }
@@ -49,7 +60,9 @@ fn validate_cluster_name(spec: &ClusterSpec, report: &mut Report) {
         );
         return;
     }
-    if let Some(message) = label_message(&spec.name, "cluster name", true, "my-cluster") {
+    // The length is judged by the derived names below, which say more.
+    let violations = label_character_violations(&spec.name, true);
+    if let Some(message) = violations_message(&spec.name, "cluster name", violations, true, "my-cluster") {
         report.error("name", message);
     }
     if let Some(message) = derived_length_message(spec) {

@@ -124,13 +124,14 @@ fn validate_controller_quorum(spec: &ClusterSpec, report: &mut Report) {
     }
 }
 
-/// "4 KRaft controllers tolerate as many failures as 3 (1): …".
+/// "4 KRaft controllers tolerate 1 failure, no more than 3 would …".
 fn even_quorum_message(what: &str, count: i32) -> String {
     let majority = count / 2 + 1;
+    let failures = (count - 1) / 2;
     format!(
-        "{count} {what} tolerate as many failures as {} ({}), since a majority of {count} is {majority}; use an odd number such as {} or {}",
+        "{count} {what} tolerate {failures} failure{}, no more than {} would (a majority of {count} is {majority}); use an odd number such as {} or {}",
+        if failures == 1 { "" } else { "s" },
         count - 1,
-        (count - 1) / 2,
         count - 1,
         count + 1
     )

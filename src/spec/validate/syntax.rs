@@ -21,14 +21,22 @@ fn is_lower_alnum(c: char) -> bool {
 /// What breaks a DNS-1123 label (`letter_first`: a DNS-1035 label, which
 /// Service names must be), as phrases such as "has uppercase letters".
 pub fn label_violations(name: &str, letter_first: bool) -> Vec<String> {
+    let length = name.chars().count();
+    let mut found = Vec::new();
+    if length > DNS_LABEL_MAX {
+        found.push(format!("is {length} characters long (at most {DNS_LABEL_MAX})"));
+    }
+    found.extend(label_character_violations(name, letter_first));
+    found
+}
+
+/// The label rules except the length, for names whose length is judged
+/// by what is derived from them.
+pub fn label_character_violations(name: &str, letter_first: bool) -> Vec<String> {
     let mut found = Vec::new();
     let Some(first) = name.chars().next() else {
         return vec!["is empty".to_string()];
     };
-    let length = name.chars().count();
-    if length > DNS_LABEL_MAX {
-        found.push(format!("is {length} characters long (at most {DNS_LABEL_MAX})"));
-    }
     found.extend(character_violations(name, |c| is_lower_alnum(c) || c == '-'));
     // Uppercase letters and foreign characters are already named above.
     if letter_first && first.is_ascii_digit() {
@@ -42,7 +50,7 @@ pub fn label_violations(name: &str, letter_first: bool) -> Vec<String> {
     found
 }
 
-/// "has uppercase letters", "contains '_' and ' '": characters outside `allowed`.
+/// "has uppercase letters", "contains ' ', '_'": characters outside `allowed`.
 fn character_violations(name: &str, allowed: impl Fn(char) -> bool) -> Vec<String> {
     let mut found = Vec::new();
     if name.chars().any(|c| c.is_ascii_uppercase()) {
@@ -110,7 +118,7 @@ pub fn suggest_label(name: &str, letter_first: bool, max: usize) -> Option<Strin
 /// Parse `address/prefix` (IPv4 or IPv6) as Kubernetes' loadBalancerSourceRanges take it.
 pub fn cidr_problem(text: &str) -> Option<String> {
     let Some((address, prefix)) = text.split_once('/') else {
-        return Some("has no prefix length (write address/prefix, e.g. 10.0.0.0/8 or 203.0.113.7/32)".to_string());
+        return Some("it has no prefix length".to_string());
     };
     let Ok(address) = address.parse::<IpAddr>() else {
         return Some(format!("\"{address}\" is not an IPv4 or IPv6 address"));
