@@ -14,6 +14,8 @@ use crate::spec::StrimziApi;
 
 pub const STRIMZI_GROUP: &str = "kafka.strimzi.io";
 pub const OPERATOR_SELECTOR: &str = "strimzi.io/kind=cluster-operator";
+/// The name Strimzi's bundle and Helm chart give the operator Deployment.
+pub const OPERATOR_NAME: &str = "strimzi-cluster-operator";
 
 /// What discovery found about Strimzi in this cluster.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -113,19 +115,43 @@ async fn served_versions(conn: &Connection) -> Result<Vec<String>, Failure> {
     }
 }
 
-/// Operators anywhere in the cluster; a user who may not list Deployments
-/// cluster-wide gets an empty list here (and a clearer error later).
+/// Operators anywhere in the cluster. Strimzi's bundle labels only the pod
+/// template (`strimzi.io/kind: cluster-operator`), so operators are found by
+/// their usual name, and by the label for installs that also label the
+/// Deployment. A user who may not list Deployments cluster-wide gets an
+/// empty list here (and a clearer error later).
 async fn operators(conn: &Connection) -> Result<Vec<OperatorInfo>, Failure> {
     let api: Api<Deployment> = Api::all(conn.client.clone());
-    match api.list(&ListParams::default().labels(OPERATOR_SELECTOR)).await {
-        Ok(list) => Ok(list.items.iter().filter_map(operator_info).collect()),
-        Err(kube::Error::Api(status)) if status.is_forbidden() => Ok(Vec::new()),
-        Err(e) => Err(describe(
-            e,
-            &Operation::new("list", "Strimzi operator Deployments"),
-            &conn.server,
-        )),
+    let list = |params: ListParams| {
+        let api = api.clone();
+        async move {
+            match api.list(&params).await {
+                Ok(list) => Ok(list.items),
+                Err(kube::Error::Api(status)) if status.is_forbidden() => Ok(Vec::new()),
+                Err(e) => Err(describe(e, &Operation::new("list", "Strimzi operator Deployments"), &conn.server)),
+            }
+        }
+    };
+    let (by_name, by_label) = futures::try_join!(
+        list(ListParams::default().fields(&format!("metadata.name={OPERATOR_NAME}"))),
+        list(ListParams::default().labels(OPERATOR_SELECTOR)),
+    )?;
+    let mut found: Vec<OperatorInfo> = Vec::new();
+    for deployment in by_name.iter().chain(by_label.iter()).filter(|d| is_operator(d)) {
+        if let Some(info) = operator_info(deployment)
+            && !found.iter().any(|o| o.name == info.name && o.namespace == info.namespace)
+        {
+            found.push(info);
+        }
     }
+    Ok(found)
+}
+
+/// The Deployment runs Strimzi's cluster operator: its pods carry the label.
+fn is_operator(deployment: &Deployment) -> bool {
+    let template_labels = deployment.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
+    let labels = [deployment.metadata.labels.as_ref(), template_labels];
+    labels.into_iter().flatten().any(|l| l.get("strimzi.io/kind").map(String::as_str) == Some("cluster-operator"))
 }
 
 /// Read an operator Deployment: image, readiness, env.
