@@ -22,11 +22,11 @@ pub mod resources;
 pub mod schema;
 pub mod selectors;
 mod server;
+pub mod sim;
 pub mod store;
 pub mod strimzi;
 pub mod util;
 pub mod watch;
-// pub mod sim;
 
 pub use cluster::{Controller, FakeCluster, FakeClusterBuilder, NodeConfig, Taint};
 pub use errors::ApiError;
