@@ -1,0 +1,162 @@
+//! kube 5 (the client kafkactl uses) against fake-kube: discovery, typed and dynamic CRUD,
+//! server-side apply with conflicts, errors as `kube::Error::Api`, and the runtime watcher.
+
+use fake_kube::{FakeCluster, StrimziRelease};
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, DynamicObject, Patch, PatchParams, PostParams};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::discovery::{ApiResource, Discovery};
+use kube::runtime::watcher;
+use serde_json::json;
+use std::time::Duration;
+
+async fn client(fc: &FakeCluster) -> kube::Client {
+    let kc = Kubeconfig::read_from(fc.kubeconfig_path()).unwrap();
+    let config = kube::Config::from_custom_kubeconfig(kc, &KubeConfigOptions::default())
+        .await
+        .unwrap();
+    kube::Client::try_from(config).unwrap()
+}
+
+fn cluster() -> FakeCluster {
+    FakeCluster::builder()
+        .strimzi(StrimziRelease::V1_2_0)
+        .namespace("kafka")
+        .start()
+}
+
+#[tokio::test]
+async fn kube_discovery_finds_the_strimzi_v1_group() {
+    let fc = cluster();
+    let discovery = Discovery::new(client(&fc).await).run().await.unwrap();
+    let group = discovery
+        .groups()
+        .find(|g| g.name() == "kafka.strimzi.io")
+        .expect("kafka.strimzi.io served");
+    assert_eq!(group.preferred_version_or_latest(), "v1");
+    let (ar, caps) = group.recommended_kind("Kafka").unwrap();
+    assert_eq!(ar.plural, "kafkas");
+    assert!(caps.supports_operation(kube::discovery::verbs::PATCH));
+    let version = client(&fc).await.apiserver_version().await.unwrap();
+    assert_eq!(version.minor, "33");
+}
+
+#[tokio::test]
+async fn kube_server_side_apply_creates_and_reports_conflicts_as_api_errors() {
+    let fc = cluster();
+    let client = client(&fc).await;
+    let ar = ApiResource::from_gvk_with_plural(
+        &kube::core::GroupVersionKind::gvk("kafka.strimzi.io", "v1", "KafkaNodePool"),
+        "kafkanodepools",
+    );
+    let api: Api<DynamicObject> = Api::namespaced_with(client.clone(), "kafka", &ar);
+    let pool = |replicas: i64| {
+        json!({"apiVersion": "kafka.strimzi.io/v1", "kind": "KafkaNodePool",
+            "metadata": {"name": "brokers", "labels": {"strimzi.io/cluster": "c"}},
+            "spec": {"replicas": replicas, "roles": ["broker"], "storage": {"type": "ephemeral"}}})
+    };
+    let applied = api
+        .patch("brokers", &PatchParams::apply("kafkactl"), &Patch::Apply(pool(3)))
+        .await
+        .unwrap();
+    assert_eq!(applied.metadata.generation, Some(1));
+    assert_eq!(applied.data["spec"]["replicas"], 3);
+
+    let err = api
+        .patch("brokers", &PatchParams::apply("someone-else"), &Patch::Apply(pool(5)))
+        .await
+        .unwrap_err();
+    match err {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 409);
+            assert_eq!(status.reason, "Conflict");
+            assert!(status.message.contains("conflict with \"kafkactl\": .spec.replicas"));
+        }
+        other => panic!("expected an API error, got {other:?}"),
+    }
+    let forced = api
+        .patch(
+            "brokers",
+            &PatchParams::apply("someone-else").force(),
+            &Patch::Apply(pool(5)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(forced.data["spec"]["replicas"], 5);
+    assert_eq!(forced.metadata.generation, Some(2));
+}
+
+#[tokio::test]
+async fn kube_typed_api_gets_not_found_and_creates() {
+    let fc = cluster();
+    let api: Api<ConfigMap> = Api::namespaced(client(&fc).await, "kafka");
+    let err = api.get("nope").await.unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 404 && s.message == "configmaps \"nope\" not found"),
+        "{err:?}"
+    );
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "cfg"}, "data": {"a": "1"}})).unwrap();
+    let created = api.create(&PostParams::default(), &cm).await.unwrap();
+    assert!(created.metadata.uid.is_some());
+    assert_eq!(api.get("cfg").await.unwrap().data.unwrap()["a"], "1");
+}
+
+#[tokio::test]
+async fn kube_runtime_watcher_sees_initial_objects_and_later_changes() {
+    let fc = cluster();
+    let api: Api<ConfigMap> = Api::namespaced(client(&fc).await, "kafka");
+    let store = fc.store();
+    store
+        .put(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "before", "namespace": "kafka"}}))
+        .unwrap();
+    let mut stream = watcher(api, watcher::Config::default()).boxed();
+    let mut seen = Vec::new();
+    let writer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            store
+                .put(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "after", "namespace": "kafka"}}))
+                .unwrap();
+        })
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while seen.len() < 2 && tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_secs(5), stream.try_next()).await {
+            Ok(Ok(Some(watcher::Event::InitApply(cm) | watcher::Event::Apply(cm)))) => {
+                seen.push(cm.metadata.name.unwrap());
+            }
+            Ok(Ok(Some(_))) => {}
+            other => panic!("watcher ended or failed: {other:?}"),
+        }
+    }
+    writer.await.unwrap();
+    assert_eq!(seen, ["before", "after"]);
+}
+
+#[tokio::test]
+async fn kube_streaming_list_watcher_gets_the_initial_events_end_bookmark() {
+    let fc = cluster();
+    let api: Api<ConfigMap> = Api::namespaced(client(&fc).await, "kafka");
+    fc.store()
+        .put(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "one", "namespace": "kafka"}}))
+        .unwrap();
+    let mut stream = watcher(api, watcher::Config::default().streaming_lists()).boxed();
+    let mut init_done = false;
+    let mut names = Vec::new();
+    while !init_done {
+        match tokio::time::timeout(Duration::from_secs(5), stream.try_next()).await {
+            Ok(Ok(Some(watcher::Event::InitApply(cm)))) => names.push(cm.metadata.name.unwrap()),
+            Ok(Ok(Some(watcher::Event::InitDone))) => init_done = true,
+            Ok(Ok(Some(_))) => {}
+            other => panic!("watcher ended or failed: {other:?}"),
+        }
+    }
+    assert_eq!(names, ["one"]);
+    let sent = fc
+        .requests()
+        .into_iter()
+        .any(|r| r.query.get("sendInitialEvents").map(String::as_str) == Some("true"));
+    assert!(sent, "kube used a watch-list request");
+}
