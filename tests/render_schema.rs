@@ -9,11 +9,11 @@ use std::sync::LazyLock;
 
 use fake_kube::schema::{SchemaViolation, ViolationReason, crd_version_schema, validate_strict};
 use kafkactl::render::{Plan, RenderContext, render};
-use kafkactl::spec::preset;
 use kafkactl::spec::{
     AntiAffinity, ClusterSpec, ConfigValue, JbodVolume, ListenerAuth, ListenerSpec, ListenerType, MetadataMode,
     SpecOverrides, StorageSpec, StorageType, StrimziApi, Toleration,
 };
+use kafkactl::spec::{preset, validate};
 use serde_json::{Value, json};
 
 /// One Strimzi release bundle's CRD schemas, for the API it serves.
@@ -155,7 +155,6 @@ fn every_listener(spec: &mut ClusterSpec) {
         "intranet".to_string(),
     )]);
     loadbalancer.allow_from = vec!["10.0.0.0/8".to_string(), "192.168.0.0/16".to_string()];
-    loadbalancer.ingress_class = Some("internal-lb".to_string());
     let mut ingress = listener(9096, ListenerType::Ingress, true, ListenerAuth::ScramSha512);
     ingress.host = Some("bootstrap.kafka.example.com".to_string());
     ingress.broker_hosts = broker_ids
@@ -245,11 +244,30 @@ fn modifiers() -> Vec<Modifier> {
             }),
         ),
         (
-            "--storage-class/--storage-size",
+            "--storage-size",
             flags(SpecOverrides {
-                storage_class: Some("fast-ssd".into()),
                 storage_size: Some("500Gi".into()),
                 ..Default::default()
+            }),
+        ),
+        (
+            "persistent claims with --storage-class",
+            Box::new(|mut spec: ClusterSpec| {
+                for pool in spec.pools.values_mut() {
+                    pool.storage = StorageSpec {
+                        kind: StorageType::PersistentClaim,
+                        size: Some("200Gi".into()),
+                        delete_claim: true,
+                        ..StorageSpec::default()
+                    };
+                }
+                with_overrides(
+                    spec,
+                    SpecOverrides {
+                        storage_class: Some("fast-ssd".into()),
+                        ..Default::default()
+                    },
+                )
             }),
         ),
         (
@@ -420,6 +438,7 @@ fn modifiers() -> Vec<Modifier> {
 }
 
 /// Every case: each base with each modifier, and ZooKeeper's own sizes.
+/// Each is a spec `validate()` accepts, i.e. one a user could render.
 fn cases() -> Vec<(String, ClusterSpec)> {
     let mut cases = Vec::new();
     for (base_name, base) in bases() {
@@ -431,12 +450,12 @@ fn cases() -> Vec<(String, ClusterSpec)> {
         preset_spec("zookeeper-classic"),
         SpecOverrides {
             zookeepers: Some(5),
-            brokers: Some(1),
+            brokers: Some(2),
             ..Default::default()
         },
     );
     cases.push((
-        "zookeeper-classic + --zookeepers 5 --brokers 1".to_string(),
+        "zookeeper-classic + --zookeepers 5 --brokers 2".to_string(),
         zookeeper.clone(),
     ));
     let mut ephemeral_zookeeper = zookeeper;
@@ -461,6 +480,12 @@ fn every_rendered_strimzi_object_fits_its_crd_strictly() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for (case, spec) in cases() {
+        let report = validate(&spec);
+        assert!(
+            report.errors.is_empty(),
+            "{case} is not a valid spec, so it proves nothing: {:?}",
+            report.errors
+        );
         let plan = render(&spec, &RenderContext::offline());
         let objects = strimzi_objects(&plan);
         let kafkas = objects.iter().filter(|o| o["kind"] == "Kafka").count();
