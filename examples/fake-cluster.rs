@@ -38,9 +38,8 @@ fn main() -> anyhow::Result<()> {
         builder = builder.storage_class(sc, true, i == 0);
     }
     if let Some(v) = &args.strimzi {
-        let release = StrimziRelease::parse(v).ok_or_else(|| {
-            anyhow::anyhow!("unknown Strimzi release {v:?} (use 1.2.0 or 0.45.2)")
-        })?;
+        let release = StrimziRelease::parse(v)
+            .ok_or_else(|| anyhow::anyhow!("unknown Strimzi release {v:?} (use 1.2.0 or 0.45.2)"))?;
         builder = builder.strimzi(release);
     }
     if args.operator_installed {
@@ -57,9 +56,7 @@ fn main() -> anyhow::Result<()> {
         cluster.url(),
         args.kubeconfig.display()
     );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(tokio::signal::ctrl_c())?;
     Ok(())
 }

@@ -50,7 +50,7 @@ spec:
 /// `kubectl` with the fake's kubeconfig and a private discovery cache (ports are reused
 /// across runs; a shared cache would answer from another fake's discovery).
 fn kubectl(fc: &FakeCluster, cache: &Path, args: &[&str]) -> Output {
-    let out = Command::new("kubectl")
+    Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(fc.kubeconfig_path())
         .arg("--cache-dir")
@@ -58,8 +58,7 @@ fn kubectl(fc: &FakeCluster, cache: &Path, args: &[&str]) -> Output {
         .args(args)
         .stdin(Stdio::null())
         .output()
-        .expect("kubectl must be installed for these tests (it is on the dev machines)");
-    out
+        .expect("kubectl must be installed for these tests (it is on the dev machines)")
 }
 
 fn ok(out: &Output) -> String {

@@ -5,9 +5,7 @@ use fake_kube::{FakeCluster, StrimziRelease};
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let path = args
-        .next()
-        .unwrap_or_else(|| "/tmp/fake-kube.kubeconfig".into());
+    let path = args.next().unwrap_or_else(|| "/tmp/fake-kube.kubeconfig".into());
     let mut b = FakeCluster::builder()
         .nodes(3)
         .storage_class("standard", true, true)

@@ -51,14 +51,7 @@ pub(crate) fn apply(
     let mut entries = live.as_ref().map(managed::read).unwrap_or_default();
     let api_version = info.api_version(&params.version);
 
-    let conflicts = find_conflicts(
-        &entries,
-        &params.manager,
-        sub,
-        &applied_set,
-        live.as_ref(),
-        &applied,
-    );
+    let conflicts = find_conflicts(&entries, &params.manager, sub, &applied_set, live.as_ref(), &applied);
     if !conflicts.is_empty() {
         if !params.force {
             return Err(describe_conflicts(info, name, &entries, &conflicts));
@@ -68,9 +61,7 @@ pub(crate) fn apply(
         }
     }
 
-    let own = entries
-        .iter()
-        .position(|e| e.is(&params.manager, "Apply", sub));
+    let own = entries.iter().position(|e| e.is(&params.manager, "Apply", sub));
     let previous: FieldSet = own.map(|i| entries[i].fields.clone()).unwrap_or_default();
     let others: FieldSet = entries
         .iter()
@@ -84,10 +75,7 @@ pub(crate) fn apply(
         .iter()
         .filter(|p| !applied_set.contains(*p) && !others.contains(*p))
         // A list item someone else still sets a field of stays.
-        .filter(|p| {
-            !(p.last().is_some_and(|s| s == ".")
-                && others.iter().any(|o| o.starts_with(&p[..p.len() - 1])))
-        })
+        .filter(|p| !(p.last().is_some_and(|s| s == ".") && others.iter().any(|o| o.starts_with(&p[..p.len() - 1]))))
         .collect();
     dropped.sort_by_key(|p| std::cmp::Reverse(p.len()));
     for p in dropped {
@@ -136,9 +124,7 @@ fn check_identity(
     version: &str,
 ) -> Result<(), ApiError> {
     if !applied.is_object() {
-        return Err(ApiError::bad_request(
-            "the applied configuration must be a map",
-        ));
+        return Err(ApiError::bad_request("the applied configuration must be a map"));
     }
     let kind = applied.get("kind").and_then(Value::as_str);
     let api_version = applied.get("apiVersion").and_then(Value::as_str);
@@ -251,10 +237,7 @@ pub fn describe_conflicts(
     ApiError::new(
         409,
         "Conflict",
-        format!(
-            "Apply failed with {total} conflict{plural}: {}",
-            parts.join("\n")
-        ),
+        format!("Apply failed with {total} conflict{plural}: {}", parts.join("\n")),
     )
     .with_details(details)
 }

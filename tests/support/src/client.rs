@@ -37,11 +37,7 @@ pub struct TestClient {
 fn read_head(reader: &mut impl BufRead) -> std::io::Result<(u16, Vec<(String, String)>)> {
     let mut line = String::new();
     reader.read_line(&mut line)?;
-    let status = line
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(0);
+    let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
     let mut headers = Vec::new();
     loop {
         let mut h = String::new();
@@ -67,8 +63,7 @@ fn read_chunk(reader: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
     if reader.read_line(&mut size_line)? == 0 {
         return Ok(None);
     }
-    let size =
-        usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+    let size = usize::from_str_radix(size_line.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
     if size == 0 {
         return Ok(None);
     }
@@ -80,13 +75,7 @@ fn read_chunk(reader: &mut impl BufRead) -> std::io::Result<Option<Vec<u8>>> {
 }
 
 impl TestClient {
-    fn send(
-        &self,
-        method: &str,
-        path: &str,
-        content_type: Option<&str>,
-        body: &str,
-    ) -> std::io::Result<TcpStream> {
+    fn send(&self, method: &str, path: &str, content_type: Option<&str>, body: &str) -> std::io::Result<TcpStream> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         let mut req = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nUser-Agent: fake-kube-test/1.0\r\nConnection: close\r\nContent-Length: {}\r\n",
@@ -103,13 +92,7 @@ impl TestClient {
     }
 
     /// One request; the whole answer.
-    pub fn request(
-        &self,
-        method: &str,
-        path: &str,
-        content_type: Option<&str>,
-        body: &str,
-    ) -> Response {
+    pub fn request(&self, method: &str, path: &str, content_type: Option<&str>, body: &str) -> Response {
         let stream = match self.send(method, path, content_type, body) {
             Ok(s) => s,
             Err(e) => {

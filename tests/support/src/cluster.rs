@@ -124,8 +124,7 @@ impl FakeClusterBuilder {
 
     /// Adds `n` nodes with default capacity (4 CPU, 16Gi).
     pub fn nodes(mut self, n: usize) -> Self {
-        self.nodes
-            .extend(std::iter::repeat_with(NodeConfig::default).take(n));
+        self.nodes.extend(std::iter::repeat_with(NodeConfig::default).take(n));
         self
     }
 
@@ -136,8 +135,7 @@ impl FakeClusterBuilder {
 
     /// Adds a StorageClass (provisioner `fake.csi.k8s.io`).
     pub fn storage_class(mut self, name: &str, allow_expansion: bool, default: bool) -> Self {
-        self.storage_classes
-            .push((name.to_string(), allow_expansion, default));
+        self.storage_classes.push((name.to_string(), allow_expansion, default));
         self
     }
 
@@ -190,19 +188,14 @@ impl FakeClusterBuilder {
     pub fn try_start(self) -> anyhow::Result<FakeCluster> {
         let store = Store::new().as_manager("fake-kube");
         store.set_history_capacity(self.history_capacity);
-        let mut namespaces = vec![
-            "default".to_string(),
-            "kube-system".into(),
-            "kube-public".into(),
-        ];
+        let mut namespaces = vec!["default".to_string(), "kube-system".into(), "kube-public".into()];
         for ns in self.namespaces {
             if !namespaces.contains(&ns) {
                 namespaces.push(ns);
             }
         }
         for ns in &namespaces {
-            store
-                .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))?;
+            store.put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}))?;
         }
         for (i, node) in self.nodes.iter().enumerate() {
             store.put(node.to_object(i))?;
@@ -218,8 +211,7 @@ impl FakeClusterBuilder {
                 "allowVolumeExpansion": expand,
             });
             if *default {
-                sc["metadata"]["annotations"] =
-                    json!({"storageclass.kubernetes.io/is-default-class": "true"});
+                sc["metadata"]["annotations"] = json!({"storageclass.kubernetes.io/is-default-class": "true"});
             }
             store.put(sc)?;
         }
@@ -333,10 +325,7 @@ impl FakeCluster {
 
     /// POST/PUT/PATCH/DELETE requests, without access reviews.
     pub fn write_requests(&self) -> Vec<RecordedRequest> {
-        self.requests()
-            .into_iter()
-            .filter(RecordedRequest::is_write)
-            .collect()
+        self.requests().into_iter().filter(RecordedRequest::is_write).collect()
     }
 
     /// The runtime the server and controllers run on (spawn helpers on it).
@@ -417,10 +406,7 @@ impl FakeCluster {
 
     /// Whether the server is currently serving.
     pub fn is_serving(&self) -> bool {
-        self.server
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .is_some()
+        self.server.lock().unwrap_or_else(|p| p.into_inner()).is_some()
     }
 }
 

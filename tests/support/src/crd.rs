@@ -13,14 +13,8 @@ pub fn is_crd(info: &ResourceInfo) -> bool {
 /// Checks a CRD's naming rules and marks it `NamesAccepted` and `Established` at once, as a
 /// real API server does within a moment of the write.
 pub fn accept(name: &str, crd: &mut Value) -> Result<(), ApiError> {
-    let group = crd
-        .pointer("/spec/group")
-        .and_then(Value::as_str)
-        .unwrap_or("");
-    let plural = crd
-        .pointer("/spec/names/plural")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    let group = crd.pointer("/spec/group").and_then(Value::as_str).unwrap_or("");
+    let plural = crd.pointer("/spec/names/plural").and_then(Value::as_str).unwrap_or("");
     let mut causes = Vec::new();
     if group.is_empty() {
         causes.push(Cause {
@@ -40,9 +34,7 @@ pub fn accept(name: &str, crd: &mut Value) -> Result<(), ApiError> {
         causes.push(Cause {
             reason: "FieldValueInvalid".into(),
             field: "metadata.name".into(),
-            message: format!(
-                "Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group"
-            ),
+            message: format!("Invalid value: \"{name}\": must be spec.names.plural+\".\"+spec.group"),
         });
     }
     let versions = crd
@@ -61,12 +53,7 @@ pub fn accept(name: &str, crd: &mut Value) -> Result<(), ApiError> {
             field: "spec.versions".into(),
             message: format!(
                 "Invalid value: {}: must have exactly one version marked as storage version",
-                json!(
-                    versions
-                        .iter()
-                        .filter_map(|v| v.get("name"))
-                        .collect::<Vec<_>>()
-                )
+                json!(versions.iter().filter_map(|v| v.get("name")).collect::<Vec<_>>())
             ),
         });
     }

@@ -47,11 +47,7 @@ fn group_doc(group: &str, versions: &[String]) -> Value {
 }
 
 pub fn group_list(registry: &Registry) -> Value {
-    let groups: Vec<Value> = registry
-        .groups()
-        .iter()
-        .map(|(g, vs)| group_doc(g, vs))
-        .collect();
+    let groups: Vec<Value> = registry.groups().iter().map(|(g, vs)| group_doc(g, vs)).collect();
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 

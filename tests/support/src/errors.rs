@@ -64,22 +64,13 @@ impl ApiError {
 
     /// 404 `kafkas.kafka.strimzi.io "my-cluster" not found`.
     pub fn not_found(gr: GroupResource, name: &str) -> Self {
-        ApiError::new(
-            404,
-            "NotFound",
-            format!("{} \"{}\" not found", gr.qualified(), name),
-        )
-        .with_details(gr.details(name))
+        ApiError::new(404, "NotFound", format!("{} \"{}\" not found", gr.qualified(), name))
+            .with_details(gr.details(name))
     }
 
     /// 404 for a URL that names no served resource (`the server could not find the requested resource`).
     pub fn no_such_resource() -> Self {
-        ApiError::new(
-            404,
-            "NotFound",
-            "the server could not find the requested resource",
-        )
-        .with_details(json!({}))
+        ApiError::new(404, "NotFound", "the server could not find the requested resource").with_details(json!({}))
     }
 
     /// 409 `pods "x" already exists`.

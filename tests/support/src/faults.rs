@@ -24,9 +24,7 @@ pub enum FailWith {
 impl FailWith {
     pub fn error(self) -> ApiError {
         match self {
-            FailWith::InternalError => {
-                ApiError::internal("Internal error occurred: injected fault (fake-kube)")
-            }
+            FailWith::InternalError => ApiError::internal("Internal error occurred: injected fault (fake-kube)"),
             FailWith::Unavailable => {
                 let mut e = ApiError::new(
                     503,
@@ -38,11 +36,7 @@ impl FailWith {
                 e
             }
             FailWith::TooManyRequests => {
-                let mut e = ApiError::new(
-                    429,
-                    "TooManyRequests",
-                    "Too many requests, please try again later.",
-                );
+                let mut e = ApiError::new(429, "TooManyRequests", "Too many requests, please try again later.");
                 e.retry_after = Some(1);
                 e.details = Some(Box::new(serde_json::json!({"retryAfterSeconds": 1})));
                 e
@@ -74,10 +68,7 @@ impl ForbidRule {
         (self.verb == "*" || self.verb == verb)
             && (self.resource == "*" || self.resource == resource)
             && self.group.as_deref().is_none_or(|g| g == group)
-            && self
-                .namespace
-                .as_deref()
-                .is_none_or(|ns| Some(ns) == namespace)
+            && self.namespace.as_deref().is_none_or(|ns| Some(ns) == namespace)
     }
 }
 
@@ -136,13 +127,7 @@ impl Faults {
 
     /// Fails the next `n` requests whose method is `method` (when given) and whose path
     /// contains `path_contains` (when given).
-    pub fn fail_next_matching(
-        &self,
-        n: usize,
-        with: FailWith,
-        method: Option<&str>,
-        path_contains: Option<&str>,
-    ) {
+    pub fn fail_next_matching(&self, n: usize, with: FailWith, method: Option<&str>, path_contains: Option<&str>) {
         self.lock().fails.push(FailRule {
             remaining: n,
             with,
@@ -219,13 +204,7 @@ impl Faults {
     }
 
     /// Whether `verb` on the resource is allowed.
-    pub fn allowed(
-        &self,
-        verb: &str,
-        group: &str,
-        resource: &str,
-        namespace: Option<&str>,
-    ) -> bool {
+    pub fn allowed(&self, verb: &str, group: &str, resource: &str, namespace: Option<&str>) -> bool {
         !self
             .lock()
             .forbids
@@ -256,10 +235,7 @@ impl Faults {
     }
 
     pub fn user(&self) -> String {
-        self.lock()
-            .user
-            .clone()
-            .unwrap_or_else(|| DEFAULT_USER.to_string())
+        self.lock().user.clone().unwrap_or_else(|| DEFAULT_USER.to_string())
     }
 
     pub(crate) fn record(&self, req: RecordedRequest) {

@@ -37,21 +37,12 @@ pub enum Scope {
 /// The merge keys of a list, from the Kubernetes conventions of built-in types; `None` = atomic.
 /// Custom resources' lists are atomic unless the CRD says otherwise (Strimzi's never do).
 pub fn list_keys(field: &str, items: &[Value], builtin: bool) -> Option<Vec<&'static str>> {
-    let all_have = |k: &str| {
-        !items.is_empty()
-            && items
-                .iter()
-                .all(|i| i.as_object().is_some_and(|o| o.contains_key(k)))
-    };
+    let all_have =
+        |k: &str| !items.is_empty() && items.iter().all(|i| i.as_object().is_some_and(|o| o.contains_key(k)));
     let keys: Vec<&'static str> = match field {
         "ownerReferences" if all_have("uid") => vec!["uid"],
         _ if !builtin => return None,
-        "containers"
-        | "initContainers"
-        | "ephemeralContainers"
-        | "env"
-        | "volumes"
-        | "imagePullSecrets"
+        "containers" | "initContainers" | "ephemeralContainers" | "env" | "volumes" | "imagePullSecrets"
             if all_have("name") =>
         {
             vec!["name"]
@@ -101,13 +92,7 @@ pub fn leaves(obj: &Value, scope: Scope, builtin: bool) -> FieldSet {
             if let Some(meta) = v.as_object() {
                 for (mk, mv) in meta {
                     if !SERVER_METADATA.contains(&mk.as_str()) {
-                        walk(
-                            mv,
-                            vec!["f:metadata".into(), format!("f:{mk}")],
-                            mk,
-                            builtin,
-                            &mut out,
-                        );
+                        walk(mv, vec!["f:metadata".into(), format!("f:{mk}")], mk, builtin, &mut out);
                     }
                 }
             }
@@ -160,10 +145,7 @@ fn item_matches(item: &Value, key: &Map<String, Value>) -> bool {
 
 fn parse_key(seg: &str) -> Option<Map<String, Value>> {
     let json = seg.strip_prefix("k:")?;
-    serde_json::from_str::<Value>(json)
-        .ok()?
-        .as_object()
-        .cloned()
+    serde_json::from_str::<Value>(json).ok()?.as_object().cloned()
 }
 
 /// The value a path points at.
@@ -190,9 +172,7 @@ fn container_at_mut<'a>(obj: &'a mut Value, path: &[String]) -> Option<&'a mut V
             cur.get_mut(f)?
         } else {
             let key = parse_key(seg)?;
-            cur.as_array_mut()?
-                .iter_mut()
-                .find(|i| item_matches(i, &key))?
+            cur.as_array_mut()?.iter_mut().find(|i| item_matches(i, &key))?
         };
     }
     Some(cur)
@@ -245,9 +225,7 @@ pub fn to_fields_v1(set: &FieldSet) -> Value {
     for path in set {
         let mut cur = &mut root;
         for seg in path {
-            let entry = cur
-                .entry(seg.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
+            let entry = cur.entry(seg.clone()).or_insert_with(|| Value::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Value::Object(Map::new());
             }
@@ -340,10 +318,7 @@ mod tests {
     fn removing_a_keyed_item_and_emptied_parents() {
         let mut o = json!({"metadata": {"labels": {"a": "1"}}, "spec": {"x": {"y": 1}, "z": 2}});
         remove_path(&mut o, &["f:spec".into(), "f:x".into(), "f:y".into()]);
-        remove_path(
-            &mut o,
-            &["f:metadata".into(), "f:labels".into(), "f:a".into()],
-        );
+        remove_path(&mut o, &["f:metadata".into(), "f:labels".into(), "f:a".into()]);
         assert_eq!(o, json!({"metadata": {}, "spec": {"z": 2}}));
     }
 }

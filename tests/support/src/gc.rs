@@ -90,10 +90,7 @@ impl State {
         }
         let mut fins = finalizers(&current);
         let has_dependents = !self.dependents_of(&uid).is_empty();
-        if propagation == Propagation::Foreground
-            && has_dependents
-            && !fins.iter().any(|f| f == FOREGROUND)
-        {
+        if propagation == Propagation::Foreground && has_dependents && !fins.iter().any(|f| f == FOREGROUND) {
             fins.push(FOREGROUND.to_string());
         }
 
@@ -122,13 +119,7 @@ impl State {
             for dep in self.dependents_of(&uid) {
                 if let Some(dinfo) = self.info_of(&dep) {
                     let ns = (!dep.namespace.is_empty()).then_some(dep.namespace.clone());
-                    let _ = self.delete(
-                        &dinfo,
-                        ns.as_deref(),
-                        &dep.name,
-                        Propagation::Foreground,
-                        false,
-                    );
+                    let _ = self.delete(&dinfo, ns.as_deref(), &dep.name, Propagation::Foreground, false);
                 }
             }
         }
@@ -152,12 +143,7 @@ impl State {
         self.rv += 1;
         meta_mut(&mut marked).insert("resourceVersion".into(), json!(self.rv.to_string()));
         self.objects.insert(key.clone(), marked.clone());
-        self.emit(
-            crate::store::EventType::Modified,
-            &key.group,
-            &key.kind,
-            marked.clone(),
-        );
+        self.emit(crate::store::EventType::Modified, &key.group, &key.kind, marked.clone());
         Ok(marked)
     }
 
@@ -192,13 +178,7 @@ impl State {
                 self.strip_owner(&dep, owner_uid);
             } else if let Some(info) = self.info_of(&dep) {
                 let ns = (!dep.namespace.is_empty()).then_some(dep.namespace.clone());
-                let _ = self.delete(
-                    &info,
-                    ns.as_deref(),
-                    &dep.name,
-                    Propagation::Background,
-                    false,
-                );
+                let _ = self.delete(&info, ns.as_deref(), &dep.name, Propagation::Background, false);
             }
         }
     }
@@ -210,9 +190,7 @@ impl State {
             meta_mut(&mut marked).insert("deletionGracePeriodSeconds".into(), json!(0));
         }
         marked["status"] = json!({"phase": "Terminating"});
-        let marked = self
-            .commit_marking(info, key, &current, marked)
-            .unwrap_or(current);
+        let marked = self.commit_marking(info, key, &current, marked).unwrap_or(current);
         let contents: Vec<Key> = self
             .objects
             .keys()
@@ -221,13 +199,7 @@ impl State {
             .collect();
         for k in contents {
             if let Some(i) = self.info_of(&k) {
-                let _ = self.delete(
-                    &i,
-                    Some(&k.namespace),
-                    &k.name,
-                    Propagation::Background,
-                    false,
-                );
+                let _ = self.delete(&i, Some(&k.namespace), &k.name, Propagation::Background, false);
             }
         }
         self.sweep();
@@ -243,8 +215,7 @@ impl State {
                 .objects
                 .iter()
                 .filter(|(_, o)| {
-                    o.pointer("/metadata/deletionTimestamp").is_some()
-                        && finalizers(o).iter().any(|f| f == FOREGROUND)
+                    o.pointer("/metadata/deletionTimestamp").is_some() && finalizers(o).iter().any(|f| f == FOREGROUND)
                 })
                 .map(|(k, _)| k.clone())
                 .collect();
@@ -254,10 +225,7 @@ impl State {
                 };
                 let uid = meta_str(&obj, "uid").unwrap_or_default().to_string();
                 if self.dependents_of(&uid).is_empty() {
-                    let fins: Vec<String> = finalizers(&obj)
-                        .into_iter()
-                        .filter(|f| f != FOREGROUND)
-                        .collect();
+                    let fins: Vec<String> = finalizers(&obj).into_iter().filter(|f| f != FOREGROUND).collect();
                     if fins.is_empty() {
                         self.remove(&key);
                         self.collect_dependents(&uid);
@@ -273,9 +241,7 @@ impl State {
                 .objects
                 .iter()
                 .filter(|(k, o)| {
-                    k.group.is_empty()
-                        && k.kind == "Namespace"
-                        && o.pointer("/metadata/deletionTimestamp").is_some()
+                    k.group.is_empty() && k.kind == "Namespace" && o.pointer("/metadata/deletionTimestamp").is_some()
                 })
                 .map(|(k, _)| k.clone())
                 .collect();

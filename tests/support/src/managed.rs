@@ -19,9 +19,7 @@ pub struct Entry {
 
 impl Entry {
     pub fn is(&self, manager: &str, operation: &str, subresource: Option<&str>) -> bool {
-        self.manager == manager
-            && self.operation == operation
-            && self.subresource.as_deref() == subresource
+        self.manager == manager && self.operation == operation && self.subresource.as_deref() == subresource
     }
 }
 
@@ -39,10 +37,7 @@ pub fn read(obj: &Value) -> Vec<Entry> {
                         operation: s("operation"),
                         api_version: s("apiVersion"),
                         time: s("time"),
-                        subresource: e
-                            .get("subresource")
-                            .and_then(Value::as_str)
-                            .map(str::to_string),
+                        subresource: e.get("subresource").and_then(Value::as_str).map(str::to_string),
                         fields: e.get("fieldsV1").map(from_fields_v1).unwrap_or_default(),
                     }
                 })
@@ -90,18 +85,14 @@ pub fn record_update(
     removed: &FieldSet,
 ) {
     for e in entries.iter_mut() {
-        e.fields
-            .retain(|p| !changed.contains(p) && !removed.contains(p));
+        e.fields.retain(|p| !changed.contains(p) && !removed.contains(p));
     }
     if changed.is_empty() {
         entries.retain(|e| !e.fields.is_empty());
         return;
     }
     let now = crate::util::now_rfc3339();
-    match entries
-        .iter_mut()
-        .find(|e| e.is(manager, "Update", subresource))
-    {
+    match entries.iter_mut().find(|e| e.is(manager, "Update", subresource)) {
         Some(e) => {
             e.fields.extend(changed.iter().cloned());
             e.time = now;

@@ -15,11 +15,7 @@ fn gv_path(group: &str, version: &str) -> String {
 /// A short fingerprint of what is served, so clients re-fetch after CRD changes.
 fn hash(registry: &Registry, group: &str, version: &str) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for r in registry
-        .all()
-        .iter()
-        .filter(|r| r.group == group && r.serves(version))
-    {
+    for r in registry.all().iter().filter(|r| r.group == group && r.serves(version)) {
         for b in r.plural.bytes().chain(r.kind.bytes()) {
             h ^= u64::from(b);
             h = h.wrapping_mul(0x100_0000_01b3);
@@ -63,11 +59,7 @@ fn patch_op(r: &ResourceInfo, version: &str) -> Value {
 /// `/openapi/v3/api/v1` or `/openapi/v3/apis/{group}/{version}`.
 pub fn document(registry: &Registry, group: &str, version: &str) -> Option<Value> {
     let mut paths = Map::new();
-    for r in registry
-        .all()
-        .iter()
-        .filter(|r| r.group == group && r.serves(version))
-    {
+    for r in registry.all().iter().filter(|r| r.group == group && r.serves(version)) {
         let base = format!("/{}", gv_path(group, version));
         let item = if r.namespaced {
             format!("{base}/namespaces/{{namespace}}/{}/{{name}}", r.plural)

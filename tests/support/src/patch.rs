@@ -107,22 +107,17 @@ mod tests {
 
     #[test]
     fn merge_patch_null_removes_and_maps_merge() {
-        let mut t =
-            json!({"metadata": {"annotations": {"a": "1", "b": "2"}}, "spec": {"x": [1, 2]}});
+        let mut t = json!({"metadata": {"annotations": {"a": "1", "b": "2"}}, "spec": {"x": [1, 2]}});
         merge_patch(
             &mut t,
             &json!({"metadata": {"annotations": {"a": null}}, "spec": {"x": [3]}}),
         );
-        assert_eq!(
-            t,
-            json!({"metadata": {"annotations": {"b": "2"}}, "spec": {"x": [3]}})
-        );
+        assert_eq!(t, json!({"metadata": {"annotations": {"b": "2"}}, "spec": {"x": [3]}}));
     }
 
     #[test]
     fn strategic_patch_merges_containers_by_name() {
-        let mut t =
-            json!({"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "1"}]});
+        let mut t = json!({"containers": [{"name": "a", "image": "1"}, {"name": "b", "image": "1"}]});
         strategic_merge_patch(
             &mut t,
             &json!({"containers": [{"name": "b", "image": "2"}, {"name": "c", "image": "3"}]}),
@@ -142,11 +137,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(t["spec"]["replicas"], 3);
-        let err = json_patch(
-            &mut t,
-            &json!([{"op": "test", "path": "/spec/replicas", "value": 1}]),
-        )
-        .unwrap_err();
+        let err = json_patch(&mut t, &json!([{"op": "test", "path": "/spec/replicas", "value": 1}])).unwrap_err();
         assert_eq!(err.code, 422);
     }
 }

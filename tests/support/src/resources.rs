@@ -142,14 +142,7 @@ fn builtins() -> Vec<Builtin> {
         b("", "Namespace", "namespaces", false, &["ns"], true),
         b("", "ConfigMap", "configmaps", true, &["cm"], false),
         b("", "Secret", "secrets", true, &[], false),
-        b(
-            "",
-            "ServiceAccount",
-            "serviceaccounts",
-            true,
-            &["sa"],
-            false,
-        ),
+        b("", "ServiceAccount", "serviceaccounts", true, &["sa"], false),
         b(
             "",
             "PersistentVolumeClaim",
@@ -158,14 +151,7 @@ fn builtins() -> Vec<Builtin> {
             &["pvc"],
             true,
         ),
-        b(
-            "",
-            "PersistentVolume",
-            "persistentvolumes",
-            false,
-            &["pv"],
-            true,
-        ),
+        b("", "PersistentVolume", "persistentvolumes", false, &["pv"], true),
         b("", "Event", "events", true, &["ev"], false),
         b("", "Node", "nodes", false, &["no"], true),
         b("", "Endpoints", "endpoints", true, &["ep"], false),
@@ -184,14 +170,7 @@ fn builtins() -> Vec<Builtin> {
             categories: ALL,
             ..b("apps", "ReplicaSet", "replicasets", true, &["rs"], true)
         },
-        b(
-            "networking.k8s.io",
-            "Ingress",
-            "ingresses",
-            true,
-            &["ing"],
-            true,
-        ),
+        b("networking.k8s.io", "Ingress", "ingresses", true, &["ing"], true),
         b(
             "networking.k8s.io",
             "NetworkPolicy",
@@ -200,22 +179,8 @@ fn builtins() -> Vec<Builtin> {
             &["netpol"],
             false,
         ),
-        b(
-            "networking.k8s.io",
-            "IngressClass",
-            "ingressclasses",
-            false,
-            &[],
-            false,
-        ),
-        b(
-            "rbac.authorization.k8s.io",
-            "Role",
-            "roles",
-            true,
-            &[],
-            false,
-        ),
+        b("networking.k8s.io", "IngressClass", "ingressclasses", false, &[], false),
+        b("rbac.authorization.k8s.io", "Role", "roles", true, &[], false),
         b(
             "rbac.authorization.k8s.io",
             "RoleBinding",
@@ -332,9 +297,7 @@ impl Registry {
 
     /// The resource of `kind` in `group`, whatever version asked.
     pub fn by_kind(&self, group: &str, kind: &str) -> Option<&ResourceInfo> {
-        self.resources
-            .iter()
-            .find(|r| r.group == group && r.kind == kind)
+        self.resources.iter().find(|r| r.group == group && r.kind == kind)
     }
 
     /// Groups in discovery order (core excluded), each with its served versions.
@@ -360,8 +323,7 @@ impl Registry {
         let Some(info) = info_from_crd(crd) else {
             return;
         };
-        self.resources
-            .retain(|r| r.crd.as_deref() != info.crd.as_deref());
+        self.resources.retain(|r| r.crd.as_deref() != info.crd.as_deref());
         if !info.versions.is_empty() {
             self.resources.push(info);
         }
@@ -369,21 +331,14 @@ impl Registry {
 
     /// Stops serving what the CRD `name` defined.
     pub fn unregister_crd(&mut self, name: &str) -> Option<ResourceInfo> {
-        let pos = self
-            .resources
-            .iter()
-            .position(|r| r.crd.as_deref() == Some(name))?;
+        let pos = self.resources.iter().position(|r| r.crd.as_deref() == Some(name))?;
         Some(self.resources.remove(pos))
     }
 }
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|s| s.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
 
@@ -423,10 +378,7 @@ pub fn info_from_crd(crd: &Value) -> Option<ResourceInfo> {
                         .and_then(Value::as_str)
                         .unwrap_or(".status.replicas")
                         .to_string(),
-                    label_selector_path: s
-                        .get("labelSelectorPath")
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
+                    label_selector_path: s.get("labelSelectorPath").and_then(Value::as_str).map(str::to_string),
                 });
             }
             printer_columns = v
@@ -437,17 +389,9 @@ pub fn info_from_crd(crd: &Value) -> Option<ResourceInfo> {
                         .filter_map(|c| {
                             Some(PrinterColumn {
                                 name: c.get("name")?.as_str()?.to_string(),
-                                type_: c
-                                    .get("type")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("string")
-                                    .to_string(),
+                                type_: c.get("type").and_then(Value::as_str).unwrap_or("string").to_string(),
                                 json_path: c.get("jsonPath")?.as_str()?.to_string(),
-                                description: c
-                                    .get("description")
-                                    .and_then(Value::as_str)
-                                    .unwrap_or("")
-                                    .to_string(),
+                                description: c.get("description").and_then(Value::as_str).unwrap_or("").to_string(),
                                 priority: c.get("priority").and_then(Value::as_i64).unwrap_or(0),
                             })
                         })

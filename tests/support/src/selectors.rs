@@ -36,11 +36,7 @@ fn split_top_level(s: &str) -> Vec<&str> {
         }
     }
     parts.push(&s[start..]);
-    parts
-        .into_iter()
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect()
+    parts.into_iter().map(str::trim).filter(|p| !p.is_empty()).collect()
 }
 
 fn set_values(rest: &str) -> Option<Vec<String>> {
@@ -95,19 +91,11 @@ impl LabelSelector {
             .into_iter()
             .flatten()
         {
-            let key = e
-                .get("key")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
+            let key = e.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
             let values: Vec<String> = e
                 .get("values")
                 .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
+                .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
                 .unwrap_or_default();
             match e.get("operator").and_then(Value::as_str) {
                 Some("In") => reqs.push(Req::In(key, values)),
@@ -206,31 +194,22 @@ mod tests {
             ("app=kafka,tier in (broker)", true),
             ("app=kafka,tier=controller", false),
         ] {
-            assert_eq!(
-                LabelSelector::parse(sel).unwrap().matches(&o),
-                want,
-                "{sel}"
-            );
+            assert_eq!(LabelSelector::parse(sel).unwrap().matches(&o), want, "{sel}");
         }
     }
 
     #[test]
     fn field_selector_matches_nested_fields() {
-        let ev = json!({"metadata": {"name": "e", "namespace": "kafka"}, "involvedObject": {"kind": "Pod", "name": "p"}});
+        let ev =
+            json!({"metadata": {"name": "e", "namespace": "kafka"}, "involvedObject": {"kind": "Pod", "name": "p"}});
         assert!(
             FieldSelector::parse("involvedObject.kind=Pod,involvedObject.name=p")
                 .unwrap()
                 .matches(&ev)
         );
-        assert!(
-            !FieldSelector::parse("metadata.namespace!=kafka")
-                .unwrap()
-                .matches(&ev)
-        );
+        assert!(!FieldSelector::parse("metadata.namespace!=kafka").unwrap().matches(&ev));
         assert_eq!(
-            FieldSelector::parse("metadata.name=e")
-                .unwrap()
-                .pinned_name(),
+            FieldSelector::parse("metadata.name=e").unwrap().pinned_name(),
             Some("e")
         );
     }

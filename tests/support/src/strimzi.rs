@@ -50,17 +50,16 @@ impl StrimziRelease {
             .with_context(|| format!("reading {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| {
-                p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
-                    n.starts_with("04") && n.contains("-Crd-") && n.ends_with(".yaml")
-                })
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("04") && n.contains("-Crd-") && n.ends_with(".yaml"))
             })
             .collect();
         files.sort();
         files
             .iter()
             .map(|p| {
-                let text = std::fs::read_to_string(p)
-                    .with_context(|| format!("reading {}", p.display()))?;
+                let text = std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?;
                 parse_yaml(&text).with_context(|| format!("parsing {}", p.display()))
             })
             .collect()

@@ -45,11 +45,7 @@ pub fn parse_rfc3339(s: &str) -> Option<u64> {
     let (date, time) = s.trim_end_matches('Z').split_once('T')?;
     let mut dp = date.split('-').map(|p| p.parse::<i64>().ok());
     let (y, m, d) = (dp.next()??, dp.next()??, dp.next()??);
-    let mut tp = time
-        .split(['.', '+'])
-        .next()?
-        .split(':')
-        .map(|p| p.parse::<u64>().ok());
+    let mut tp = time.split(['.', '+']).next()?.split(':').map(|p| p.parse::<u64>().ok());
     let (hh, mm, ss) = (tp.next()??, tp.next()??, tp.next()??);
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -91,9 +87,7 @@ pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
         *obj = Value::Object(Map::new());
     }
     let root = obj.as_object_mut().expect("just made an object");
-    let meta = root
-        .entry("metadata")
-        .or_insert_with(|| Value::Object(Map::new()));
+    let meta = root.entry("metadata").or_insert_with(|| Value::Object(Map::new()));
     if !meta.is_object() {
         *meta = Value::Object(Map::new());
     }
@@ -104,11 +98,7 @@ pub fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
 pub fn finalizers(obj: &Value) -> Vec<String> {
     obj.pointer("/metadata/finalizers")
         .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|f| f.as_str().map(str::to_string))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|f| f.as_str().map(str::to_string)).collect())
         .unwrap_or_default()
 }
 
@@ -134,9 +124,7 @@ pub fn set_dotted(obj: &mut Value, path: &str, value: Value) {
             map.insert(seg.to_string(), value);
             return;
         }
-        cur = map
-            .entry(seg.to_string())
-            .or_insert_with(|| Value::Object(Map::new()));
+        cur = map.entry(seg.to_string()).or_insert_with(|| Value::Object(Map::new()));
     }
 }
 

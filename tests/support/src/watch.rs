@@ -34,9 +34,10 @@ impl WatchRequest {
         group == self.info.group
             && kind == self.info.kind
             && (!self.info.namespaced
-                || self.namespace.as_deref().is_none_or(|ns| {
-                    obj.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)
-                }))
+                || self
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|ns| obj.pointer("/metadata/namespace").and_then(Value::as_str) == Some(ns)))
             && self.labels.as_ref().is_none_or(|s| s.matches(obj))
             && self.fields.as_ref().is_none_or(|s| s.matches(obj))
     }
@@ -57,8 +58,7 @@ impl WatchRequest {
         if initial_end {
             meta["annotations"] = json!({"k8s.io/initial-events-end": "true"});
         }
-        let obj =
-            json!({"kind": self.info.kind, "apiVersion": self.api_version(), "metadata": meta});
+        let obj = json!({"kind": self.info.kind, "apiVersion": self.api_version(), "metadata": meta});
         self.line("BOOKMARK", obj)
     }
 }
@@ -116,10 +116,8 @@ pub fn start(
     tokio::spawn(async move {
         let deadline = req.timeout.map(|t| tokio::time::Instant::now() + t);
         let mut sent = 0usize;
-        let over_limit = |sent: usize| {
-            limit.is_some_and(|l| sent >= l)
-                || faults.watch_event_limit().is_some_and(|l| sent >= l)
-        };
+        let over_limit =
+            |sent: usize| limit.is_some_and(|l| sent >= l) || faults.watch_event_limit().is_some_and(|l| sent >= l);
         let had_error = initial.len() == 1 && req.since.is_some_and(|s| s > 0) && {
             // A 410 answer ends the stream right after the ERROR event.
             std::str::from_utf8(&initial[0]).is_ok_and(|s| s.starts_with("{\"type\":\"ERROR\""))
@@ -142,8 +140,7 @@ pub fn start(
         let mut progress = start_rv;
         let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
         loop {
-            let sleep_until =
-                deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
+            let sleep_until = deadline.unwrap_or_else(|| tokio::time::Instant::now() + Duration::from_secs(3600));
             tokio::select! {
                 ev = live.recv() => match ev {
                     Ok(ev) => {
@@ -179,8 +176,5 @@ pub fn start(
             }
         }
     });
-    futures::stream::unfold(
-        rx,
-        |mut rx| async move { rx.recv().await.map(|b| (Ok(b), rx)) },
-    )
+    futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|b| (Ok(b), rx)) })
 }

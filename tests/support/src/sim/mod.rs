@@ -219,11 +219,15 @@ impl Sim {
     /// The simulation as a controller for `FakeCluster::builder().with_controller(..)`.
     pub fn controller(&self) -> crate::cluster::Controller {
         let sim = self.clone();
-        Box::new(move |store| Box::pin(sim.run(store)))
+        Box::new(move |store| {
+            sim.prepare(&store);
+            Box::pin(sim.run(store))
+        })
     }
 
     /// Spawns the simulation on the current tokio runtime.
     pub fn start(&self, store: &Store) -> tokio::task::JoinHandle<()> {
+        self.prepare(store);
         tokio::spawn(self.clone().run(store.clone()))
     }
 
@@ -275,18 +279,24 @@ impl Sim {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs the controllers until the store goes away.
-    pub async fn run(self, store: Store) {
-        let mut rx = store.subscribe();
+    /// What must be in place before the first client write: the Service allocation hook and
+    /// (when the store has none) the default Nodes. Idempotent.
+    fn prepare(&self, store: &Store) {
         let cfg = &self.shared.config;
         if cfg.enabled(Simulated::Services) {
-            services::install_admission(&store);
+            services::install_admission(store);
         }
         if cfg.enabled(Simulated::Pods) && store.list("v1", "Node", None, None).is_empty() {
             for i in 1..=cfg.default_nodes {
                 let _ = store.put(node(&format!("node-{i}")).build());
             }
         }
+    }
+
+    /// Runs the controllers until the store goes away.
+    pub async fn run(self, store: Store) {
+        let mut rx = store.subscribe();
+        self.prepare(&store);
         let mut memory = Memory::default();
         loop {
             let wake = self.pass(&store, &mut memory);
