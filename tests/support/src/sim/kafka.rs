@@ -129,14 +129,13 @@ pub fn reconcile(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) {
 }
 
 fn write_status(store: &Store, op: &Operator, obj: &Value, kind: &str, status: Value) {
+    let api_version = if kind == "StrimziPodSet" {
+        op.podset_api_version()
+    } else {
+        op.api_version
+    };
     if obj.get("status") != Some(&status) {
-        let _ = store.put_status(
-            op.api_version,
-            kind,
-            Some(kube::namespace(obj)),
-            kube::name(obj),
-            status,
-        );
+        let _ = store.put_status(api_version, kind, Some(kube::namespace(obj)), kube::name(obj), status);
     }
 }
 
@@ -207,15 +206,14 @@ fn run(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) -> Step<()> {
     apply_services(store, &cluster, &groups, &mut desired);
     apply_deployments(store, &cluster, &mut desired);
     remove_undesired(store, &cluster, &desired);
-    write_pool_statuses(store, &cluster, &groups, false);
 
     let rolling = roll_one(store, ctx, &cluster, &groups);
     let pending = pending_reason(store, &cluster, &groups, rolling);
     let listeners = listener_statuses(store, &cluster, &groups);
     match (pending, listeners) {
         (None, Ok(listeners)) => {
+            write_pool_statuses(store, &cluster, &groups);
             write_ready(store, ctx, &cluster, &groups, listeners);
-            write_pool_statuses(store, &cluster, &groups, true);
             Ok(())
         }
         (Some(why), _) | (None, Err(why)) => {
@@ -259,7 +257,7 @@ fn parse_id_ranges(s: &str) -> Vec<i32> {
 
 /// The ids of the pods a StrimziPodSet currently lists.
 fn podset_ids(store: &Store, c: &Cluster, podset: &str) -> Vec<i32> {
-    let Some(sps) = store.get(c.op.api_version, "StrimziPodSet", Some(&c.ns), podset) else {
+    let Some(sps) = store.get(c.op.podset_api_version(), "StrimziPodSet", Some(&c.ns), podset) else {
         return Vec::new();
     };
     let prefix = format!("{podset}-");
@@ -778,7 +776,12 @@ fn podset_pods(store: &Store, c: &Cluster, sps: &Value) -> Vec<Value> {
 /// The group's StrimziPodSet, its claims and its pods (new pods now; removed ones deleted).
 fn apply_group(store: &Store, ctx: &mut Ctx, c: &Cluster, g: &mut PodGroup, desired: &mut HashSet<(String, String)>) {
     let manifests: Vec<Value> = g.ids.iter().map(|id| pod_manifest(c, g, *id)).collect();
-    let mut sps = c.object(c.op.api_version, "StrimziPodSet", &g.podset, group_labels(c, g));
+    let mut sps = c.object(
+        c.op.podset_api_version(),
+        "StrimziPodSet",
+        &g.podset,
+        group_labels(c, g),
+    );
     sps["metadata"]["labels"]
         .as_object_mut()
         .map(|l| l.shift_remove("strimzi.io/broker-role"));
@@ -853,7 +856,7 @@ fn track_manual_roll(store: &Store, ctx: &mut Ctx, c: &Cluster, sps: &Value, pod
     if pending.is_empty() {
         ctx.memory.manual_rolls.remove(&sps_uid);
         let _ = store.merge_patch(
-            c.op.api_version,
+            c.op.podset_api_version(),
             "StrimziPodSet",
             Some(&c.ns),
             kube::name(sps),
@@ -865,7 +868,7 @@ fn track_manual_roll(store: &Store, ctx: &mut Ctx, c: &Cluster, sps: &Value, pod
 fn all_cluster_pods(store: &Store, c: &Cluster, groups: &[PodGroup]) -> Vec<(usize, Value)> {
     let mut out = Vec::new();
     for (i, g) in groups.iter().enumerate() {
-        if let Some(sps) = store.get(c.op.api_version, "StrimziPodSet", Some(&c.ns), &g.podset) {
+        if let Some(sps) = store.get(c.op.podset_api_version(), "StrimziPodSet", Some(&c.ns), &g.podset) {
             for p in podset_pods(store, c, &sps) {
                 out.push((i, p));
             }
@@ -890,7 +893,7 @@ fn roll_one(store: &Store, ctx: &mut Ctx, c: &Cluster, groups: &[PodGroup]) -> b
     let pods = all_cluster_pods(store, c, groups);
     let sps_uid = |g: &PodGroup| {
         store
-            .get(c.op.api_version, "StrimziPodSet", Some(&c.ns), &g.podset)
+            .get(c.op.podset_api_version(), "StrimziPodSet", Some(&c.ns), &g.podset)
             .map(|s| kube::uid(&s).to_string())
             .unwrap_or_default()
     };
@@ -917,7 +920,10 @@ fn roll_one(store: &Store, ctx: &mut Ctx, c: &Cluster, groups: &[PodGroup]) -> b
     let id: Option<i32> = kube::name(pod)
         .strip_prefix(&format!("{}-", g.podset))
         .and_then(|s| s.parse().ok());
-    if let (Some(id), Some(sps)) = (id, store.get(c.op.api_version, "StrimziPodSet", Some(&c.ns), &g.podset)) {
+    if let (Some(id), Some(sps)) = (
+        id,
+        store.get(c.op.podset_api_version(), "StrimziPodSet", Some(&c.ns), &g.podset),
+    ) {
         let _ = store.delete("v1", "Pod", Some(&c.ns), kube::name(pod));
         create_pod(store, &sps, &pod_manifest(c, g, id));
         let _ = ctx;
@@ -1121,7 +1127,7 @@ fn remove_undesired(store: &Store, c: &Cluster, desired: &HashSet<(String, Strin
     for (api, kind) in [
         ("v1", "Service"),
         ("apps/v1", "Deployment"),
-        (c.op.api_version, "StrimziPodSet"),
+        (c.op.podset_api_version(), "StrimziPodSet"),
     ] {
         for o in store.list(api, kind, Some(&c.ns), None) {
             if kube::is_owned_by(&o, kafka_uid) && !desired.contains(&(kind.to_string(), kube::name(&o).to_string())) {
@@ -1306,7 +1312,8 @@ fn write_ready(store: &Store, ctx: &Ctx, c: &Cluster, groups: &[PodGroup], liste
     write_status(store, c.op, c.kafka, "Kafka", status);
 }
 
-fn write_pool_statuses(store: &Store, c: &Cluster, groups: &[PodGroup], ready: bool) {
+/// Pool statuses are written when a reconciliation finishes, as Strimzi does.
+fn write_pool_statuses(store: &Store, c: &Cluster, groups: &[PodGroup]) {
     for g in groups {
         let (Some(pool), Some(obj)) = (&g.pool, &g.pool_obj) else {
             continue;
@@ -1322,11 +1329,7 @@ fn write_pool_statuses(store: &Store, c: &Cluster, groups: &[PodGroup], ready: b
             roles.push("broker");
         }
         let old = array_at(&fresh, "/status/conditions").to_vec();
-        let conditions = if ready {
-            keep_times(&old, vec![condition("Ready", "True", "", "")])
-        } else {
-            old
-        };
+        let conditions = keep_times(&old, vec![condition("Ready", "True", "", "")]);
         let selector: Vec<String> = selector_labels(c, g)
             .as_object()
             .map(|m| {

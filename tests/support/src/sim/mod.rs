@@ -316,12 +316,7 @@ impl Sim {
                 _ = self.shared.poke.notified() => {}
             }
             // Coalesce a burst of changes into one pass.
-            loop {
-                match rx.try_recv() {
-                    Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {}
-                    Err(_) => break,
-                }
-            }
+            while let Ok(_) | Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) = rx.try_recv() {}
         }
     }
 

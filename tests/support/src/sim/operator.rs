@@ -39,6 +39,15 @@ impl Operator {
         self.api_version.ends_with("/v1")
     }
 
+    /// StrimziPodSets live in `core.strimzi.io`, at the same version as the Kafka API.
+    pub fn podset_api_version(&self) -> &'static str {
+        if self.kraft_only() {
+            "core.strimzi.io/v1"
+        } else {
+            "core.strimzi.io/v1beta2"
+        }
+    }
+
     pub fn supported_versions(&self) -> Vec<&str> {
         self.kafka_images.iter().map(|(v, _)| v.as_str()).collect()
     }
@@ -116,11 +125,19 @@ fn operator_of(deploy: &Value) -> Option<Operator> {
     })
 }
 
+/// Whether a Deployment runs the Strimzi cluster operator: the bundle labels its pod
+/// template (and kafkactl its Deployment) `strimzi.io/kind: cluster-operator`.
+fn is_operator_deployment(deploy: &Value) -> bool {
+    kube::label(deploy, "strimzi.io/kind") == Some("cluster-operator")
+        || kube::str_at(deploy, "/spec/template/metadata/labels/strimzi.io~1kind") == Some("cluster-operator")
+}
+
 /// Every ready operator in the cluster.
 pub fn ready_operators(store: &Store) -> Vec<Operator> {
     store
-        .list("apps/v1", "Deployment", None, Some("strimzi.io/kind=cluster-operator"))
+        .list("apps/v1", "Deployment", None, None)
         .iter()
+        .filter(|d| is_operator_deployment(d))
         .filter_map(operator_of)
         .collect()
 }
@@ -171,11 +188,11 @@ pub fn operator_objects(release: StrimziRelease, namespace: &str, watched: &[&st
         if kind == "CustomResourceDefinition" {
             continue;
         }
-        if kind.ends_with("RoleBinding") {
-            if let Some(subjects) = obj.get_mut("subjects").and_then(Value::as_array_mut) {
-                for s in subjects {
-                    s["namespace"] = json!(namespace);
-                }
+        if kind.ends_with("RoleBinding")
+            && let Some(subjects) = obj.get_mut("subjects").and_then(Value::as_array_mut)
+        {
+            for s in subjects {
+                s["namespace"] = json!(namespace);
             }
         }
         if !kind.starts_with("Cluster") {
