@@ -682,3 +682,28 @@ async fn rebalance_proposal_runs_once_approved() {
         .unwrap();
     assert!(sim::wait_until(&store, WAIT, |s| state(s, "Ready")).await);
 }
+
+#[test]
+fn fake_cluster_builder_starts_with_the_operator_installed_and_the_simulation_running() {
+    use fake_kube::FakeCluster;
+    use fake_kube::sim::SimulatedCluster;
+    let r = StrimziRelease::V0_45_2;
+    let sim = Sim::new(SimConfig::fast());
+    let cluster = FakeCluster::builder()
+        .nodes(3)
+        .storage_class("standard", true, true)
+        .operator_installed(r, NS, &[])
+        .simulated(&sim)
+        .start();
+    let store = cluster.store();
+    assert!(cluster.wait_until(WAIT, |s| {
+        s.get("apps/v1", "Deployment", Some(NS), "strimzi-cluster-operator")
+            .is_some_and(|d| d["status"]["readyReplicas"] == 1)
+    }));
+    store.put(pool(r, "my", "dual", &["controller", "broker"], 1)).unwrap();
+    store.put(kafka(r, "my", "3.9.0", vec![])).unwrap();
+    assert!(cluster.wait_until(WAIT, |s| kafka_ready(s, r, "my")));
+    let k = get(&store, api(r), "Kafka", "my").unwrap();
+    assert_eq!(k["status"]["kafkaMetadataState"], "KRaft");
+    assert_eq!(k["status"]["registeredNodeIds"], json!([0]));
+}
