@@ -1,0 +1,124 @@
+//! Test fixtures: a fake cluster with the Strimzi operator, and the binary.
+
+use std::time::Duration;
+
+use assert_cmd::Command;
+use fake_kube::sim::{Sim, SimConfig, install_operator};
+use fake_kube::{FakeCluster, StrimziRelease};
+use serde_json::Value;
+
+/// A running fake cluster and the simulation driving it.
+pub struct Env {
+    pub fake: FakeCluster,
+    #[allow(dead_code)] // tests that turn simulation knobs while running use it
+    pub sim: Sim,
+}
+
+/// Builder for test environments.
+pub struct EnvBuilder {
+    release: StrimziRelease,
+    sim: SimConfig,
+    nodes: usize,
+    operator_namespace: Option<String>,
+    watched: Vec<String>,
+    storage_classes: Vec<String>,
+}
+
+pub fn env(release: StrimziRelease) -> EnvBuilder {
+    EnvBuilder {
+        release,
+        sim: SimConfig::fast(),
+        nodes: 3,
+        operator_namespace: Some("kafka".into()),
+        watched: vec!["kafka".into()],
+        storage_classes: vec!["standard".into()],
+    }
+}
+
+impl EnvBuilder {
+    pub fn sim(mut self, f: impl FnOnce(SimConfig) -> SimConfig) -> Self {
+        self.sim = f(self.sim);
+        self
+    }
+    pub fn nodes(mut self, n: usize) -> Self {
+        self.nodes = n;
+        self
+    }
+    pub fn no_operator(mut self) -> Self {
+        self.operator_namespace = None;
+        self
+    }
+    pub fn operator_watching(mut self, namespaces: &[&str]) -> Self {
+        self.watched = namespaces.iter().map(|s| s.to_string()).collect();
+        self
+    }
+    pub fn start(self) -> Env {
+        let sim = Sim::new(self.sim);
+        let mut builder = FakeCluster::builder().strimzi(self.release).nodes(self.nodes).with_controller(sim.controller());
+        for (i, class) in self.storage_classes.iter().enumerate() {
+            builder = builder.storage_class(class, true, i == 0);
+        }
+        let fake = builder.start();
+        if let Some(ns) = &self.operator_namespace {
+            let watched: Vec<&str> = self.watched.iter().map(String::as_str).collect();
+            install_operator(&fake.store(), self.release, ns, &watched).unwrap();
+            let store = fake.store();
+            let ready = fake.wait_until(Duration::from_secs(10), |s| {
+                s.get("apps/v1", "Deployment", Some(ns), "strimzi-cluster-operator")
+                    .is_some_and(|d| d["status"]["availableReplicas"].as_i64() == Some(1))
+            });
+            assert!(ready, "the simulated operator Deployment became available: {:?}", store.list("apps/v1", "Deployment", Some(ns), None));
+        }
+        Env { fake, sim }
+    }
+}
+
+impl Env {
+    /// `kafkactl --kubeconfig <fake>` with a clean environment.
+    pub fn kafkactl(&self) -> Command {
+        let mut cmd = kafkactl();
+        cmd.arg("--kubeconfig").arg(self.fake.kubeconfig_path());
+        cmd
+    }
+
+    pub fn kafka_api(&self) -> &'static str {
+        match self.fake_release() {
+            StrimziRelease::V1_2_0 => "kafka.strimzi.io/v1",
+            StrimziRelease::V0_45_2 => "kafka.strimzi.io/v1beta2",
+        }
+    }
+
+    fn fake_release(&self) -> StrimziRelease {
+        let served = self.fake.store().get("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "kafkas.kafka.strimzi.io");
+        let v1 = served.is_some_and(|crd| crd["spec"]["versions"].as_array().into_iter().flatten().any(|v| v["name"] == "v1" && v["served"] == true));
+        if v1 { StrimziRelease::V1_2_0 } else { StrimziRelease::V0_45_2 }
+    }
+
+    pub fn kafka(&self, name: &str) -> Option<Value> {
+        self.fake.store().get(self.kafka_api(), "Kafka", Some("kafka"), name)
+    }
+}
+
+/// The binary with no inherited kafkactl, kube or CI settings.
+pub fn kafkactl() -> Command {
+    let mut cmd = Command::cargo_bin("kafkactl").unwrap();
+    for var in [
+        "KAFKACTL_KUBECONFIG",
+        "KAFKACTL_CONTEXT",
+        "KAFKACTL_NAMESPACE",
+        "KAFKACTL_TIMEOUT",
+        "KAFKACTL_OUTPUT",
+        "KAFKACTL_PRESET",
+        "KAFKACTL_NO_INPUT",
+        "KUBECONFIG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.env("NO_COLOR", "1").env("CI", "true").timeout(Duration::from_secs(120));
+    cmd
+}
+
+/// stdout and stderr of a finished command, for messages.
+pub fn output_text(out: &std::process::Output) -> String {
+    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}

@@ -1,0 +1,7 @@
+//! End-to-end tests: the built `kafkactl` binary against the fake API server
+//! with the simulated controllers and Strimzi operator. Each test asserts on
+//! what the fake holds afterwards, not only on what kafkactl prints.
+
+mod common;
+mod create;
+mod status;
