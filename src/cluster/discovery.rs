@@ -128,7 +128,11 @@ async fn operators(conn: &Connection) -> Result<Vec<OperatorInfo>, Failure> {
             match api.list(&params).await {
                 Ok(list) => Ok(list.items),
                 Err(kube::Error::Api(status)) if status.is_forbidden() => Ok(Vec::new()),
-                Err(e) => Err(describe(e, &Operation::new("list", "Strimzi operator Deployments"), &conn.server)),
+                Err(e) => Err(describe(
+                    e,
+                    &Operation::new("list", "Strimzi operator Deployments"),
+                    &conn.server,
+                )),
             }
         }
     };
@@ -139,7 +143,9 @@ async fn operators(conn: &Connection) -> Result<Vec<OperatorInfo>, Failure> {
     let mut found: Vec<OperatorInfo> = Vec::new();
     for deployment in by_name.iter().chain(by_label.iter()).filter(|d| is_operator(d)) {
         if let Some(info) = operator_info(deployment)
-            && !found.iter().any(|o| o.name == info.name && o.namespace == info.namespace)
+            && !found
+                .iter()
+                .any(|o| o.name == info.name && o.namespace == info.namespace)
         {
             found.push(info);
         }
@@ -149,9 +155,16 @@ async fn operators(conn: &Connection) -> Result<Vec<OperatorInfo>, Failure> {
 
 /// The Deployment runs Strimzi's cluster operator: its pods carry the label.
 fn is_operator(deployment: &Deployment) -> bool {
-    let template_labels = deployment.spec.as_ref().and_then(|s| s.template.metadata.as_ref()).and_then(|m| m.labels.as_ref());
+    let template_labels = deployment
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.metadata.as_ref())
+        .and_then(|m| m.labels.as_ref());
     let labels = [deployment.metadata.labels.as_ref(), template_labels];
-    labels.into_iter().flatten().any(|l| l.get("strimzi.io/kind").map(String::as_str) == Some("cluster-operator"))
+    labels
+        .into_iter()
+        .flatten()
+        .any(|l| l.get("strimzi.io/kind").map(String::as_str) == Some("cluster-operator"))
 }
 
 /// Read an operator Deployment: image, readiness, env.

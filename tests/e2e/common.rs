@@ -54,7 +54,10 @@ impl EnvBuilder {
     }
     pub fn start(self) -> Env {
         let sim = Sim::new(self.sim);
-        let mut builder = FakeCluster::builder().strimzi(self.release).nodes(self.nodes).with_controller(sim.controller());
+        let mut builder = FakeCluster::builder()
+            .strimzi(self.release)
+            .nodes(self.nodes)
+            .with_controller(sim.controller());
         for (i, class) in self.storage_classes.iter().enumerate() {
             builder = builder.storage_class(class, true, i == 0);
         }
@@ -67,7 +70,11 @@ impl EnvBuilder {
                 s.get("apps/v1", "Deployment", Some(ns), "strimzi-cluster-operator")
                     .is_some_and(|d| d["status"]["availableReplicas"].as_i64() == Some(1))
             });
-            assert!(ready, "the simulated operator Deployment became available: {:?}", store.list("apps/v1", "Deployment", Some(ns), None));
+            assert!(
+                ready,
+                "the simulated operator Deployment became available: {:?}",
+                store.list("apps/v1", "Deployment", Some(ns), None)
+            );
         }
         Env { fake, sim }
     }
@@ -89,9 +96,24 @@ impl Env {
     }
 
     fn fake_release(&self) -> StrimziRelease {
-        let served = self.fake.store().get("apiextensions.k8s.io/v1", "CustomResourceDefinition", None, "kafkas.kafka.strimzi.io");
-        let v1 = served.is_some_and(|crd| crd["spec"]["versions"].as_array().into_iter().flatten().any(|v| v["name"] == "v1" && v["served"] == true));
-        if v1 { StrimziRelease::V1_2_0 } else { StrimziRelease::V0_45_2 }
+        let served = self.fake.store().get(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            None,
+            "kafkas.kafka.strimzi.io",
+        );
+        let v1 = served.is_some_and(|crd| {
+            crd["spec"]["versions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|v| v["name"] == "v1" && v["served"] == true)
+        });
+        if v1 {
+            StrimziRelease::V1_2_0
+        } else {
+            StrimziRelease::V0_45_2
+        }
     }
 
     pub fn kafka(&self, name: &str) -> Option<Value> {
@@ -114,11 +136,17 @@ pub fn kafkactl() -> Command {
     ] {
         cmd.env_remove(var);
     }
-    cmd.env("NO_COLOR", "1").env("CI", "true").timeout(Duration::from_secs(120));
+    cmd.env("NO_COLOR", "1")
+        .env("CI", "true")
+        .timeout(Duration::from_secs(120));
     cmd
 }
 
 /// stdout and stderr of a finished command, for messages.
 pub fn output_text(out: &std::process::Output) -> String {
-    format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    format!(
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
 }

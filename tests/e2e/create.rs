@@ -17,14 +17,20 @@ fn is_apply(r: &fake_kube::faults::RecordedRequest) -> bool {
 #[test]
 fn create_dev_becomes_ready_and_prints_the_bootstrap_address() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "dev", "--timeout", "60s"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "--timeout", "60s"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("Status:     Ready"), "{stdout}");
     assert!(stdout.contains("c1-kafka-bootstrap.kafka.svc:9092"), "{stdout}");
     assert!(stdout.contains("created"), "{stdout}");
     let kafka = env.kafka("c1").expect("the Kafka CR is stored");
-    let stored = kafka["metadata"]["annotations"]["kafkactl.io/spec"].as_str().expect("spec annotation");
+    let stored = kafka["metadata"]["annotations"]["kafkactl.io/spec"]
+        .as_str()
+        .expect("spec annotation");
     let spec: Value = serde_json::from_str(stored).unwrap();
     assert_eq!(spec["name"], "c1");
     assert_eq!(spec["pools"]["dual"]["replicas"], 1);
@@ -34,21 +40,44 @@ fn create_dev_becomes_ready_and_prints_the_bootstrap_address() {
 fn every_write_is_a_server_side_apply_by_kafkactl_once_per_object_in_waves() {
     let env = env(StrimziRelease::V1_2_0).start();
     env.fake.clear_requests();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "production", "--no-wait"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "production", "--no-wait"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let writes = env.fake.write_requests();
     assert!(!writes.is_empty());
     for w in &writes {
-        assert!(is_apply(w), "every write is SSA: {} {} {:?}", w.method, w.path, w.content_type);
-        assert_eq!(w.query.get("fieldManager").map(String::as_str), Some("kafkactl"), "{}", w.path);
+        assert!(
+            is_apply(w),
+            "every write is SSA: {} {} {:?}",
+            w.method,
+            w.path,
+            w.content_type
+        );
+        assert_eq!(
+            w.query.get("fieldManager").map(String::as_str),
+            Some("kafkactl"),
+            "{}",
+            w.path
+        );
     }
     let mut per_path: BTreeMap<&str, usize> = BTreeMap::new();
     for w in &writes {
         *per_path.entry(w.path.as_str()).or_default() += 1;
     }
-    assert!(per_path.values().all(|n| *n == 1), "no object applied twice: {per_path:?}");
+    assert!(
+        per_path.values().all(|n| *n == 1),
+        "no object applied twice: {per_path:?}"
+    );
     // Waves: the namespace first, then config/RBAC, then Strimzi resources and workloads.
-    let index = |needle: &str| writes.iter().position(|w| w.path.contains(needle)).unwrap_or_else(|| panic!("{needle} applied"));
+    let index = |needle: &str| {
+        writes
+            .iter()
+            .position(|w| w.path.contains(needle))
+            .unwrap_or_else(|| panic!("{needle} applied"))
+    };
     let last = |needle: &str| writes.iter().rposition(|w| w.path.contains(needle)).unwrap();
     assert_eq!(index("/namespaces/kafka"), 0, "the namespace is applied first");
     assert!(last("/configmaps/") < index("/kafkas/"), "config before the Kafka CR");
@@ -56,16 +85,27 @@ fn every_write_is_a_server_side_apply_by_kafkactl_once_per_object_in_waves() {
     // Request count: objects + discovery, nothing more (no GET per object on a first create).
     let all = env.fake.requests();
     let reads = all.iter().filter(|r| r.method == "GET").count();
-    assert!(reads <= 4, "a first create reads only discovery and the existing Kafka: {reads} GETs");
+    assert!(
+        reads <= 4,
+        "a first create reads only discovery and the existing Kafka: {reads} GETs"
+    );
 }
 
 #[test]
 fn running_the_same_create_twice_changes_nothing_and_says_unchanged() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let first = env.kafkactl().args(["create", "c1", "--preset", "dev", "--timeout", "60s"]).output().unwrap();
+    let first = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "--timeout", "60s"])
+        .output()
+        .unwrap();
     assert!(first.status.success(), "{}", output_text(&first));
     let rv_before = env.kafka("c1").unwrap()["metadata"]["resourceVersion"].clone();
-    let second = env.kafkactl().args(["create", "c1", "--preset", "dev", "-o", "json", "--timeout", "60s"]).output().unwrap();
+    let second = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "-o", "json", "--timeout", "60s"])
+        .output()
+        .unwrap();
     assert!(second.status.success(), "{}", output_text(&second));
     let outcome: Value = serde_json::from_slice(&second.stdout).unwrap();
     assert_eq!(outcome["result"], "unchanged", "{outcome}");
@@ -77,41 +117,106 @@ fn running_the_same_create_twice_changes_nothing_and_says_unchanged() {
 #[test]
 fn create_of_an_existing_cluster_with_another_spec_is_refused() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let first = env.kafkactl().args(["create", "c1", "--preset", "production", "--no-wait"]).output().unwrap();
+    let first = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "production", "--no-wait"])
+        .output()
+        .unwrap();
     assert!(first.status.success(), "{}", output_text(&first));
     env.fake.clear_requests();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "production", "--brokers", "5", "--no-wait"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "production", "--brokers", "5", "--no-wait"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("already exists with a different spec (pools)"), "{stderr}");
-    assert!(stderr.contains("kafkactl scale c1") && stderr.contains("--update"), "{stderr}");
+    assert!(
+        stderr.contains("already exists with a different spec (pools)"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("kafkactl scale c1") && stderr.contains("--update"),
+        "{stderr}"
+    );
     assert!(env.fake.write_requests().is_empty(), "nothing was written");
-    let updated = env.kafkactl().args(["create", "c1", "--preset", "production", "--brokers", "5", "--no-wait", "--update"]).output().unwrap();
+    let updated = env
+        .kafkactl()
+        .args([
+            "create",
+            "c1",
+            "--preset",
+            "production",
+            "--brokers",
+            "5",
+            "--no-wait",
+            "--update",
+        ])
+        .output()
+        .unwrap();
     assert!(updated.status.success(), "{}", output_text(&updated));
-    let pool = env.fake.store().get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "brokers").unwrap();
+    let pool = env
+        .fake
+        .store()
+        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "brokers")
+        .unwrap();
     assert_eq!(pool["spec"]["replicas"], 5);
 }
 
 #[test]
 fn a_conflict_with_another_field_manager_names_field_and_manager_and_force_takes_over() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let first = env.kafkactl().args(["create", "c1", "--preset", "production", "--no-wait"]).output().unwrap();
+    let first = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "production", "--no-wait"])
+        .output()
+        .unwrap();
     assert!(first.status.success(), "{}", output_text(&first));
     // Someone scales the broker pool with another tool.
     let other = kafkactl_free_kubectl_apply(&env, "other-tool", 4);
     assert!(other, "the other manager's apply went through");
-    let out = env.kafkactl().args(["create", "c1", "--preset", "production", "--brokers", "5", "--no-wait", "--update"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args([
+            "create",
+            "c1",
+            "--preset",
+            "production",
+            "--brokers",
+            "5",
+            "--no-wait",
+            "--update",
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(".spec.replicas") && stderr.contains("other-tool"), "{stderr}");
+    assert!(
+        stderr.contains(".spec.replicas") && stderr.contains("other-tool"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--force-conflicts"), "{stderr}");
     let forced = env
         .kafkactl()
-        .args(["create", "c1", "--preset", "production", "--brokers", "5", "--no-wait", "--update", "--force-conflicts"])
+        .args([
+            "create",
+            "c1",
+            "--preset",
+            "production",
+            "--brokers",
+            "5",
+            "--no-wait",
+            "--update",
+            "--force-conflicts",
+        ])
         .output()
         .unwrap();
     assert!(forced.status.success(), "{}", output_text(&forced));
-    let pool = env.fake.store().get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "brokers").unwrap();
+    let pool = env
+        .fake
+        .store()
+        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "brokers")
+        .unwrap();
     assert_eq!(pool["spec"]["replicas"], 5);
 }
 
@@ -127,7 +232,14 @@ fn kafkactl_free_kubectl_apply(env: &crate::common::Env, manager: &str, replicas
     std::process::Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(env.fake.kubeconfig_path())
-        .args(["apply", "--server-side", "--force-conflicts", "--field-manager", manager, "-f"])
+        .args([
+            "apply",
+            "--server-side",
+            "--force-conflicts",
+            "--field-manager",
+            manager,
+            "-f",
+        ])
         .arg(&file)
         .status()
         .expect("kubectl runs (install Debian's kubernetes-client)")
@@ -137,26 +249,63 @@ fn kafkactl_free_kubectl_apply(env: &crate::common::Env, manager: &str, replicas
 #[test]
 fn zookeeper_classic_on_strimzi_0_45_becomes_ready_with_zoo_entrance() {
     let env = env(StrimziRelease::V0_45_2).start();
-    let out = env.kafkactl().args(["create", "zk", "--preset", "zookeeper-classic", "--timeout", "90s"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "zk", "--preset", "zookeeper-classic", "--timeout", "90s"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("zookeeper") && stdout.contains("zoo-entrance"), "{stdout}");
+    assert!(
+        stdout.contains("zookeeper") && stdout.contains("zoo-entrance"),
+        "{stdout}"
+    );
     let store = env.fake.store();
-    assert!(store.get("kafka.strimzi.io/v1beta2", "Kafka", Some("kafka"), "zk").is_some());
-    assert!(store.get("apps/v1", "Deployment", Some("kafka"), "zk-zoo-entrance").is_some());
-    assert_eq!(store.list("v1", "Pod", Some("kafka"), Some("strimzi.io/name=zk-zookeeper")).len(), 3);
+    assert!(
+        store
+            .get("kafka.strimzi.io/v1beta2", "Kafka", Some("kafka"), "zk")
+            .is_some()
+    );
+    assert!(
+        store
+            .get("apps/v1", "Deployment", Some("kafka"), "zk-zoo-entrance")
+            .is_some()
+    );
+    assert_eq!(
+        store
+            .list("v1", "Pod", Some("kafka"), Some("strimzi.io/name=zk-zookeeper"))
+            .len(),
+        3
+    );
 }
 
 #[test]
 fn production_preset_on_strimzi_1_2_becomes_ready() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let out = env.kafkactl().args(["create", "prod", "--timeout", "90s", "-o", "json"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "prod", "--timeout", "90s", "-o", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(outcome["result"], "created");
     assert_eq!(outcome["cluster"]["ready"], true, "{outcome}");
-    let components: Vec<&str> = outcome["cluster"]["components"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    for expected in ["brokers", "controllers", "entity-operator", "kafka-exporter", "prometheus", "volumes", "kafka"] {
+    let components: Vec<&str> = outcome["cluster"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "brokers",
+        "controllers",
+        "entity-operator",
+        "kafka-exporter",
+        "prometheus",
+        "volumes",
+        "kafka",
+    ] {
         assert!(components.contains(&expected), "{expected} in {components:?}");
     }
 }
@@ -165,7 +314,11 @@ fn production_preset_on_strimzi_1_2_becomes_ready() {
 fn zookeeper_against_a_kraft_only_operator_is_a_clear_error() {
     let env = env(StrimziRelease::V1_2_0).start();
     env.fake.clear_requests();
-    let out = env.kafkactl().args(["create", "zk", "--preset", "zookeeper-classic"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "zk", "--preset", "zookeeper-classic"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("KRaft-only"), "{stderr}");
@@ -175,7 +328,11 @@ fn zookeeper_against_a_kraft_only_operator_is_a_clear_error() {
 #[test]
 fn a_cluster_without_the_operator_names_the_fix() {
     let env = env(StrimziRelease::V1_2_0).no_operator().start();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "dev"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no Strimzi cluster operator was found"));
     assert!(env.fake.write_requests().is_empty());
@@ -184,10 +341,17 @@ fn a_cluster_without_the_operator_names_the_fix() {
 #[test]
 fn a_namespace_the_operator_does_not_watch_names_the_fix() {
     let env = env(StrimziRelease::V1_2_0).operator_watching(&["team-a"]).start();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "dev"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("no Strimzi operator watches namespace \"kafka\""), "{stderr}");
+    assert!(
+        stderr.contains("no Strimzi operator watches namespace \"kafka\""),
+        "{stderr}"
+    );
     assert!(stderr.contains("STRIMZI_NAMESPACE"), "{stderr}");
     assert!(env.fake.write_requests().is_empty());
 }
@@ -210,13 +374,33 @@ fn no_cluster_configured_suggests_dry_run() {
 #[test]
 fn server_dry_run_prints_what_the_server_would_store_and_persists_nothing() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "dev", "--dry-run=server", "-o", "json"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "--dry-run=server", "-o", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let kinds: Vec<&str> = list["items"].as_array().unwrap().iter().map(|o| o["kind"].as_str().unwrap()).collect();
-    assert!(kinds.contains(&"Kafka") && kinds.contains(&"KafkaNodePool"), "{kinds:?}");
-    let kafka = list["items"].as_array().unwrap().iter().find(|o| o["kind"] == "Kafka").unwrap();
-    assert!(kafka["metadata"]["uid"].is_string(), "the server filled in metadata: {kafka}");
+    let kinds: Vec<&str> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"Kafka") && kinds.contains(&"KafkaNodePool"),
+        "{kinds:?}"
+    );
+    let kafka = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Kafka")
+        .unwrap();
+    assert!(
+        kafka["metadata"]["uid"].is_string(),
+        "the server filled in metadata: {kafka}"
+    );
     assert!(env.kafka("c1").is_none(), "dry-run stored nothing");
     for w in env.fake.write_requests() {
         assert_eq!(w.query.get("dryRun").map(String::as_str), Some("All"), "{}", w.path);
@@ -225,8 +409,14 @@ fn server_dry_run_prints_what_the_server_would_store_and_persists_nothing() {
 
 #[test]
 fn a_stuck_image_pull_times_out_with_its_own_exit_code_and_the_reason() {
-    let env = env(StrimziRelease::V1_2_0).sim(|s| s.image_pull_failure("strimzi/kafka")).start();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "dev", "--timeout", "3s"]).output().unwrap();
+    let env = env(StrimziRelease::V1_2_0)
+        .sim(|s| s.image_pull_failure("strimzi/kafka"))
+        .start();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "--timeout", "3s"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not ready after 3s"), "{stderr}");
@@ -237,10 +427,17 @@ fn a_stuck_image_pull_times_out_with_its_own_exit_code_and_the_reason() {
 #[test]
 fn unschedulable_brokers_are_diagnosed_with_the_scheduler_message() {
     let env = env(StrimziRelease::V1_2_0).nodes(1).start();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "production", "--timeout", "4s"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "production", "--timeout", "4s"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("FailedScheduling") || stderr.contains("Unschedulable"), "{stderr}");
+    assert!(
+        stderr.contains("FailedScheduling") || stderr.contains("Unschedulable"),
+        "{stderr}"
+    );
     assert!(stderr.contains("anti-affinity"), "{stderr}");
 }
 
@@ -249,29 +446,60 @@ fn a_missing_storage_class_is_diagnosed_as_provisioning_failed() {
     let env = env(StrimziRelease::V1_2_0).start();
     let out = env
         .kafkactl()
-        .args(["create", "c1", "--preset", "production", "--storage-class", "fast-ssd", "--timeout", "4s"])
+        .args([
+            "create",
+            "c1",
+            "--preset",
+            "production",
+            "--storage-class",
+            "fast-ssd",
+            "--timeout",
+            "4s",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("ProvisioningFailed") && stderr.contains("fast-ssd"), "{stderr}");
+    assert!(
+        stderr.contains("ProvisioningFailed") && stderr.contains("fast-ssd"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn progress_is_printed_as_timestamped_lines_when_stderr_is_not_a_terminal() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let out = env.kafkactl().args(["create", "c1", "--preset", "dev", "--timeout", "60s"]).output().unwrap();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "--timeout", "60s"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.lines().any(|l| l.starts_with('[') && l.contains("s]") && l.contains("kafka: Ready")), "{stderr}");
-    let quiet = env.kafkactl().args(["create", "c1", "--preset", "dev", "-q", "--timeout", "60s"]).output().unwrap();
+    assert!(
+        stderr
+            .lines()
+            .any(|l| l.starts_with('[') && l.contains("s]") && l.contains("kafka: Ready")),
+        "{stderr}"
+    );
+    let quiet = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "-q", "--timeout", "60s"])
+        .output()
+        .unwrap();
     assert!(quiet.status.success(), "{}", output_text(&quiet));
-    assert!(quiet.stderr.is_empty(), "-q prints nothing on stderr: {}", String::from_utf8_lossy(&quiet.stderr));
+    assert!(
+        quiet.stderr.is_empty(),
+        "-q prints nothing on stderr: {}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
 }
 
 #[test]
 fn interrupting_create_exits_130_and_a_rerun_converges() {
-    let env = env(StrimziRelease::V1_2_0).sim(|s| s.readiness_delay(Duration::from_secs(2))).start();
+    let env = env(StrimziRelease::V1_2_0)
+        .sim(|s| s.readiness_delay(Duration::from_secs(2)))
+        .start();
     let bin = assert_cmd::cargo::cargo_bin("kafkactl");
     let child = std::process::Command::new(bin)
         .arg("--kubeconfig")
@@ -282,15 +510,30 @@ fn interrupting_create_exits_130_and_a_rerun_converges() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(env.fake.wait_until(Duration::from_secs(20), |s| s.get("kafka.strimzi.io/v1", "Kafka", Some("kafka"), "c1").is_some()));
+    assert!(env.fake.wait_until(Duration::from_secs(20), |s| {
+        s.get("kafka.strimzi.io/v1", "Kafka", Some("kafka"), "c1").is_some()
+    }));
     std::thread::sleep(Duration::from_millis(200));
     let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill").args(["-INT", &pid]).status().unwrap().success());
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(130), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("interrupted") && stderr.contains("were applied"), "{stderr}");
-    let rerun = env.kafkactl().args(["create", "c1", "--preset", "dev", "--timeout", "60s"]).output().unwrap();
+    assert!(
+        stderr.contains("interrupted") && stderr.contains("were applied"),
+        "{stderr}"
+    );
+    let rerun = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "--timeout", "60s"])
+        .output()
+        .unwrap();
     assert!(rerun.status.success(), "{}", output_text(&rerun));
     assert!(String::from_utf8_lossy(&rerun.stdout).contains("Status:     Ready"));
 }
