@@ -217,8 +217,7 @@ async fn namespace_exists_anyway(
 }
 
 /// Created, configured or unchanged: from the resourceVersion read before
-/// applying when there is one; else an object is "created" unless its
-/// managed fields show it was written before this run.
+/// applying when there is one; without it (a first create), "created".
 pub fn judge_action(reference: &ObjectRef, stored: &Value, before: &BeforeState) -> Action {
     let rv = stored["metadata"]["resourceVersion"].as_str().unwrap_or_default();
     match before {
@@ -229,6 +228,70 @@ pub fn judge_action(reference: &ObjectRef, stored: &Value, before: &BeforeState)
         },
         None => Action::Created,
     }
+}
+
+/// Kinds kafkactl renders that may be pruned when a plan no longer has them.
+/// Never Namespaces, Secrets, PVCs (data) or the Kafka CR itself.
+const PRUNABLE: &[(&str, &str)] = &[
+    ("v1", "ConfigMap"),
+    ("v1", "Service"),
+    ("v1", "ServiceAccount"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("networking.k8s.io/v1", "NetworkPolicy"),
+    ("networking.k8s.io/v1", "Ingress"),
+];
+
+/// Delete kafkactl's objects of `cluster` (by its labels) that `plan` no
+/// longer contains, like `kubectl apply --prune` limited to our own kinds.
+pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &str) -> Result<Vec<ObjectRef>, Failure> {
+    let selector = crate::spec::names::cluster_selector(cluster);
+    let wanted: std::collections::BTreeSet<ObjectRef> = plan.objects.iter().map(ObjectRef::of).collect();
+    let lists = PRUNABLE.iter().map(|(api_version, kind)| {
+        let selector = selector.clone();
+        async move {
+            let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
+                return Ok(Vec::new());
+            };
+            let list = api
+                .list(&kube::api::ListParams::default().labels(&selector))
+                .await
+                .map_err(|e| describe(e, &Operation::new("list", format!("{kind} objects")), &conn.server))?;
+            Ok::<_, Failure>(
+                list.items
+                    .into_iter()
+                    .filter_map(|o| Some((api.clone(), o.metadata.name?)))
+                    .collect::<Vec<_>>(),
+            )
+        }
+    });
+    let mut pruned = Vec::new();
+    for (list, (_, kind)) in futures::future::join_all(lists).await.into_iter().zip(PRUNABLE) {
+        for (api, name) in list? {
+            let reference = ObjectRef {
+                kind: kind.to_string(),
+                namespace: Some(namespace.to_string()),
+                name: name.clone(),
+            };
+            if wanted.contains(&reference) {
+                continue;
+            }
+            match api.delete(&name, &kube::api::DeleteParams::background()).await {
+                Ok(_) => pruned.push(reference),
+                Err(kube::Error::Api(s)) if s.is_not_found() => {}
+                Err(e) => {
+                    return Err(describe(
+                        e,
+                        &Operation::new("delete", reference.to_string()),
+                        &conn.server,
+                    ));
+                }
+            }
+        }
+    }
+    Ok(pruned)
 }
 
 #[cfg(test)]

@@ -229,3 +229,38 @@ pub fn prefixed(meta: &kube::api::ObjectMeta, cluster: &str) -> bool {
         .as_deref()
         .is_some_and(|n| n.starts_with(&format!("{cluster}-")))
 }
+
+/// Node ids per pool as Strimzi assigned them (KafkaNodePool `status.nodeIds`);
+/// pools without a status yet are left out (render predicts them).
+pub async fn node_ids(
+    conn: &Connection,
+    version: &str,
+    spec: &ClusterSpec,
+) -> Result<BTreeMap<String, Vec<i32>>, Failure> {
+    if spec.is_zookeeper() {
+        return Ok(BTreeMap::new());
+    }
+    let Some(resource) = strimzi(version, "KafkaNodePool") else {
+        return Ok(BTreeMap::new());
+    };
+    let api: Api<DynamicObject> = Api::namespaced_with(conn.client.clone(), &spec.namespace, &resource);
+    let params = ListParams::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={}", spec.name));
+    let list = api
+        .list(&params)
+        .await
+        .map_err(|e| describe(e, &Operation::new("list", "KafkaNodePools"), &conn.server))?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|pool| {
+            let name = pool.metadata.name.clone()?;
+            let ids: Vec<i32> = pool.data["status"]["nodeIds"]
+                .as_array()?
+                .iter()
+                .filter_map(|v| v.as_i64())
+                .map(|v| v as i32)
+                .collect();
+            Some((name, ids))
+        })
+        .collect())
+}

@@ -85,7 +85,16 @@ pub fn evaluate(spec: &ClusterSpec, observed: &Observed) -> Progress {
     let mut components = Vec::new();
     for (pool, pool_spec) in &spec.pools {
         let pods: Vec<&Pod> = pool_pods(spec, observed, pool).collect();
-        components.push(pods_progress(pool, pool_spec.replicas, &pods));
+        let mut progress = pods_progress(pool, pool_spec.replicas, &pods);
+        if let Some(node_pool) = observed.node_pools.get(pool)
+            && !generation_observed(node_pool)
+        {
+            // Scaling or resizing through a KafkaNodePool: its pods can all be
+            // ready (the old ones) before Strimzi has acted on the change.
+            progress.done = false;
+            progress.phase = format!("{}, reconciling", progress.phase);
+        }
+        components.push(progress);
     }
     if let Some(zk) = spec.zookeeper.as_ref().filter(|_| spec.is_zookeeper()) {
         let name = names::zookeeper_pods_name(&spec.name);
@@ -287,12 +296,16 @@ fn volumes_progress(spec: &ClusterSpec, observed: &Observed, want: u32) -> Compo
     }
 }
 
+/// Strimzi has reconciled the object's latest spec (status.observedGeneration >= metadata.generation).
+pub fn generation_observed(object: &Value) -> bool {
+    let generation = object["metadata"]["generation"].as_i64().unwrap_or(0);
+    object["status"]["observedGeneration"].as_i64().unwrap_or(-1) >= generation
+}
+
 /// The Kafka CR's condition, current only when observedGeneration >= generation.
 pub fn kafka_condition(kafka: &Value) -> Option<(String, String, String, bool)> {
-    let generation = kafka["metadata"]["generation"].as_i64().unwrap_or(0);
-    let observed = kafka["status"]["observedGeneration"].as_i64().unwrap_or(-1);
     let conditions = kafka["status"]["conditions"].as_array()?;
-    let current = observed >= generation;
+    let current = generation_observed(kafka);
     let pick = |t: &str| conditions.iter().find(|c| c["type"] == t && c["status"] == "True");
     let cond = pick("Ready")
         .or_else(|| pick("NotReady"))
@@ -522,6 +535,42 @@ mod tests {
         let d = diagnostics(&s, &observed);
         assert_eq!(d[0].reason, "ImagePullBackOff");
         assert!(d[0].message.contains("x/kafka:1"));
+    }
+
+    #[test]
+    fn a_pool_is_not_done_until_strimzi_observed_its_generation() {
+        let s = spec("dev");
+        let mut observed = Observed::default();
+        observed.pods.insert(
+            "c-dual-0".into(),
+            pod(
+                "c-dual-0",
+                json!({"strimzi.io/cluster": "c", "strimzi.io/pool-name": "dual"}),
+                true,
+            ),
+        );
+        observed.node_pools.insert(
+            "dual".into(),
+            json!({"metadata": {"generation": 2}, "status": {"observedGeneration": 1}}),
+        );
+        let pool = evaluate(&s, &observed)
+            .components
+            .into_iter()
+            .find(|c| c.name == "dual")
+            .unwrap();
+        assert!(!pool.done && pool.phase.contains("reconciling"), "{pool:?}");
+        observed.node_pools.insert(
+            "dual".into(),
+            json!({"metadata": {"generation": 2}, "status": {"observedGeneration": 2}}),
+        );
+        assert!(
+            evaluate(&s, &observed)
+                .components
+                .iter()
+                .find(|c| c.name == "dual")
+                .unwrap()
+                .done
+        );
     }
 
     #[test]

@@ -328,7 +328,9 @@ mod tests {
             ..ClusterSpec::default()
         };
         spec.zookeeper_exporter.enabled = true;
-        spec.pools.insert("brokers".to_string(), PoolSpec::default());
+        let mut brokers = PoolSpec::default();
+        brokers.storage.size = Some("100Gi".to_string());
+        spec.pools.insert("brokers".to_string(), brokers);
         spec
     }
 

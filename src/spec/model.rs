@@ -242,9 +242,11 @@ pub struct StorageSpec {
 
 impl Default for StorageSpec {
     fn default() -> Self {
+        // No default size: a persistent claim must say how big it is, and an
+        // ephemeral volume merged over this default must not inherit one.
         StorageSpec {
             kind: StorageType::PersistentClaim,
-            size: Some("100Gi".to_string()),
+            size: None,
             class: None,
             delete_claim: false,
             volumes: Vec::new(),
