@@ -26,10 +26,32 @@ pub struct Cli {
 pub enum Command {
     /// Create a Kafka cluster: render, apply with server-side apply, wait until ready.
     Create(Box<CreateArgs>),
+    /// Change a cluster's size: brokers, controllers, ZooKeepers, CPU, memory, heap, storage.
+    Scale(crate::cli::scale::ScaleArgs),
+    /// Rolling restart of brokers, a pool, or ZooKeeper.
+    Restart(crate::cli::scale::RestartArgs),
+    /// Upgrade the Kafka version of a cluster.
+    Upgrade(crate::cli::scale::UpgradeArgs),
+    /// Open Kafka, JMX, ZooKeeper or Prometheus outside the cluster.
+    Expose(crate::cli::expose::ExposeArgs),
+    /// Deploy or remove monitoring, and show a live health summary.
+    Monitor(crate::cli::monitor::MonitorArgs),
+    /// Delete a cluster (data volumes are kept unless --delete-data).
+    Delete(crate::cli::delete::DeleteArgs),
+    /// Print a cluster's spec as a preset file that re-creates it.
+    Export(crate::cli::delete::ExportArgs),
+    /// Preflight: can this cluster run this spec?
+    Check(Box<crate::cli::check::CheckArgs>),
     /// Show one cluster: conditions, pools, listeners and addresses, components.
     Status(StatusArgs),
     /// List the Kafka clusters in the namespace (or all namespaces with -A).
     List(ListArgs),
+    /// Install, inspect and remove the Strimzi cluster operator.
+    #[command(subcommand)]
+    Operator(crate::cli::operator::OperatorCommand),
+    /// Build context for custom Kafka images.
+    #[command(subcommand)]
+    Image(crate::cli::image::ImageCommand),
     /// List and show the built-in presets.
     #[command(subcommand)]
     Presets(PresetsCommand),

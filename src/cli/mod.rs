@@ -3,7 +3,14 @@
 //! their own flattened structs with a help heading each.
 
 mod args;
+pub mod check;
+pub mod delete;
 mod duration;
+pub mod expose;
+pub mod image;
+pub mod monitor;
+pub mod operator;
+pub mod scale;
 
 pub use args::*;
 pub use duration::parse_duration;

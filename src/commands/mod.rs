@@ -1,13 +1,23 @@
 //! One module per subcommand, each thin: gather inputs, call the layers,
 //! return an outcome value that `ui` prints. `main` maps errors to exit codes.
 
+pub mod check;
 pub mod common;
 pub mod completions;
 pub mod create;
+pub mod delete;
+pub mod export;
+pub mod expose;
+pub mod image;
 pub mod list;
+pub mod monitor;
+pub mod operator;
 pub mod presets;
 pub mod report;
+pub mod restart;
+pub mod scale;
 pub mod status;
+pub mod upgrade;
 
 use std::process::ExitCode;
 
@@ -40,6 +50,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Create(args) => create::run(&global, *args),
         Command::Status(args) => status::run(&global, args),
         Command::List(args) => list::run(&global, args),
+        Command::Scale(args) => scale::run(&global, args),
+        Command::Restart(args) => restart::run(&global, args),
+        Command::Upgrade(args) => upgrade::run(&global, args),
+        Command::Expose(args) => expose::run(&global, args),
+        Command::Monitor(args) => monitor::run(&global, args),
+        Command::Delete(args) => delete::run(&global, args),
+        Command::Export(args) => export::run(&global, args),
+        Command::Check(args) => check::run(&global, *args),
+        Command::Operator(command) => operator::run(&global, command),
+        Command::Image(command) => image::run(&global, command),
     }
 }
 
