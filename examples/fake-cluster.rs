@@ -2,6 +2,7 @@
 //! `cargo run --example fake-cluster -- --kubeconfig /tmp/fake.kubeconfig --strimzi 1.2.0`.
 
 use clap::Parser;
+use fake_kube::sim::{Sim, SimConfig, install_operator};
 use fake_kube::{FakeCluster, StrimziRelease};
 use std::path::PathBuf;
 
@@ -14,9 +15,12 @@ struct Args {
     /// Pre-install the CRDs of this Strimzi release (1.2.0 or 0.45.2).
     #[arg(long)]
     strimzi: Option<String>,
-    /// Also run the simulated Strimzi operator.
+    /// Install the Strimzi operator of that release (simulated), watching --watch.
     #[arg(long)]
     operator_installed: bool,
+    /// Namespaces the installed operator watches (`*` for all).
+    #[arg(long, value_delimiter = ',', default_value = "kafka")]
+    watch: Vec<String>,
     /// Number of nodes (4 CPU, 16Gi each).
     #[arg(long, default_value_t = 3)]
     nodes: usize,
@@ -37,18 +41,31 @@ fn main() -> anyhow::Result<()> {
     for (i, sc) in args.storage_classes.iter().enumerate() {
         builder = builder.storage_class(sc, true, i == 0);
     }
-    if let Some(v) = &args.strimzi {
-        let release = StrimziRelease::parse(v)
-            .ok_or_else(|| anyhow::anyhow!("unknown Strimzi release {v:?} (use 1.2.0 or 0.45.2)"))?;
+    let release = match &args.strimzi {
+        Some(v) => Some(
+            StrimziRelease::parse(v)
+                .ok_or_else(|| anyhow::anyhow!("unknown Strimzi release {v:?} (use 1.2.0 or 0.45.2)"))?,
+        ),
+        None if args.operator_installed => Some(StrimziRelease::V1_2_0),
+        None => None,
+    };
+    if let Some(release) = release {
         builder = builder.strimzi(release);
     }
-    if args.operator_installed {
-        // sim: start the simulated Strimzi operator (and the Deployment/StatefulSet
-        // controllers) here once `fake_kube::sim` exists, e.g.
-        // `builder = builder.with_controller(fake_kube::sim::strimzi_operator(...))`.
-        eprintln!("note: --operator-installed has no simulated operator to start yet");
-    }
+    // The simulated controllers (Deployments, StatefulSets, scheduler, volumes,
+    // load balancers, and the Strimzi operator once its Deployment exists) always run.
+    let sim = Sim::new(SimConfig::new());
+    builder = builder.with_controller(sim.controller());
     let cluster = builder.try_start()?;
+    if let (true, Some(release)) = (args.operator_installed, release) {
+        let watched: Vec<&str> = args.watch.iter().map(String::as_str).collect();
+        install_operator(&cluster.store(), release, "kafka", &watched)?;
+        eprintln!(
+            "Strimzi {} operator installed in namespace kafka, watching {}",
+            release.version(),
+            args.watch.join(",")
+        );
+    }
     std::fs::copy(cluster.kubeconfig_path(), &args.kubeconfig)?;
     println!("{}", cluster.url());
     eprintln!(

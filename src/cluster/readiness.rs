@@ -353,7 +353,8 @@ fn waiting(name: &str, total: u32, phase: &str) -> ComponentProgress {
 }
 
 /// Why things are stuck: container waiting reasons, unschedulable pods,
-/// Warning events of the cluster's pods and claims, NotReady conditions.
+/// Warning events of the cluster's pods and claims, NotReady conditions
+/// (except Strimzi's "Creating", which only says work is under way).
 pub fn diagnostics(spec: &ClusterSpec, observed: &Observed) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for (name, pod) in &observed.pods {
@@ -383,6 +384,7 @@ pub fn diagnostics(spec: &ClusterSpec, observed: &Observed) -> Vec<Diagnostic> {
     if let Some(kafka) = &observed.kafka
         && let Some((t, reason, message, _)) = kafka_condition(kafka)
         && t == "NotReady"
+        && reason != "Creating"
         && !message.is_empty()
     {
         out.push(Diagnostic {
