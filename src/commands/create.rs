@@ -37,6 +37,37 @@ pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
     ui::output::print_outcome(&outcome, global.output.output)
 }
 
+/// Name and namespace of the cluster to create, before the API is known.
+fn target(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<(String, String)> {
+    let Some(name) = args.name.clone() else {
+        return Err(Failure::usage("the cluster name is missing")
+            .with_hint("pass it as the first argument: kafkactl create my-cluster")
+            .into());
+    };
+    let namespace = match &global.connection.namespace {
+        Some(ns) => ns.clone(),
+        None => {
+            let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
+            spec::preset::resolve(&spec::preset::find(preset)?)?.namespace
+        }
+    };
+    Ok((name, namespace))
+}
+
+async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure> {
+    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(conn.client.clone());
+    match api.get_opt(name).await {
+        Ok(found) => Ok(found.is_some()),
+        // Users who may not read namespaces: let the apply create (or find) it.
+        Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(false),
+        Err(e) => Err(crate::cluster::errors::describe(
+            e,
+            &crate::cluster::errors::Operation::new("get", format!("namespace {name}")),
+            &conn.server,
+        )),
+    }
+}
+
 /// The validated spec of this `create`, or the problems with it (exit code 2).
 /// `live_api` is the Strimzi API the cluster serves, when connected.
 pub fn spec_from_args(
@@ -141,16 +172,32 @@ pub fn summarize_actions(objects: &[AppliedObject]) -> String {
 
 async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> anyhow::Result<CreateOutcome> {
     let conn = connect(&global.connection).await?;
-    let info = discover(&conn).await?;
+    let (name, namespace) = target(global, args)?;
+    // One round trip before rendering: what the cluster serves, its operators,
+    // the Kafka CR under either Strimzi API, and the namespace.
+    let (info, kafka_v1, kafka_v1beta2, namespace_exists) = futures::try_join!(
+        discover(&conn),
+        get_kafka(&conn, StrimziApi::V1.as_str(), &namespace, &name),
+        get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
+        namespace_exists(&conn, &namespace),
+    )?;
     let api = super::served_api(&info)?;
     let spec = spec_from_args(global, args, Some(api))?;
     check_operator(&info, &spec)?;
-    let existing = get_kafka(&conn, api.as_str(), &spec.namespace, &spec.name).await?;
+    let existing = match api {
+        StrimziApi::V1 => kafka_v1,
+        StrimziApi::V1beta2 => kafka_v1beta2,
+    };
     let rerun = match &existing {
         Some(kafka) => check_existing(kafka, &spec, args.apply.update)?,
         None => false,
     };
-    let plan = render::render(&spec, &RenderContext::offline());
+    let ctx = RenderContext {
+        // An existing namespace is left alone: one wave (a round trip) less.
+        include_namespace: !namespace_exists,
+        ..RenderContext::offline()
+    };
+    let plan = render::render(&spec, &ctx);
     let dry_run = args.dry_run == Some(DryRun::Server);
     if dry_run {
         return server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await;

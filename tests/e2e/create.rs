@@ -38,11 +38,11 @@ fn create_dev_becomes_ready_and_prints_the_bootstrap_address() {
 
 #[test]
 fn every_write_is_a_server_side_apply_by_kafkactl_once_per_object_in_waves() {
-    let env = env(StrimziRelease::V1_2_0).start();
+    let env = env(StrimziRelease::V1_2_0).operator_watching(&["*"]).start();
     env.fake.clear_requests();
     let out = env
         .kafkactl()
-        .args(["create", "c1", "--preset", "production", "--no-wait"])
+        .args(["-n", "fresh", "create", "c1", "--preset", "production", "--no-wait"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
@@ -71,7 +71,7 @@ fn every_write_is_a_server_side_apply_by_kafkactl_once_per_object_in_waves() {
         per_path.values().all(|n| *n == 1),
         "no object applied twice: {per_path:?}"
     );
-    // Waves: the namespace first, then config/RBAC, then Strimzi resources and workloads.
+    // Waves: the missing namespace first, then config/RBAC, then Strimzi resources and workloads.
     let index = |needle: &str| {
         writes
             .iter()
@@ -79,15 +79,33 @@ fn every_write_is_a_server_side_apply_by_kafkactl_once_per_object_in_waves() {
             .unwrap_or_else(|| panic!("{needle} applied"))
     };
     let last = |needle: &str| writes.iter().rposition(|w| w.path.contains(needle)).unwrap();
-    assert_eq!(index("/namespaces/kafka"), 0, "the namespace is applied first");
+    assert_eq!(
+        writes[0].path, "/api/v1/namespaces/fresh",
+        "the namespace is applied first"
+    );
     assert!(last("/configmaps/") < index("/kafkas/"), "config before the Kafka CR");
     assert!(last("/roles/") < index("/statefulsets/"), "RBAC before Prometheus");
-    // Request count: objects + discovery, nothing more (no GET per object on a first create).
-    let all = env.fake.requests();
-    let reads = all.iter().filter(|r| r.method == "GET").count();
+    // Request count: objects + discovery (API group, operator lookups, the Kafka under
+    // both APIs, the namespace); no GET per object on a first create.
+    let reads = env.fake.requests().iter().filter(|r| r.method == "GET").count();
+    assert!(reads <= 6, "a first create reads only discovery: {reads} GETs");
+}
+
+#[test]
+fn an_existing_namespace_is_not_applied_again() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    env.fake.clear_requests();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev", "--no-wait"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let writes = env.fake.write_requests();
     assert!(
-        reads <= 4,
-        "a first create reads only discovery and the existing Kafka: {reads} GETs"
+        writes.iter().all(|w| w.path != "/api/v1/namespaces/kafka"),
+        "{:?}",
+        writes.iter().map(|w| &w.path).collect::<Vec<_>>()
     );
 }
 
