@@ -242,6 +242,10 @@ const PRUNABLE: &[(&str, &str)] = &[
     ("rbac.authorization.k8s.io/v1", "RoleBinding"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
     ("networking.k8s.io/v1", "Ingress"),
+    // prometheus-operator objects; clusters without its CRDs answer 404, skipped below.
+    ("monitoring.coreos.com/v1", "PodMonitor"),
+    ("monitoring.coreos.com/v1", "ServiceMonitor"),
+    ("monitoring.coreos.com/v1", "PrometheusRule"),
 ];
 
 /// Delete kafkactl's objects of `cluster` (by its labels) that `plan` no
@@ -255,10 +259,12 @@ pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &st
             let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
                 return Ok(Vec::new());
             };
-            let list = api
-                .list(&kube::api::ListParams::default().labels(&selector))
-                .await
-                .map_err(|e| describe(e, &Operation::new("list", format!("{kind} objects")), &conn.server))?;
+            let list = match api.list(&kube::api::ListParams::default().labels(&selector)).await {
+                Ok(list) => list,
+                // The kind is not served here (an optional CRD), so nothing of it can be ours.
+                Err(kube::Error::Api(s)) if s.is_not_found() => return Ok(Vec::new()),
+                Err(e) => return Err(describe(e, &Operation::new("list", format!("{kind} objects")), &conn.server)),
+            };
             Ok::<_, Failure>(
                 list.items
                     .into_iter()

@@ -108,7 +108,7 @@ pub fn evaluate(spec: &ClusterSpec, observed: &Observed) -> Progress {
     for (component, deployment) in expected_deployments(spec) {
         components.push(deployment_progress(component, observed.deployments.get(&deployment)));
     }
-    if spec.prometheus.enabled {
+    if spec.prometheus.standalone() {
         components.push(statefulset_progress(
             "prometheus",
             observed.statefulsets.get(&names::prometheus(&spec.name)),
@@ -262,7 +262,7 @@ fn expected_volumes(spec: &ClusterSpec) -> u32 {
         .filter(|_| spec.is_zookeeper())
         .map(|z| per_node(z.storage.kind, z.storage.volumes.len()) * z.replicas.max(0) as u32)
         .unwrap_or(0);
-    pools + zk + u32::from(spec.prometheus.enabled)
+    pools + zk + u32::from(spec.prometheus.standalone())
 }
 
 /// Claims of this cluster: Strimzi labels them with the cluster; Prometheus's

@@ -139,7 +139,7 @@ fn watch_streams(conn: &Connection, spec: &ClusterSpec, strimzi_version: &str) -
         watcher::Config::default(),
         Update::Deployment,
     ));
-    if spec.prometheus.enabled {
+    if spec.prometheus.standalone() {
         streams.push(watch(
             Api::namespaced(client.clone(), ns),
             watcher::Config::default(),

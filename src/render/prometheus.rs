@@ -38,9 +38,10 @@ const PORT_NAME: &str = "web";
 /// `nobody`, as in Prometheus' own image; fsGroup makes the volume writable for it.
 const PROMETHEUS_UID: i64 = 65534;
 
-/// Every Prometheus object with its wave; empty when Prometheus is disabled.
+/// Every Prometheus object with its wave; empty unless kafkactl runs its own
+/// Prometheus (disabled, or a prometheus-operator does the scraping).
 pub fn prometheus(spec: &ClusterSpec) -> Vec<(Wave, Value)> {
-    if !spec.prometheus.enabled {
+    if !spec.prometheus.standalone() {
         return Vec::new();
     }
     let name = names::prometheus(&spec.name);

@@ -40,6 +40,10 @@ pub struct ClusterSpec {
     pub metrics: MetricsSpec,
     pub zoo_entrance: ToggleSpec,
     pub zookeeper_exporter: ToggleSpec,
+    /// Strimzi's Cruise Control (`spec.cruiseControl`), which moves partitions
+    /// between brokers; `scale --rebalance` turns it on.
+    #[serde(skip_serializing_if = "ToggleSpec::is_off")]
+    pub cruise_control: ToggleSpec,
     pub prometheus: PrometheusSpec,
     pub images: ImagesSpec,
 }
@@ -62,6 +66,7 @@ impl Default for ClusterSpec {
             metrics: MetricsSpec::default(),
             zoo_entrance: ToggleSpec::default(),
             zookeeper_exporter: ToggleSpec::default(),
+            cruise_control: ToggleSpec::default(),
             prometheus: PrometheusSpec::default(),
             images: ImagesSpec::default(),
         }
@@ -548,6 +553,14 @@ pub struct ToggleSpec {
     pub enabled: bool,
 }
 
+impl ToggleSpec {
+    /// Off: fields that are off by default are left out of the stored spec,
+    /// so specs written before the field existed read back unchanged.
+    pub fn is_off(&self) -> bool {
+        !self.enabled
+    }
+}
+
 /// kafkactl's own Prometheus for this cluster.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
@@ -561,6 +574,54 @@ pub struct PrometheusSpec {
     pub storage: PrometheusStorage,
     pub resources: Resources,
     pub image: String,
+    /// Who scrapes and alerts: kafkactl's own Prometheus, or a prometheus-operator
+    /// already in the cluster (PodMonitors, ServiceMonitors, a PrometheusRule).
+    /// Left out of the stored spec when standalone, so older specs stay equal.
+    #[serde(skip_serializing_if = "PrometheusMode::is_standalone")]
+    pub mode: PrometheusMode,
+    /// Labels for the monitoring.coreos.com objects, so that the operator's
+    /// Prometheus selects them (e.g. `release: kube-prometheus-stack`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub monitor_labels: BTreeMap<String, String>,
+    /// Grafana dashboards as ConfigMaps labelled for Grafana's sidecar.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub grafana_dashboards: bool,
+}
+
+/// Who runs the Prometheus that scrapes a cluster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum PrometheusMode {
+    /// kafkactl's own Prometheus StatefulSet next to the cluster.
+    #[default]
+    Standalone,
+    /// The prometheus-operator of the Kubernetes cluster, through monitoring.coreos.com objects.
+    Operator,
+}
+
+impl PrometheusMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PrometheusMode::Standalone => "standalone",
+            PrometheusMode::Operator => "operator",
+        }
+    }
+
+    fn is_standalone(&self) -> bool {
+        *self == PrometheusMode::Standalone
+    }
+}
+
+impl PrometheusSpec {
+    /// kafkactl runs its own Prometheus (StatefulSet, volume, Service) for this cluster.
+    pub fn standalone(&self) -> bool {
+        self.enabled && self.mode == PrometheusMode::Standalone
+    }
+
+    /// Monitoring goes through a prometheus-operator's custom resources.
+    pub fn operator(&self) -> bool {
+        self.enabled && self.mode == PrometheusMode::Operator
+    }
 }
 
 pub const DEFAULT_PROMETHEUS_IMAGE: &str = "quay.io/prometheus/prometheus:v2.53.2";
@@ -574,6 +635,9 @@ impl Default for PrometheusSpec {
             storage: PrometheusStorage::default(),
             resources: Resources::default(),
             image: DEFAULT_PROMETHEUS_IMAGE.to_string(),
+            mode: PrometheusMode::Standalone,
+            monitor_labels: BTreeMap::new(),
+            grafana_dashboards: false,
         }
     }
 }

@@ -120,6 +120,15 @@ pub fn prometheus_config(cluster: &str) -> String {
 pub fn prometheus_rules(cluster: &str) -> String {
     format!("{cluster}-prometheus-rules")
 }
+/// ConfigMap holding one Grafana dashboard (`kafka`, `zookeeper`) of a cluster.
+pub fn grafana_dashboard(cluster: &str, dashboard: &str) -> String {
+    format!("{cluster}-grafana-{dashboard}")
+}
+/// The volume claim of kafkactl's Prometheus pod: StatefulSet claim template
+/// `data`, pod ordinal 0. Kept when Prometheus is removed, unless asked.
+pub fn prometheus_data_claim(cluster: &str) -> String {
+    format!("data-{}-0", prometheus(cluster))
+}
 /// Strimzi's name for a node pool's pods: `<cluster>-<pool>-<id>`.
 pub fn pool_pod(cluster: &str, pool: &str, node_id: i32) -> String {
     format!("{cluster}-{pool}-{node_id}")
@@ -201,7 +210,7 @@ pub fn derived_names(spec: &ClusterSpec) -> Vec<(String, &'static str)> {
         names.push((zoo_entrance(c), "zoo-entrance"));
         names.push((zookeeper_exporter(c), "ZooKeeper exporter"));
     }
-    if spec.prometheus.enabled {
+    if spec.prometheus.standalone() {
         // StatefulSet pods carry `controller-revision-hash: <sts>-<10 chars>`, a label value.
         names.push((
             format!("{}-0123456789", prometheus(c)),
