@@ -368,6 +368,7 @@ fn modifiers() -> Vec<Modifier> {
             }),
         ),
         ("kafka exporter off", edit(|s| s.kafka_exporter.enabled = false)),
+        ("cruise control (scale --rebalance)", edit(|s| s.cruise_control.enabled = true)),
         (
             "kafka exporter with regexes",
             edit(|s| {
@@ -572,4 +573,19 @@ fn zookeeper_rendered_for_the_v1_api_is_refused_by_its_crd() {
         .collect();
     assert!(unknown.contains(&"spec.zookeeper".to_string()), "{unknown:?}");
     assert!(unknown.contains(&"spec.kafka.replicas".to_string()), "{unknown:?}");
+}
+
+#[test]
+fn cruise_control_is_rendered_for_both_apis_and_fits_their_crds() {
+    for base in ["production", "zookeeper-classic"] {
+        let mut spec = preset_spec(base);
+        let plan = render(&spec, &RenderContext::offline());
+        let kafka = &plan.find("Kafka", "my-cluster").unwrap().object;
+        assert!(kafka["spec"].get("cruiseControl").is_none(), "{base}: off by default");
+        spec.cruise_control.enabled = true;
+        let plan = render(&spec, &RenderContext::offline());
+        let kafka = &plan.find("Kafka", "my-cluster").unwrap().object;
+        assert_eq!(kafka["spec"]["cruiseControl"], json!({}), "{base}");
+        assert_eq!(violations_of(kafka), vec![], "{base}");
+    }
 }

@@ -42,7 +42,22 @@ pub async fn wait_until_ready(
     spec: &ClusterSpec,
     strimzi_version: &str,
     timeout: Duration,
+    on_progress: impl FnMut(&Progress),
+) -> Result<Progress, Failure> {
+    wait_until_ready_or_refused(conn, spec, strimzi_version, timeout, on_progress, |_| None).await
+}
+
+/// `wait_until_ready`, but stop early when `fail_fast` finds, in what is
+/// observed, a reason the cluster will never get ready by waiting (e.g.
+/// Strimzi refusing a scale-down): its `Failure` is returned at once
+/// instead of a timeout. `fail_fast` is checked on every change.
+pub async fn wait_until_ready_or_refused(
+    conn: &Connection,
+    spec: &ClusterSpec,
+    strimzi_version: &str,
+    timeout: Duration,
     mut on_progress: impl FnMut(&Progress),
+    fail_fast: impl Fn(&Observed) -> Option<Failure>,
 ) -> Result<Progress, Failure> {
     let mut stream = futures::stream::select_all(watch_streams(conn, spec, strimzi_version)?);
     let mut state = WatchState::default();
@@ -66,7 +81,11 @@ pub async fn wait_until_ready(
         if !state.apply(update, spec) {
             continue;
         }
-        let progress = evaluate(spec, &state.observed());
+        let observed = state.observed();
+        if let Some(failure) = fail_fast(&observed) {
+            return Err(failure);
+        }
+        let progress = evaluate(spec, &observed);
         if progress != last {
             on_progress(&progress);
             last = progress;

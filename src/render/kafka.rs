@@ -61,6 +61,10 @@ fn kafka_spec(spec: &ClusterSpec, ctx: &RenderContext) -> Value {
     if spec.kafka_exporter.enabled {
         out.insert("kafkaExporter".to_string(), kafka_exporter(spec));
     }
+    if spec.cruise_control.enabled {
+        // Strimzi's defaults: Cruise Control next to the brokers, moving partitions on request.
+        out.insert("cruiseControl".to_string(), json!({}));
+    }
     Value::Object(out)
 }
 

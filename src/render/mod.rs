@@ -106,6 +106,7 @@ mod namespace;
 mod node_pools;
 mod prometheus;
 pub mod prometheus_config;
+pub mod rebalance;
 mod strimzi_common;
 mod workload;
 mod zoo_entrance;

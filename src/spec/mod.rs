@@ -8,6 +8,7 @@ pub mod overrides;
 pub mod preset;
 pub mod problem;
 pub mod quantity;
+pub mod scaling;
 pub mod validate;
 pub mod versions;
 

@@ -161,6 +161,14 @@ pub fn kafka_pods_name(cluster: &str) -> String {
 pub fn zookeeper_pods_name(cluster: &str) -> String {
     format!("{cluster}-zookeeper")
 }
+/// The KafkaRebalance `scale --rebalance` creates, per mode (`add-brokers`, `remove-brokers`).
+pub fn rebalance(cluster: &str, mode: &str) -> String {
+    format!("{cluster}-{mode}")
+}
+/// Strimzi's StrimziPodSet of a node pool (ZooKeeper mode: `<c>-kafka`, `<c>-zookeeper`).
+pub fn pod_set(cluster: &str, pool: &str) -> String {
+    format!("{cluster}-{pool}")
+}
 
 /// Node ids a pool gets: kafkactl pins each pool to its own id range with
 /// Strimzi's `strimzi.io/next-node-ids` annotation so ids are known before
