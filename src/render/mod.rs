@@ -96,6 +96,7 @@ impl RenderContext {
 }
 
 pub mod alert_rules;
+pub mod grafana;
 mod images;
 mod jmx;
 mod kafka;
@@ -106,6 +107,7 @@ mod namespace;
 mod node_pools;
 mod prometheus;
 pub mod prometheus_config;
+pub mod prometheus_operator;
 pub mod rebalance;
 mod strimzi_common;
 mod workload;
@@ -129,6 +131,9 @@ pub fn render(spec: &ClusterSpec, ctx: &RenderContext) -> Plan {
     for (wave, object) in prometheus::prometheus(spec) {
         plan.push(wave, object);
     }
+    for (wave, object) in grafana::dashboards(spec) {
+        plan.push(wave, object);
+    }
     plan.push(Wave::Workloads, kafka::kafka(spec, ctx));
     for pool in node_pools::node_pools(spec, ctx) {
         plan.push(Wave::Workloads, pool);
@@ -143,6 +148,9 @@ pub fn render(spec: &ClusterSpec, ctx: &RenderContext) -> Plan {
         plan.push(Wave::Workloads, object);
     }
     for object in zookeeper_exporter::zookeeper_exporter(spec) {
+        plan.push(Wave::Workloads, object);
+    }
+    for object in prometheus_operator::prometheus_operator(spec) {
         plan.push(Wave::Workloads, object);
     }
     plan.objects.sort_by_key(|o| o.wave);

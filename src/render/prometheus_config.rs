@@ -127,7 +127,7 @@ fn pod_job(spec: &ClusterSpec, job: &str, keep: &[Value], extra: &[Value]) -> Va
 /// `node_id` from the pod name's ordinal (`<c>-<pool>-<id>`, `<c>-zookeeper-<n>`)
 /// and, for Kafka nodes, `pool`: from the pod name, then Strimzi's
 /// `strimzi.io/pool-name` label where the pod has one.
-fn node_labels(spec: &ClusterSpec, with_pool: bool) -> Vec<Value> {
+pub(super) fn node_labels(spec: &ClusterSpec, with_pool: bool) -> Vec<Value> {
     let mut rules = vec![json!({
         "source_labels": ["__meta_kubernetes_pod_name"],
         "regex": ".*-([0-9]+)",
