@@ -9,5 +9,7 @@ pub mod discovery;
 pub mod errors;
 pub mod inventory;
 pub mod readiness;
+pub mod rebalance;
 pub mod resources;
+pub mod rollout;
 pub mod wait;
