@@ -8,6 +8,7 @@ pub mod client;
 pub mod discovery;
 pub mod errors;
 pub mod inventory;
+pub mod prometheus_query;
 pub mod readiness;
 pub mod rebalance;
 pub mod resources;
