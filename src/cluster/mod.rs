@@ -12,5 +12,6 @@ pub mod prometheus_query;
 pub mod readiness;
 pub mod rebalance;
 pub mod resources;
+pub mod teardown;
 pub mod rollout;
 pub mod wait;

@@ -1,8 +1,433 @@
-//! `kafkactl delete` (not built yet).
+//! `kafkactl delete NAME`: find everything of the cluster, print the plan,
+//! confirm, delete, and wait for its pods to stop. Data volumes stay unless
+//! `--delete-data` (confirmed a second time).
+
+use serde::Serialize;
 
 use crate::cli::GlobalArgs;
-use crate::error::Failure;
+use crate::cli::delete::DeleteArgs;
+use crate::cluster::apply::ObjectRef;
+use crate::cluster::client::{Connection, connect};
+use crate::cluster::discovery::discover;
+use crate::cluster::readiness::Progress;
+use crate::cluster::teardown::{
+    Claim, ClaimFate, DeleteLog, Teardown, classify, delete_claims, delete_objects, list_cluster, wait_for_pods_gone,
+};
+use crate::error::{Failure, FailureKind};
+use crate::ui;
+use crate::ui::output::TextOutput;
+use crate::ui::progress::ProgressView;
 
-pub fn run(_global: &GlobalArgs, _args: crate::cli::delete::DeleteArgs) -> anyhow::Result<()> {
-    Err(Failure::usage("`kafkactl delete` is not available in this build yet").into())
+pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
+    let runtime = super::runtime()?;
+    let (conn, teardown) = runtime.block_on(plan(global, &args))?;
+    let warnings = warnings(&teardown);
+    if !global.output.quiet {
+        for w in &warnings {
+            eprintln!("{} {w}", console::style("warning:").yellow().bold());
+        }
+    }
+    if args.dry_run {
+        let outcome = DeleteOutcome::new("dry-run", teardown, Vec::new(), warnings, None);
+        return ui::output::print_outcome(&outcome, global.output.output);
+    }
+    confirm(global, &args, &teardown)?;
+    let log = DeleteLog::default();
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = execute(global, &args, &conn, teardown, warnings, &log) => result,
+            _ = tokio::signal::ctrl_c() => Err(interrupted(&log)),
+        }
+    })?;
+    ui::output::print_outcome(&outcome, global.output.output)
+}
+
+/// Read the cluster and decide what goes; refuse what must not be deleted.
+async fn plan(global: &GlobalArgs, args: &DeleteArgs) -> Result<(Connection, Teardown), Failure> {
+    let conn = connect(&global.connection).await?;
+    let info = discover(&conn).await?;
+    let version = info.api().map(|a| a.as_str());
+    let ns = super::common::namespace(global);
+    let listing = list_cluster(&conn, version, ns, &args.name).await?;
+    let teardown = classify(&listing, &args.name, ns, args.delete_data);
+    if !teardown.created_by_kafkactl {
+        return Err(Failure::new(
+            FailureKind::Refused,
+            format!("Kafka {ns}/{} was not created by kafkactl; nothing was deleted", args.name),
+        )
+        .with_hint(format!(
+            "kafkactl deletes only clusters it created; `kubectl -n {ns} delete kafka {}` deletes this one",
+            args.name
+        )));
+    }
+    let only_claims_to_delete = args.delete_data && !teardown.claims.is_empty();
+    if teardown.nothing_to_delete() && !only_claims_to_delete {
+        return Err(not_found(&teardown));
+    }
+    Ok((conn, teardown))
+}
+
+/// No Kafka CR and nothing labelled for the cluster; kept volumes are named.
+fn not_found(teardown: &Teardown) -> Failure {
+    let failure = super::not_found(&teardown.cluster, &teardown.namespace);
+    if teardown.claims.is_empty() {
+        return failure;
+    }
+    let names: Vec<&str> = teardown.claims.iter().map(|c| c.name.as_str()).collect();
+    failure.with_hint(format!(
+        "its data volumes are still there ({}): `kafkactl create {} --preset FILE` re-attaches them; \
+         `kafkactl delete {} -n {} --delete-data` deletes them",
+        names.join(", "),
+        teardown.cluster,
+        teardown.cluster,
+        teardown.namespace
+    ))
+}
+
+fn warnings(teardown: &Teardown) -> Vec<String> {
+    let mut out = Vec::new();
+    let topics = &teardown.user_topics;
+    if !topics.is_empty() {
+        let fate = if teardown.claims_with(ClaimFate::Kept).next().is_some() {
+            "their data stays on the kept volumes"
+        } else {
+            "their data goes with the volumes"
+        };
+        out.push(format!(
+            "cluster \"{}\" still holds {} user topic(s): {} ({fate})",
+            teardown.cluster,
+            topics.len(),
+            topics.join(", ")
+        ));
+    }
+    out
+}
+
+/// Typing the cluster name when interactive, `--yes` otherwise; `--delete-data`
+/// asks once more.
+fn confirm(global: &GlobalArgs, args: &DeleteArgs, teardown: &Teardown) -> Result<(), Failure> {
+    let prompt = &global.prompt;
+    if ui::terminal::interactive(prompt.yes, prompt.no_input) {
+        eprint!("{}", plan_text(teardown));
+        return confirm_interactively(teardown);
+    }
+    if prompt.yes {
+        return Ok(());
+    }
+    if !global.output.quiet {
+        eprint!("{}", plan_text(teardown));
+    }
+    let data = if args.delete_data { " --delete-data" } else { "" };
+    Err(Failure::new(
+        FailureKind::Refused,
+        format!(
+            "deleting cluster \"{}\" needs a confirmation, and prompts are off (--no-input, CI or no terminal); nothing was deleted",
+            teardown.cluster
+        ),
+    )
+    .with_hint(format!(
+        "pass --yes to delete it: kafkactl delete {} -n {} --yes{data}",
+        teardown.cluster, teardown.namespace
+    ))
+    .with_hint("--dry-run prints the plan only"))
+}
+
+fn confirm_interactively(teardown: &Teardown) -> Result<(), Failure> {
+    let refused = |why: &str| Failure::new(FailureKind::Refused, format!("{why}; nothing was deleted"));
+    let typed: String = dialoguer::Input::new()
+        .with_prompt(format!("Type the cluster name \"{}\" to delete it", teardown.cluster))
+        .allow_empty(true)
+        .interact_text()
+        .map_err(|e| Failure::new(FailureKind::Interrupted, format!("no answer: {e}; nothing was deleted")))?;
+    if typed.trim() != teardown.cluster {
+        return Err(refused("the name typed is not the cluster's"));
+    }
+    let doomed: Vec<&Claim> = teardown.claims_with(ClaimFate::Deleted).collect();
+    if doomed.is_empty() {
+        return Ok(());
+    }
+    let sure = dialoguer::Confirm::new()
+        .with_prompt(format!(
+            "--delete-data: also delete {} data volume(s) ({})? Their data cannot be recovered",
+            doomed.len(),
+            doomed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+        ))
+        .default(false)
+        .interact()
+        .map_err(|e| Failure::new(FailureKind::Interrupted, format!("no answer: {e}; nothing was deleted")))?;
+    if !sure {
+        return Err(refused("deleting the data volumes was not confirmed")
+            .with_hint("run without --delete-data to delete the cluster and keep its volumes"));
+    }
+    Ok(())
+}
+
+async fn execute(
+    global: &GlobalArgs,
+    args: &DeleteArgs,
+    conn: &Connection,
+    teardown: Teardown,
+    warnings: Vec<String>,
+    log: &DeleteLog,
+) -> Result<DeleteOutcome, Failure> {
+    let mut view = ProgressView::new(global.output.quiet);
+    delete_objects(conn, &teardown, log)
+        .await
+        .map_err(|f| deleted_so_far(f, log))?;
+    view.message(&format!(
+        "deleted {} object(s); garbage collection removes {} more",
+        log.deleted().len(),
+        teardown.garbage_collected.len()
+    ));
+    let progress = match args.no_wait {
+        true => None,
+        false => {
+            let p = wait_for_pods_gone(conn, &teardown, global.connection.timeout, |p| view.update(p)).await?;
+            view.finish();
+            Some(p)
+        }
+    };
+    // After the pods: a claim still mounted would wait for them anyway (pvc-protection).
+    delete_claims(conn, &teardown, log)
+        .await
+        .map_err(|f| deleted_so_far(f, log))?;
+    let result = if args.no_wait { "deleting" } else { "deleted" };
+    Ok(DeleteOutcome::new(result, teardown, log.deleted(), warnings, progress))
+}
+
+fn deleted_so_far(failure: Failure, log: &DeleteLog) -> Failure {
+    match log.deleted().len() {
+        0 => failure.with_hint("nothing was deleted; fix the cause and run the same command again"),
+        n => failure.with_hint(format!(
+            "{n} object(s) were deleted before the failure; running the same command again finishes the job"
+        )),
+    }
+}
+
+fn interrupted(log: &DeleteLog) -> Failure {
+    let deleted = log.deleted().len();
+    Failure::new(
+        FailureKind::Interrupted,
+        format!("interrupted; {deleted} object(s) were deleted"),
+    )
+    .with_hint("run the same command again to finish: it picks up what is left")
+}
+
+/// What `delete` did (or, with `--dry-run`, would do).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeleteOutcome {
+    /// `deleted`, `deleting` (`--no-wait`) or `dry-run`.
+    pub result: &'static str,
+    pub plan: Teardown,
+    /// Objects kafkactl deleted (the plan's `delete`, and claims with `--delete-data`).
+    pub deleted: Vec<ObjectRef>,
+    pub kept_claims: Vec<Claim>,
+    pub warnings: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+}
+
+impl DeleteOutcome {
+    fn new(
+        result: &'static str,
+        plan: Teardown,
+        deleted: Vec<ObjectRef>,
+        warnings: Vec<String>,
+        progress: Option<Progress>,
+    ) -> Self {
+        let kept_claims = plan.claims_with(ClaimFate::Kept).cloned().collect();
+        DeleteOutcome {
+            result,
+            plan,
+            deleted,
+            kept_claims,
+            warnings,
+            progress,
+        }
+    }
+}
+
+impl TextOutput for DeleteOutcome {
+    fn text(&self) -> String {
+        let t = &self.plan;
+        if self.result == "dry-run" {
+            return format!("{}\nDry run: nothing was deleted.\n", plan_text(t));
+        }
+        let verb = if self.result == "deleting" {
+            "is being deleted (not waiting for its pods)"
+        } else {
+            "deleted"
+        };
+        let claims_gone = t.claims.iter().filter(|c| c.fate != ClaimFate::Kept).count();
+        let mut out = format!(
+            "Cluster \"{}\" in namespace \"{}\" {verb}: {} object(s) deleted by kafkactl, {} removed by Strimzi/garbage collection, {} pod(s) stopped, {} data volume(s) deleted.\n",
+            t.cluster,
+            t.namespace,
+            self.deleted.len().saturating_sub(claims_of(&self.deleted)),
+            t.garbage_collected.len(),
+            t.pods.len(),
+            claims_gone,
+        );
+        out.push_str(&kept_claims_text(t));
+        out
+    }
+}
+
+fn claims_of(deleted: &[ObjectRef]) -> usize {
+    deleted.iter().filter(|r| r.kind == "PersistentVolumeClaim").count()
+}
+
+/// The plan as text: what goes, what stays.
+pub fn plan_text(t: &Teardown) -> String {
+    let mut out = format!("Cluster \"{}\" in namespace \"{}\"\n", t.cluster, t.namespace);
+    if t.kafka_found {
+        out.push('\n');
+    } else {
+        out.push_str("(no Kafka CR: an unfinished create; its objects are found by their labels)\n\n");
+    }
+    section(&mut out, "Deleted by kafkactl", &t.delete);
+    section(&mut out, "Removed by Strimzi/garbage collection", &t.garbage_collected);
+    if !t.pods.is_empty() {
+        out.push_str(&format!("Pods that stop ({}): {}\n\n", t.pods.len(), t.pods.join(", ")));
+    }
+    let doomed: Vec<&Claim> = t.claims.iter().filter(|c| c.fate != ClaimFate::Kept).collect();
+    if !doomed.is_empty() {
+        out.push_str(&format!(
+            "Data volumes DELETED, their data is lost ({}):\n",
+            doomed.len()
+        ));
+        out.push_str(&indent(&claims_table(&doomed)));
+        out.push('\n');
+    }
+    let kept: Vec<&Claim> = t.claims_with(ClaimFate::Kept).collect();
+    if !kept.is_empty() {
+        out.push_str(&format!("Data volumes kept ({}):\n", kept.len()));
+        out.push_str(&indent(&claims_table(&kept)));
+        if t.kafka_found {
+            out.push_str(&format!(
+                "  To re-create the cluster on them later, save its spec first: kafkactl export {} -n {} > {}.yaml\n",
+                t.cluster, t.namespace, t.cluster
+            ));
+        }
+        out.push('\n');
+    }
+    if t.kept_topics + t.kept_users > 0 {
+        out.push_str(&format!(
+            "Kept: {} KafkaTopic(s), {} KafkaUser(s) (`kubectl -n {} delete kafkatopics,kafkausers -l strimzi.io/cluster={}` removes them)\n",
+            t.kept_topics, t.kept_users, t.namespace, t.cluster
+        ));
+    }
+    out
+}
+
+fn section(out: &mut String, title: &str, objects: &[ObjectRef]) {
+    if objects.is_empty() {
+        return;
+    }
+    out.push_str(&format!("{title} ({}):\n", objects.len()));
+    for o in objects {
+        out.push_str(&format!("  {} {}\n", o.kind, o.name));
+    }
+    out.push('\n');
+}
+
+fn claims_table(claims: &[&Claim]) -> String {
+    let rows: Vec<Vec<String>> = claims
+        .iter()
+        .map(|c| {
+            vec![
+                c.name.clone(),
+                c.size.clone().unwrap_or_else(|| "-".into()),
+                c.storage_class.clone().unwrap_or_else(|| "-".into()),
+                c.volume.clone().unwrap_or_else(|| "-".into()),
+            ]
+        })
+        .collect();
+    ui::output::table(&["NAME", "SIZE", "STORAGECLASS", "VOLUME"], &rows)
+}
+
+fn indent(text: &str) -> String {
+    text.lines().map(|l| format!("  {l}\n")).collect()
+}
+
+/// After deleting: the kept volumes and how to reuse or remove them.
+fn kept_claims_text(t: &Teardown) -> String {
+    let kept: Vec<&Claim> = t.claims_with(ClaimFate::Kept).collect();
+    if kept.is_empty() {
+        return String::new();
+    }
+    let (c, ns) = (&t.cluster, &t.namespace);
+    format!(
+        "\nKept data volumes (PersistentVolumeClaims):\n{}\n\
+         To reuse them, re-create the cluster with the same name, namespace and node pools, from the preset \
+         `kafkactl export {c}` printed before deleting:\n  kafkactl create {c} -n {ns} --preset {c}.yaml\n\
+         To delete them: kafkactl delete {c} -n {ns} --delete-data\n",
+        indent(&claims_table(&kept)).trim_end()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(name: &str, fate: ClaimFate) -> Claim {
+        Claim {
+            name: name.into(),
+            uid: None,
+            size: Some("100Gi".into()),
+            storage_class: Some("standard".into()),
+            volume: None,
+            fate,
+        }
+    }
+
+    fn teardown() -> Teardown {
+        Teardown {
+            cluster: "c1".into(),
+            namespace: "kafka".into(),
+            kafka_found: true,
+            created_by_kafkactl: true,
+            delete: vec![ObjectRef {
+                kind: "Kafka".into(),
+                namespace: Some("kafka".into()),
+                name: "c1".into(),
+            }],
+            claims: vec![
+                claim("data-c1-brokers-100", ClaimFate::Kept),
+                claim("data-c1-prometheus-0", ClaimFate::Kept),
+            ],
+            user_topics: vec!["orders".into()],
+            ..Teardown::default()
+        }
+    }
+
+    #[test]
+    fn plan_text_lists_what_goes_and_the_kept_volumes_with_the_export_hint() {
+        let text = plan_text(&teardown());
+        assert!(text.contains("Deleted by kafkactl (1):\n  Kafka c1"), "{text}");
+        assert!(text.contains("Data volumes kept (2):"), "{text}");
+        assert!(text.contains("data-c1-prometheus-0"), "{text}");
+        assert!(text.contains("kafkactl export c1 -n kafka > c1.yaml"), "{text}");
+        assert!(!text.contains("DELETED"), "{text}");
+    }
+
+    #[test]
+    fn outcome_text_says_how_to_reuse_kept_volumes() {
+        let outcome = DeleteOutcome::new("deleted", teardown(), Vec::new(), Vec::new(), None);
+        let text = outcome.text();
+        assert!(text.contains("kafkactl create c1 -n kafka --preset c1.yaml"), "{text}");
+        assert!(text.contains("--delete-data"), "{text}");
+        assert_eq!(outcome.kept_claims.len(), 2);
+    }
+
+    #[test]
+    fn user_topics_are_warned_about() {
+        let w = warnings(&teardown());
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("1 user topic(s): orders"), "{}", w[0]);
+        let mut quiet = teardown();
+        quiet.user_topics.clear();
+        assert!(warnings(&quiet).is_empty());
+    }
 }

@@ -1,8 +1,275 @@
-//! `kafkactl export` (not built yet).
+//! `kafkactl export NAME`: the spec stored on a cluster as a preset file that
+//! `kafkactl create NAME --preset FILE` re-creates; optionally the cluster's
+//! KafkaTopics and KafkaUsers (and, asked for, their Secrets) as a file
+//! `kubectl apply -f` restores.
 
-use crate::cli::GlobalArgs;
+use std::path::Path;
+
+use kube::ResourceExt;
+use serde_json::{Value, json};
+
+use crate::cli::delete::ExportArgs;
+use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cluster::teardown::{get_one, is_internal_topic_resource, list_kind, to_value};
+use crate::commands::common::{LoadedCluster, load_cluster};
 use crate::error::Failure;
+use crate::spec::ClusterSpec;
+use crate::spec::names::STRIMZI_CLUSTER_LABEL;
+use crate::ui;
 
-pub fn run(_global: &GlobalArgs, _args: crate::cli::delete::ExportArgs) -> anyhow::Result<()> {
-    Err(Failure::usage("`kafkactl export` is not available in this build yet").into())
+pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
+    let runtime = super::runtime()?;
+    let (spec, objects) = runtime.block_on(async {
+        let loaded = load_cluster(global, &args.name).await?;
+        let objects = cluster_objects(&loaded, &args).await?;
+        Ok::<_, Failure>((loaded.spec, objects))
+    })?;
+    let format = global.output.output;
+    let objects_to_stdout = args.objects_file.as_deref() == Some(Path::new("-"));
+    if let Some(file) = &args.objects_file {
+        let text = objects_document(&objects.all(), format)?;
+        if objects_to_stdout {
+            ui::output::print_stdout(&text);
+        } else {
+            std::fs::write(file, text)
+                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", file.display())))?;
+        }
+        if !global.output.quiet {
+            eprintln!(
+                "wrote {} to {}",
+                objects.summary(),
+                if objects_to_stdout { "stdout".to_string() } else { file.display().to_string() }
+            );
+        }
+        if !objects.secrets.is_empty() {
+            eprintln!(
+                "{} {} hold(s) the credentials of {} KafkaUser(s), base64-encoded but not encrypted: keep it secret and delete it once restored",
+                console::style("warning:").yellow().bold(),
+                if objects_to_stdout { "the output".to_string() } else { file.display().to_string() },
+                objects.secrets.len()
+            );
+        }
+    }
+    if !objects_to_stdout {
+        ui::output::print_stdout(&preset_document(&spec, format)?);
+    }
+    Ok(())
+}
+
+/// The preset: the stored spec without its name (the name comes from the
+/// command line). YAML with a header saying where it came from and how to use it.
+pub fn preset_document(spec: &ClusterSpec, format: OutputFormat) -> anyhow::Result<String> {
+    let value = preset_value(spec)?;
+    Ok(match format {
+        OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&value)?),
+        OutputFormat::Text | OutputFormat::Yaml => format!("{}{}", header(spec), ui::output::to_yaml(&value)?),
+    })
+}
+
+fn preset_value(spec: &ClusterSpec) -> anyhow::Result<Value> {
+    let mut value = serde_json::to_value(spec)?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("name");
+    }
+    Ok(value)
+}
+
+fn header(spec: &ClusterSpec) -> String {
+    let (c, ns) = (&spec.name, &spec.namespace);
+    format!(
+        "# kafkactl preset exported from Kafka cluster \"{c}\" in namespace \"{ns}\" (kafkactl {version}).\n\
+         #\n\
+         # Re-create the cluster in place (it re-attaches data volumes kept by `kafkactl delete`):\n\
+         #   kafkactl create {c} --preset {c}.yaml\n\
+         # The name comes from the command line, so the same file also makes a copy under\n\
+         # another name; `namespace` below says where (-n overrides it).\n",
+        version = env!("CARGO_PKG_VERSION"),
+    )
+}
+
+/// Objects exported next to the preset.
+#[derive(Debug, Default)]
+struct ExportedObjects {
+    topics: Vec<Value>,
+    users: Vec<Value>,
+    secrets: Vec<Value>,
+}
+
+impl ExportedObjects {
+    /// Secrets first, so the User Operator finds the credentials when the users come back.
+    fn all(&self) -> Vec<Value> {
+        self.secrets
+            .iter()
+            .chain(&self.topics)
+            .chain(&self.users)
+            .cloned()
+            .collect()
+    }
+
+    fn summary(&self) -> String {
+        format!(
+            "{} KafkaTopic(s), {} KafkaUser(s), {} Secret(s)",
+            self.topics.len(),
+            self.users.len(),
+            self.secrets.len()
+        )
+    }
+}
+
+async fn cluster_objects(loaded: &LoadedCluster, args: &ExportArgs) -> Result<ExportedObjects, Failure> {
+    let conn = &loaded.conn;
+    let ns = loaded.spec.namespace.as_str();
+    let api_version = loaded.api.api_version();
+    let selector = format!("{STRIMZI_CLUSTER_LABEL}={}", loaded.spec.name);
+    let mut out = ExportedObjects::default();
+    if args.with_topics {
+        let topics = list_kind(conn, api_version, "KafkaTopic", ns, &selector).await?;
+        out.topics = topics
+            .into_iter()
+            .filter(|t| !is_internal_topic_resource(&t.object))
+            .map(|t| cleaned(to_value(&t.object), api_version, "KafkaTopic"))
+            .collect();
+    }
+    if args.with_users {
+        let users = list_kind(conn, api_version, "KafkaUser", ns, &selector).await?;
+        // Strimzi names a user's Secret after the user (unless the entity
+        // operator's secretPrefix says otherwise; the default has none).
+        for user in &users {
+            if args.include_secrets
+                && let Some(secret) = get_one(conn, "v1", "Secret", ns, &user.object.name_any()).await?
+            {
+                out.secrets.push(cleaned(to_value(&secret.object), "v1", "Secret"));
+            }
+        }
+        out.users = users
+            .into_iter()
+            .map(|u| cleaned(to_value(&u.object), api_version, "KafkaUser"))
+            .collect();
+    }
+    Ok(out)
+}
+
+/// An object as `kubectl apply -f` restores it: no status, no server-set or
+/// cluster-specific metadata (uids, owners, versions, managed fields).
+pub fn cleaned(mut object: Value, api_version: &str, kind: &str) -> Value {
+    if let Some(map) = object.as_object_mut() {
+        map.remove("status");
+        map.insert("apiVersion".into(), json!(api_version));
+        map.insert("kind".into(), json!(kind));
+    }
+    if let Some(meta) = object.get_mut("metadata").and_then(Value::as_object_mut) {
+        for key in [
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "managedFields",
+            "generation",
+            "selfLink",
+            "ownerReferences",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "finalizers",
+            "generateName",
+        ] {
+            meta.remove(key);
+        }
+        if let Some(annotations) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            annotations.remove("kubectl.kubernetes.io/last-applied-configuration");
+            if annotations.is_empty() {
+                meta.remove("annotations");
+            }
+        }
+    }
+    object
+}
+
+/// The objects as multi-document YAML, or one Kubernetes `List` with `-o json`.
+fn objects_document(objects: &[Value], format: OutputFormat) -> anyhow::Result<String> {
+    Ok(match format {
+        OutputFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&ui::output::kubernetes_list(objects))?
+        ),
+        OutputFormat::Text | OutputFormat::Yaml if objects.is_empty() => String::new(),
+        OutputFormat::Text | OutputFormat::Yaml => ui::output::multi_document_yaml(objects)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::preset::{BUILTIN_PRESETS, PresetSource, resolve};
+
+    fn built(preset: &str, name: &str) -> ClusterSpec {
+        let (spec, report) = crate::spec::build(name, preset, &Default::default()).unwrap();
+        assert!(report.is_ok(), "{preset}: {report:?}");
+        spec
+    }
+
+    /// What `create NAME --preset FILE` starts from: the file over the defaults, the name from the argument.
+    fn recreated(text: &str, name: &str) -> ClusterSpec {
+        let source = PresetSource {
+            origin: "exported.yaml".into(),
+            yaml: text.to_string(),
+        };
+        let mut spec = resolve(&source).unwrap();
+        spec.name = name.to_string();
+        spec
+    }
+
+    #[test]
+    fn every_builtin_preset_exports_to_a_preset_that_recreates_the_same_spec() {
+        for preset in BUILTIN_PRESETS {
+            let mut spec = built(preset.name, "orders");
+            spec.namespace = "team-a".into();
+            for format in [OutputFormat::Yaml, OutputFormat::Json] {
+                let text = preset_document(&spec, format).unwrap();
+                assert_eq!(recreated(&text, "orders"), spec, "{} as {format:?}:\n{text}", preset.name);
+            }
+        }
+    }
+
+    #[test]
+    fn a_changed_spec_round_trips_too() {
+        let mut spec = built("production", "orders");
+        spec.pools.get_mut("brokers").unwrap().replicas = 5;
+        spec.prometheus.enabled = false;
+        spec.metadata_version = Some("4.3-IV0".into());
+        let text = preset_document(&spec, OutputFormat::Yaml).unwrap();
+        assert_eq!(recreated(&text, "orders"), spec);
+    }
+
+    #[test]
+    fn the_preset_has_no_name_but_keeps_the_namespace_and_says_how_to_use_it() {
+        let spec = built("dev", "orders");
+        let text = preset_document(&spec, OutputFormat::Yaml).unwrap();
+        assert!(text.starts_with("# kafkactl preset exported from Kafka cluster \"orders\""), "{text}");
+        assert!(text.contains("kafkactl create orders --preset orders.yaml"), "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("name:")), "{text}");
+        assert!(text.lines().any(|l| l == "namespace: kafka"), "{text}");
+    }
+
+    #[test]
+    fn cleaned_objects_lose_status_and_server_set_metadata() {
+        let object = json!({
+            "metadata": {
+                "name": "orders", "namespace": "kafka", "labels": {"strimzi.io/cluster": "c1"},
+                "uid": "u", "resourceVersion": "7", "creationTimestamp": "t", "generation": 2,
+                "managedFields": [{}], "ownerReferences": [{}], "finalizers": ["strimzi.io/topic-operator"],
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"},
+            },
+            "spec": {"partitions": 3},
+            "status": {"conditions": []},
+        });
+        let c = cleaned(object, "kafka.strimzi.io/v1", "KafkaTopic");
+        assert_eq!(
+            c,
+            json!({
+                "metadata": {"name": "orders", "namespace": "kafka", "labels": {"strimzi.io/cluster": "c1"}},
+                "spec": {"partitions": 3},
+                "apiVersion": "kafka.strimzi.io/v1",
+                "kind": "KafkaTopic",
+            })
+        );
+    }
 }
