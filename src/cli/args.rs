@@ -261,6 +261,9 @@ pub struct ApplyArgs {
     /// Apply a changed spec to an existing cluster (instead of refusing).
     #[arg(long)]
     pub update: bool,
+    /// Do not run the preflight checks (`kafkactl check`) before applying.
+    #[arg(long)]
+    pub skip_checks: bool,
 }
 
 #[derive(Debug, Args)]

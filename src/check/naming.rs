@@ -1,0 +1,139 @@
+//! Name checks: no other Kafka cluster by this name (the same spec is a
+//! re-run), and no KafkaNodePool of this spec already belongs to another
+//! cluster of the namespace — KafkaNodePools are named by the bare pool
+//! name, so two clusters with a pool `brokers` in one namespace collide.
+
+use super::{CheckResult, Intent, Section, Target, and_list};
+use crate::cluster::facts::ClusterFacts;
+use crate::cluster::inventory::stored_spec;
+
+const SECTION: Section = Section::Naming;
+
+pub fn checks(facts: &ClusterFacts, target: &Target) -> Vec<CheckResult> {
+    let mut out = Vec::new();
+    if target.named {
+        out.push(name_check(facts, target));
+    }
+    if !target.spec.is_zookeeper() {
+        out.push(pool_check(facts, target));
+    }
+    out
+}
+
+fn name_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
+    let spec = target.spec;
+    let (name, ns) = (&spec.name, &spec.namespace);
+    let title = "cluster name";
+    let kafkas = match &facts.kafkas {
+        Ok(k) => k,
+        Err(why) => {
+            return CheckResult::warn(
+                SECTION,
+                title,
+                format!("could not check for a cluster named {name}: {why}"),
+                format!("kubectl -n {ns} get kafka {name} shows whether it exists"),
+            );
+        }
+    };
+    let existing = kafkas.iter().find(|k| k["metadata"]["name"].as_str() == Some(name.as_str()));
+    let Some(kafka) = existing else {
+        return match target.intent {
+            Intent::Scale => CheckResult::fail(
+                SECTION,
+                title,
+                format!("no Kafka cluster named {name} in namespace {ns}"),
+                format!("kafkactl list -n {ns} shows the clusters there"),
+            ),
+            _ => CheckResult::pass(SECTION, title, format!("{name} is free in namespace {ns}")),
+        };
+    };
+    match stored_spec(kafka) {
+        None => CheckResult::fail(
+            SECTION,
+            title,
+            format!("a Kafka cluster named {name} already exists in namespace {ns} and was not created by kafkactl"),
+            "pick another name; kafkactl does not take over clusters it did not create",
+        ),
+        Some(Err(e)) => CheckResult::fail(
+            SECTION,
+            title,
+            format!("the spec stored on Kafka {ns}/{name} cannot be read: {e}"),
+            format!("kubectl -n {ns} get kafka {name} -o yaml shows the kafkactl.io/spec annotation"),
+        ),
+        Some(Ok(stored)) if stored == *spec => CheckResult::pass(
+            SECTION,
+            title,
+            format!("{name} exists with the same spec: applying it again changes nothing"),
+        ),
+        Some(Ok(_)) => match target.intent {
+            Intent::Scale | Intent::Create { update: true } => CheckResult::pass(
+                SECTION,
+                title,
+                format!("{name} exists and will be changed to this spec"),
+            ),
+            Intent::Create { update: false } => CheckResult::fail(
+                SECTION,
+                title,
+                format!("cluster {name} already exists in namespace {ns} with a different spec"),
+                format!("change it with kafkactl scale {name}, or apply the whole spec with kafkactl create --update"),
+            ),
+            Intent::Check => CheckResult::warn(
+                SECTION,
+                title,
+                format!("cluster {name} already exists in namespace {ns} with a different spec"),
+                format!("create refuses it unless --update; kafkactl scale {name} changes sizes"),
+            ),
+        },
+    }
+}
+
+fn pool_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
+    let spec = target.spec;
+    let title = "node pool names";
+    let pools = match &facts.node_pools {
+        Ok(p) => p,
+        Err(why) => {
+            return CheckResult::warn(
+                SECTION,
+                title,
+                format!("could not check the KafkaNodePools of namespace {}: {why}", spec.namespace),
+                format!("kubectl -n {} get kafkanodepools shows them", spec.namespace),
+            );
+        }
+    };
+    // Without a name, the placeholder owns nothing: every existing pool of that name collides.
+    let owner = target.named.then_some(spec.name.as_str());
+    let taken: Vec<String> = spec
+        .pools
+        .keys()
+        .filter_map(|pool| {
+            let existing = pools.iter().find(|p| &p.name == pool)?;
+            let other = existing.cluster.as_deref();
+            (other != owner || other.is_none()).then(|| {
+                format!(
+                    "KafkaNodePool {pool} belongs to {}",
+                    other.map(|c| format!("cluster {c}")).unwrap_or_else(|| "no cluster".into())
+                )
+            })
+        })
+        .collect();
+    let names: Vec<String> = spec.pools.keys().cloned().collect();
+    if taken.is_empty() {
+        CheckResult::pass(
+            SECTION,
+            title,
+            format!("{} free in namespace {}", and_list(&names), spec.namespace),
+        )
+    } else {
+        CheckResult::fail(
+            SECTION,
+            title,
+            format!(
+                "{} in namespace {}: KafkaNodePools are named by the bare pool name, so they would collide",
+                taken.join("; "),
+                spec.namespace
+            ),
+            "rename the pools in a preset file (pools: {my-brokers: ...}) or use another namespace (-n)",
+        )
+    }
+}
