@@ -1,7 +1,9 @@
 //! Asking a cluster's Prometheus through the API server's service proxy
 //! (`/api/v1/namespaces/{ns}/services/{svc}:{port}/proxy/...`), so no
-//! port-forward is needed: the queries of the health view, the I/O that
-//! sends them, and the pure parsing of Prometheus' answers into a view.
+//! port-forward is needed: finding which Prometheus to ask (kafkactl's own,
+//! or a prometheus-operator's) and whether it is ready, the queries of the
+//! health view, the I/O that sends them, and the pure parsing of
+//! Prometheus' answers into a view.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -9,8 +11,16 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::Value;
 
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Service};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroup, APIResourceList};
+use kube::api::{Api, DeleteParams, ListParams};
+
 use super::client::Connection;
+use super::errors::{Operation, describe};
+use crate::error::Failure;
 use crate::render::prometheus_config::{KAFKA_JOB, PROMETHEUS_PORT};
+use crate::render::prometheus_operator::{MONITORING_GROUP, OPERATOR_KINDS};
 use crate::spec::names;
 use crate::spec::quantity::parse_storage_bytes;
 use crate::spec::{ClusterSpec, PoolSpec, StorageType};
@@ -35,7 +45,8 @@ impl PrometheusTarget {
 
     /// `NAMESPACE/NAME[:PORT]` (port 9090 when left out).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let invalid = || format!("\"{text}\" is not NAMESPACE/SERVICE[:PORT], e.g. monitoring/prometheus-operated:9090");
+        let invalid =
+            || format!("\"{text}\" is not NAMESPACE/SERVICE[:PORT], e.g. monitoring/prometheus-operated:9090");
         let (namespace, rest) = text.split_once('/').ok_or_else(invalid)?;
         let (service, port) = match rest.split_once(':') {
             Some((service, port)) => (service, port.parse::<u16>().map_err(|_| invalid())?),
@@ -63,6 +74,115 @@ impl PrometheusTarget {
 impl std::fmt::Display for PrometheusTarget {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}/{}:{}", self.namespace, self.service, self.port)
+    }
+}
+
+/// Label prometheus-operator puts on the governing Service of each Prometheus it runs.
+pub const OPERATED_PROMETHEUS_SELECTOR: &str = "operated-prometheus=true";
+
+/// Whether the cluster serves every prometheus-operator kind operator mode
+/// needs, at the version kafkactl renders (`monitoring.coreos.com/v1`).
+pub async fn operator_kinds_served(conn: &Connection) -> Result<bool, Failure> {
+    let Some(group) = get_discovery::<APIGroup>(conn, &format!("/apis/{MONITORING_GROUP}")).await? else {
+        return Ok(false);
+    };
+    if !group.versions.iter().any(|v| v.version == "v1") {
+        return Ok(false);
+    }
+    let Some(resources) = get_discovery::<APIResourceList>(conn, &format!("/apis/{MONITORING_GROUP}/v1")).await? else {
+        return Ok(false);
+    };
+    Ok(OPERATOR_KINDS
+        .iter()
+        .all(|kind| resources.resources.iter().any(|r| r.kind == *kind)))
+}
+
+/// A discovery document, or `None` when the API server does not serve it.
+async fn get_discovery<T: serde::de::DeserializeOwned>(conn: &Connection, path: &str) -> Result<Option<T>, Failure> {
+    let request = http::Request::get(path)
+        .body(Vec::new())
+        .map_err(|e| Failure::runtime(format!("cannot build a discovery request: {e}")))?;
+    match conn.client.request::<T>(request).await {
+        Ok(document) => Ok(Some(document)),
+        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(None),
+        Err(e) => Err(describe(e, &Operation::new("discover", path.to_string()), &conn.server)),
+    }
+}
+
+/// The Prometheus Services a prometheus-operator runs, those in `namespace` first.
+pub async fn operated_prometheus(conn: &Connection, namespace: &str) -> Result<Vec<PrometheusTarget>, Failure> {
+    let api: Api<Service> = Api::all(conn.client.clone());
+    let list = match api
+        .list(&ListParams::default().labels(OPERATED_PROMETHEUS_SELECTOR))
+        .await
+    {
+        Ok(list) => list.items,
+        Err(kube::Error::Api(status)) if status.is_forbidden() => Vec::new(),
+        Err(e) => {
+            return Err(describe(
+                e,
+                &Operation::new("list", "prometheus-operator Services"),
+                &conn.server,
+            ));
+        }
+    };
+    let mut targets: Vec<PrometheusTarget> = list
+        .iter()
+        .filter_map(|service| {
+            let port = service
+                .spec
+                .as_ref()?
+                .ports
+                .as_ref()?
+                .iter()
+                .find(|p| p.name.as_deref() == Some("web"))
+                .map_or(PROMETHEUS_PORT, |p| p.port);
+            Some(PrometheusTarget {
+                namespace: service.metadata.namespace.clone()?,
+                service: service.metadata.name.clone()?,
+                port: u16::try_from(port).ok()?,
+            })
+        })
+        .collect();
+    targets.sort_by_key(|t| (t.namespace != namespace, t.namespace.clone(), t.service.clone()));
+    Ok(targets)
+}
+
+/// How far kafkactl's own Prometheus is: `None` when its StatefulSet is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StandaloneState {
+    pub ready: i32,
+    pub wanted: i32,
+}
+
+pub async fn standalone_state(conn: &Connection, spec: &ClusterSpec) -> Result<Option<StandaloneState>, Failure> {
+    let api: Api<StatefulSet> = Api::namespaced(conn.client.clone(), &spec.namespace);
+    let name = names::prometheus(&spec.name);
+    let found = api.get_opt(&name).await.map_err(|e| {
+        describe(
+            e,
+            &Operation::new("get", format!("StatefulSet {}/{name}", spec.namespace)),
+            &conn.server,
+        )
+    })?;
+    Ok(found.map(|sts| StandaloneState {
+        ready: sts.status.as_ref().and_then(|s| s.ready_replicas).unwrap_or(0),
+        wanted: sts.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+    }))
+}
+
+/// Delete the volume claim of kafkactl's Prometheus; false when there was none.
+pub async fn delete_prometheus_volume(conn: &Connection, spec: &ClusterSpec) -> Result<bool, Failure> {
+    let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), &spec.namespace);
+    let name = names::prometheus_data_claim(&spec.name);
+    match api.delete(&name, &DeleteParams::background()).await {
+        Ok(_) => Ok(true),
+        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(false),
+        Err(e) => Err(describe(
+            e,
+            &Operation::new("delete", format!("PersistentVolumeClaim {}/{name}", spec.namespace)),
+            &conn.server,
+        )),
     }
 }
 
@@ -112,7 +232,8 @@ pub fn encode_component(text: &str) -> String {
 /// Parse an `/api/v1/query` answer: an instant vector (or a scalar, as one
 /// unlabelled sample). Values are strings in the API: `"1"`, `"NaN"`, `"+Inf"`.
 pub fn parse_query_answer(body: &str) -> Result<Vec<Sample>, QueryError> {
-    let answer: Value = serde_json::from_str(body).map_err(|e| QueryError::Malformed(format!("{e}: {}", excerpt(body))))?;
+    let answer: Value =
+        serde_json::from_str(body).map_err(|e| QueryError::Malformed(format!("{e}: {}", excerpt(body))))?;
     if answer["status"] != "success" {
         return Err(prometheus_error(&answer).unwrap_or_else(|| QueryError::Malformed(excerpt(body))));
     }
@@ -488,7 +609,9 @@ fn pool_of_pod<'a>(spec: &'a ClusterSpec, pod: &str) -> Option<&'a PoolSpec> {
 
 fn volume_bytes(pool: &PoolSpec) -> Option<u64> {
     match pool.storage.kind {
-        StorageType::PersistentClaim | StorageType::Ephemeral => parse_storage_bytes(pool.storage.size.as_deref()?).ok(),
+        StorageType::PersistentClaim | StorageType::Ephemeral => {
+            parse_storage_bytes(pool.storage.size.as_deref()?).ok()
+        }
         StorageType::Jbod => pool
             .storage
             .volumes
@@ -556,7 +679,10 @@ mod tests {
 
     #[test]
     fn vector_answers_parse_labels_and_string_values() {
-        let body = vector(&[(&[("pod", "orders-brokers-0")], "1"), (&[("pod", "orders-brokers-1")], "NaN")]);
+        let body = vector(&[
+            (&[("pod", "orders-brokers-0")], "1"),
+            (&[("pod", "orders-brokers-1")], "NaN"),
+        ]);
         let samples = parse_query_answer(&body).unwrap();
         assert_eq!(samples.len(), 2);
         assert_eq!(samples[0].labels["pod"], "orders-brokers-0");
@@ -611,7 +737,10 @@ mod tests {
 
     #[test]
     fn queries_are_percent_encoded() {
-        assert_eq!(encode_component("up{job=\"kafka\"} > 0"), "up%7Bjob%3D%22kafka%22%7D%20%3E%200");
+        assert_eq!(
+            encode_component("up{job=\"kafka\"} > 0"),
+            "up%7Bjob%3D%22kafka%22%7D%20%3E%200"
+        );
         let target = PrometheusTarget::standalone(&spec());
         assert_eq!(
             target.proxy_path("api/v1/query"),
@@ -622,7 +751,9 @@ mod tests {
     #[test]
     fn targets_parse_with_a_default_port() {
         assert_eq!(
-            PrometheusTarget::parse("monitoring/prometheus-operated").unwrap().to_string(),
+            PrometheusTarget::parse("monitoring/prometheus-operated")
+                .unwrap()
+                .to_string(),
             "monitoring/prometheus-operated:9090"
         );
         assert_eq!(PrometheusTarget::parse("m/p:9091").unwrap().port, 9091);
@@ -641,7 +772,10 @@ mod tests {
         let mut operator = spec();
         operator.prometheus.mode = PrometheusMode::Operator;
         let alerts = health_queries(&operator).pop().unwrap().1;
-        assert_eq!(alerts, "ALERTS{alertstate=\"firing\",cluster=\"orders\",namespace=\"kafka\"}");
+        assert_eq!(
+            alerts,
+            "ALERTS{alertstate=\"firing\",cluster=\"orders\",namespace=\"kafka\"}"
+        );
     }
 
     #[test]
@@ -682,11 +816,11 @@ mod tests {
             (&[("consumergroup", "a"), ("topic", "t")], "5"),
             (&[("consumergroup", "b"), ("topic", "t")], "500"),
         ]);
-        let disks = vector(&[(&[("pod", "orders-brokers-0")], "10737418240"), (&[("pod", "stranger")], "1")]);
-        let view = build_view(
-            &spec(),
-            vec![ok(Panel::ConsumerLag, &lags), ok(Panel::DiskUse, &disks)],
-        );
+        let disks = vector(&[
+            (&[("pod", "orders-brokers-0")], "10737418240"),
+            (&[("pod", "stranger")], "1"),
+        ]);
+        let view = build_view(&spec(), vec![ok(Panel::ConsumerLag, &lags), ok(Panel::DiskUse, &disks)]);
         let lags = view.consumer_lag.unwrap();
         assert_eq!((lags[0].group.as_str(), lags[0].lag), ("b", 500.0));
         let disks = view.disk_use.unwrap();
@@ -708,16 +842,36 @@ mod tests {
         assert_eq!(view.bytes_in_per_second, None);
         assert_eq!(view.failed[0].panel, Panel::BytesIn);
         assert_eq!(view.failed[0].query, "q");
-        assert!(view.failed[0].error.contains("no answer within 2s"), "{}", view.failed[0].error);
+        assert!(
+            view.failed[0].error.contains("no answer within 2s"),
+            "{}",
+            view.failed[0].error
+        );
     }
 
     #[test]
     fn critical_alerts_come_first() {
         let body = vector(&[
-            (&[("alertname", "ConsumerGroupLag"), ("severity", "warning"), ("consumergroup", "g")], "1"),
-            (&[("alertname", "BrokerDown"), ("severity", "critical"), ("pod", "orders-brokers-1")], "1"),
+            (
+                &[
+                    ("alertname", "ConsumerGroupLag"),
+                    ("severity", "warning"),
+                    ("consumergroup", "g"),
+                ],
+                "1",
+            ),
+            (
+                &[
+                    ("alertname", "BrokerDown"),
+                    ("severity", "critical"),
+                    ("pod", "orders-brokers-1"),
+                ],
+                "1",
+            ),
         ]);
-        let alerts = build_view(&spec(), vec![ok(Panel::FiringAlerts, &body)]).firing_alerts.unwrap();
+        let alerts = build_view(&spec(), vec![ok(Panel::FiringAlerts, &body)])
+            .firing_alerts
+            .unwrap();
         assert_eq!(alerts[0].name, "BrokerDown");
         assert_eq!(alerts[0].subject, "orders-brokers-1");
         assert_eq!(alerts[1].subject, "g");
