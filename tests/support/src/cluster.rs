@@ -254,6 +254,7 @@ impl FakeClusterBuilder {
             watch: Arc::new(WatchConfig {
                 bookmark_interval: self.bookmark_interval,
             }),
+            proxy: crate::proxy::ServiceProxy::default(),
         };
         cluster.serve(listener)?;
         Ok(cluster)
@@ -275,6 +276,7 @@ pub struct FakeCluster {
     _dir: tempfile::TempDir,
     kubeconfig: PathBuf,
     watch: Arc<WatchConfig>,
+    proxy: crate::proxy::ServiceProxy,
 }
 
 impl FakeCluster {
@@ -312,6 +314,11 @@ impl FakeCluster {
 
     pub fn faults(&self) -> &Faults {
         &self.faults
+    }
+
+    /// Recorded answers of the service proxy (`/api/v1/namespaces/{ns}/services/{svc}/proxy/...`).
+    pub fn proxy(&self) -> &crate::proxy::ServiceProxy {
+        &self.proxy
     }
 
     /// Every request answered so far, oldest first.
@@ -360,6 +367,7 @@ impl FakeCluster {
             watch: self.watch.clone(),
             shutdown: rx.clone(),
             address: format!("127.0.0.1:{}", self.port),
+            proxy: self.proxy.clone(),
         };
         let app = router(state);
         let mut stop = rx;

@@ -29,6 +29,7 @@ pub(crate) struct AppState {
     pub watch: Arc<WatchConfig>,
     pub shutdown: tokio::sync::watch::Receiver<bool>,
     pub address: String,
+    pub proxy: crate::proxy::ServiceProxy,
 }
 
 pub(crate) fn router(state: AppState) -> axum::Router {
@@ -111,7 +112,10 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
     }
     let reply = match app.faults.take_failure(&call.method, &call.path) {
         Some(err) => Err(err),
-        None => route(&app, &call),
+        None => match crate::proxy::parse(&call.path) {
+            Some(proxied) => proxy(&app, &call, &proxied).await,
+            None => route(&app, &call),
+        },
     };
     let (status, response) = match reply {
         Ok(Reply::Json(code, v)) => (code, json_response(code, &v)),
@@ -135,6 +139,18 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
         time: SystemTime::now(),
     });
     response
+}
+
+/// A service proxy request (RBAC: `get` on `services/proxy`), answered from recorded responses.
+async fn proxy(app: &AppState, call: &Call, proxied: &crate::proxy::ProxyCall) -> Result<Reply, ApiError> {
+    if call.method != "GET" {
+        return Err(ApiError::method_not_allowed());
+    }
+    let ns = Some(proxied.namespace.as_str());
+    app.faults
+        .check("get", "", "services/proxy", Some(&proxied.service), ns)?;
+    let (code, body) = crate::proxy::answer(&app.store, &app.proxy, proxied, call.q("query")).await?;
+    Ok(Reply::Json(code, body))
 }
 
 fn status_code(code: u16) -> StatusCode {
