@@ -2,7 +2,9 @@
 //! progress, warnings and errors. Layers below return values; only this
 //! module prints.
 
+pub mod diff;
 pub mod errors;
 pub mod output;
 pub mod progress;
+pub mod prompts;
 pub mod terminal;

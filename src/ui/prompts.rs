@@ -1,0 +1,116 @@
+//! The one place kafkactl asks the user something: confirmations and typed
+//! answers, with the non-interactive rules of DESIGN.md (no terminal, `CI`,
+//! `--no-input` → a refusal naming the flag to pass instead of a prompt).
+
+use dialoguer::theme::ColorfulTheme;
+
+use crate::cli::PromptArgs;
+use crate::error::{Failure, FailureKind};
+
+/// Ask a yes/no question (default no). `interactive` comes from
+/// `ui::terminal::interactive(yes, no_input)`; when it is false the answer is
+/// missing, which is a refusal whose hint names `flag_hint` (e.g. `--yes`).
+/// Callers handle `--yes` before calling (or use [`require_confirmation`]).
+pub fn confirm(question: &str, flag_hint: &str, interactive: bool) -> Result<bool, Failure> {
+    if !interactive {
+        return Err(missing_answer(question, flag_hint));
+    }
+    dialoguer::Confirm::with_theme(&theme())
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(no_answer)
+}
+
+/// `--yes` confirms; else ask. A "no" or a missing answer is a refusal (exit 4)
+/// saying nothing was changed.
+pub fn require_confirmation(prompt: &PromptArgs, question: &str, flag_hint: &str) -> Result<(), Failure> {
+    if prompt.yes {
+        return Ok(());
+    }
+    let interactive = crate::ui::terminal::interactive(prompt.yes, prompt.no_input);
+    if confirm(question, flag_hint, interactive)? {
+        Ok(())
+    } else {
+        Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed"))
+    }
+}
+
+/// Ask for a line of text (may be empty). Not interactive → refusal naming
+/// `flag_hint`, as for [`confirm`].
+pub fn input(question: &str, flag_hint: &str, interactive: bool) -> Result<String, Failure> {
+    if !interactive {
+        return Err(missing_answer(question, flag_hint));
+    }
+    dialoguer::Input::<String>::with_theme(&theme())
+        .with_prompt(question)
+        .allow_empty(true)
+        .interact_text()
+        .map_err(no_answer)
+}
+
+/// The refusal when an answer is needed and prompts are off.
+pub fn missing_answer(question: &str, flag_hint: &str) -> Failure {
+    Failure::new(
+        FailureKind::Refused,
+        format!(
+            "confirmation needed ({}), and prompts are off (--no-input, CI or no terminal); nothing was changed",
+            question.trim_end_matches('?')
+        ),
+    )
+    .with_hint(format!("pass {flag_hint} to answer without a prompt"))
+}
+
+/// The prompt theme: colours only when the terminal has them (console decides,
+/// honouring `NO_COLOR` through `ui::terminal::configure_colors`).
+pub fn theme() -> ColorfulTheme {
+    ColorfulTheme::default()
+}
+
+/// dialoguer fails when the prompt is interrupted (Ctrl-C, closed terminal).
+fn no_answer(error: dialoguer::Error) -> Failure {
+    Failure::new(
+        FailureKind::Interrupted,
+        format!("no answer ({error}); nothing was changed"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirm_without_a_terminal_is_refused_naming_the_flag() {
+        let failure = confirm("delete cluster demo?", "--yes", false).unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Refused);
+        assert!(failure.message.contains("delete cluster demo"), "{}", failure.message);
+        assert_eq!(failure.hints, vec!["pass --yes to answer without a prompt".to_string()]);
+    }
+
+    #[test]
+    fn input_without_a_terminal_is_refused_naming_the_flag() {
+        let failure = input("type the name", "--yes", false).unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Refused);
+        assert!(failure.hints[0].contains("--yes"));
+    }
+
+    #[test]
+    fn yes_confirms_without_asking() {
+        let prompt = PromptArgs {
+            yes: true,
+            no_input: true,
+        };
+        assert!(require_confirmation(&prompt, "go?", "--yes").is_ok());
+    }
+
+    #[test]
+    fn no_input_without_yes_is_refused() {
+        let prompt = PromptArgs {
+            yes: false,
+            no_input: true,
+        };
+        let failure = require_confirmation(&prompt, "go?", "--yes").unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Refused);
+        assert!(failure.hints[0].contains("--yes"));
+    }
+}
