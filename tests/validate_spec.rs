@@ -535,8 +535,8 @@ fn listener_cases() -> Vec<Case> {
             "\"10.0.0.0/33\" is not a CIDR",
         ),
         error(
-            zk_external(|l| l.allow_from = vec!["10.0.0.0/8".into()]),
-            "listeners.external.allowFrom",
+            spec("production").listener("plain", |l| l.allow_from = vec!["10.0.0.0/8".into()]),
+            "listeners.plain.allowFrom",
             "only applies to loadbalancer listeners",
         ),
         error(

@@ -7,6 +7,7 @@ pub mod apply;
 pub mod client;
 pub mod discovery;
 pub mod errors;
+pub mod exposure;
 pub mod facts;
 pub mod inventory;
 pub mod prometheus_query;

@@ -171,7 +171,24 @@ fn listener(name: &str, listener: &ListenerSpec, broker_ids: &[i32]) -> Value {
     if let Some(configuration) = listener_configuration(listener, broker_ids) {
         out["configuration"] = configuration;
     }
+    if let Some(peers) = node_port_peers(listener) {
+        out["networkPolicyPeers"] = peers;
+    }
     out
+}
+
+/// A nodeport listener limited to `allowFrom`: Strimzi's NetworkPolicy for
+/// the listener port then admits only these CIDRs (instead of everyone).
+fn node_port_peers(listener: &ListenerSpec) -> Option<Value> {
+    if listener.kind != ListenerType::Nodeport || listener.allow_from.is_empty() {
+        return None;
+    }
+    let peers: Vec<Value> = listener
+        .allow_from
+        .iter()
+        .map(|cidr| json!({ "ipBlock": { "cidr": cidr } }))
+        .collect();
+    Some(Value::Array(peers))
 }
 
 /// The listener's `configuration`: fixed node ports, host names, Service
@@ -182,7 +199,17 @@ fn listener_configuration(listener: &ListenerSpec, broker_ids: &[i32]) -> Option
         out.insert("class".to_string(), json!(class));
     }
     if !listener.allow_from.is_empty() {
-        out.insert("loadBalancerSourceRanges".to_string(), json!(listener.allow_from));
+        match listener.kind {
+            ListenerType::Loadbalancer => {
+                out.insert("loadBalancerSourceRanges".to_string(), json!(listener.allow_from));
+            }
+            // The NetworkPolicy judges clients by address: NodePorts must not
+            // hide it behind another node's (`Cluster` forwards with SNAT).
+            ListenerType::Nodeport => {
+                out.insert("externalTrafficPolicy".to_string(), json!("Local"));
+            }
+            _ => {}
+        }
     }
     if let Some(bootstrap) = bootstrap_configuration(listener) {
         out.insert("bootstrap".to_string(), bootstrap);

@@ -97,10 +97,12 @@ impl RenderContext {
 
 pub mod alert_rules;
 pub mod grafana;
+mod exposure;
 mod images;
 mod jmx;
 mod kafka;
 mod kafka_exporter;
+pub mod kafka_user;
 mod meta;
 mod metrics_config;
 mod namespace;

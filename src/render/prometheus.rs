@@ -1,6 +1,7 @@
 //! kafkactl's own Prometheus for one cluster: ServiceAccount and namespaced
 //! RBAC for pod discovery, the ConfigMap with `prometheus.yml` and the alert
-//! rules, a one-replica StatefulSet with its volume, and a ClusterIP Service.
+//! rules, a one-replica StatefulSet with its volume, and its Service (ClusterIP,
+//! or NodePort/LoadBalancer when exposed), with an optional Ingress.
 
 use std::collections::BTreeMap;
 
@@ -9,20 +10,25 @@ use k8s_openapi::api::core::v1::{
     ConfigMap, ConfigMapVolumeSource, Container, PersistentVolumeClaim, PersistentVolumeClaimSpec, PodSecurityContext,
     PodSpec, SecurityContext, ServiceAccount, Volume, VolumeMount, VolumeResourceRequirements,
 };
+use k8s_openapi::api::networking::v1::{
+    HTTPIngressPath, HTTPIngressRuleValue, Ingress, IngressBackend, IngressRule, IngressServiceBackend,
+    IngressSpec as IngressSpecK8s, IngressTLS, ServiceBackendPort,
+};
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::Value;
 
 use super::alert_rules::kafka_rules_yml;
+use super::exposure::{self, ClientAddress};
 use super::prometheus_config::{CONFIG_FILE, PROMETHEUS_PORT, RULES_FILE, prometheus_yml};
 use super::workload::{
-    cluster_ip_service, component_selector, container_port, hardened_security_context, http_probe, pod_template,
-    resources, service_port, storage_bytes, to_object,
+    component_selector, container_port, hardened_security_context, http_probe, pod_template, resources, service_port,
+    storage_bytes, to_object,
 };
 use super::{Wave, image_ref, object_meta};
-use crate::spec::ClusterSpec;
 use crate::spec::names::{self, Component};
+use crate::spec::{ClusterSpec, IngressSpec};
 
 /// Pod-template annotation holding a checksum of the configuration, so that a
 /// changed ConfigMap rolls the pod instead of waiting for a reload.
@@ -48,7 +54,7 @@ pub fn prometheus(spec: &ClusterSpec) -> Vec<(Wave, Value)> {
     let config = prometheus_yml(spec);
     let rules = kafka_rules_yml(spec);
     let checksum = config_checksum(&config, &rules);
-    vec![
+    let mut objects = vec![
         (Wave::Config, service_account(spec, &name)),
         (Wave::Config, role(spec, &name)),
         (Wave::Config, role_binding(spec, &name)),
@@ -56,14 +62,65 @@ pub fn prometheus(spec: &ClusterSpec) -> Vec<(Wave, Value)> {
         (Wave::Workloads, stateful_set(spec, &name, &checksum)),
         (
             Wave::Workloads,
-            cluster_ip_service(
+            exposure::service(
                 spec,
                 &name,
                 Component::Prometheus,
-                vec![service_port(PORT_NAME, PROMETHEUS_PORT)],
+                service_port(PORT_NAME, PROMETHEUS_PORT),
+                spec.prometheus.expose.as_ref(),
+                // No NetworkPolicy judges Prometheus' clients; source ranges
+                // are the load balancer's business.
+                ClientAddress::AnyNode,
             ),
         ),
-    ]
+    ];
+    if let Some(ingress) = &spec.prometheus.ingress {
+        objects.push((Wave::Workloads, web_ingress(spec, &name, ingress)));
+    }
+    objects
+}
+
+/// An Ingress for the web UI and HTTP API at `/` of the host, to the
+/// Service's `web` port; TLS when a certificate Secret is named.
+fn web_ingress(spec: &ClusterSpec, name: &str, ingress: &IngressSpec) -> Value {
+    let backend = IngressBackend {
+        service: Some(IngressServiceBackend {
+            name: name.to_string(),
+            port: Some(ServiceBackendPort {
+                name: Some(PORT_NAME.to_string()),
+                number: None,
+            }),
+        }),
+        ..IngressBackend::default()
+    };
+    let object = Ingress {
+        spec: Some(IngressSpecK8s {
+            ingress_class_name: ingress.class.clone(),
+            tls: ingress.tls_secret.as_ref().map(|secret| {
+                vec![IngressTLS {
+                    hosts: Some(vec![ingress.host.clone()]),
+                    secret_name: Some(secret.clone()),
+                }]
+            }),
+            rules: Some(vec![IngressRule {
+                host: Some(ingress.host.clone()),
+                http: Some(HTTPIngressRuleValue {
+                    paths: vec![HTTPIngressPath {
+                        path: Some("/".to_string()),
+                        path_type: "Prefix".to_string(),
+                        backend,
+                    }],
+                }),
+            }]),
+            ..IngressSpecK8s::default()
+        }),
+        ..Ingress::default()
+    };
+    let mut metadata = meta(spec, name);
+    if !ingress.annotations.is_empty() {
+        metadata["annotations"] = serde_json::json!(ingress.annotations);
+    }
+    to_object(&object, metadata)
 }
 
 fn meta(spec: &ClusterSpec, name: &str) -> Value {

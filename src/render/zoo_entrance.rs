@@ -4,21 +4,25 @@
 //!
 //! Anyone who reaches the proxy can change ZooKeeper unauthenticated, so the
 //! Service is ClusterIP and only pods of the cluster's namespace may connect.
-//! Exposing it further (`expose … zookeeper`) must widen the policy on purpose.
+//! Exposing it further (`expose … zookeeper`, `zooEntrance.expose`) turns the
+//! Service into a NodePort or LoadBalancer and widens the policy on purpose:
+//! to the `allowFrom` CIDRs, or to every source when the exposure itself
+//! limits who reaches it (an internal load balancer) or is public.
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{Container, PodSpec, SecretVolumeSource, Volume, VolumeMount};
 use k8s_openapi::api::networking::v1::{
-    NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
+    IPBlock, NetworkPolicy, NetworkPolicyIngressRule, NetworkPolicyPeer, NetworkPolicyPort, NetworkPolicySpec,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
+use super::exposure::{self, ClientAddress};
 use super::workload::{
-    cluster_ip_service, component_selector, container_port, deployment, env, exec_probe, hardened_security_context,
-    match_labels, service_port, to_object,
+    component_selector, container_port, deployment, env, exec_probe, hardened_security_context, match_labels,
+    service_port, to_object,
 };
 use super::{image_ref, object_meta};
 use crate::spec::ClusterSpec;
@@ -43,11 +47,13 @@ pub fn zoo_entrance(spec: &ClusterSpec) -> Vec<Value> {
     let name = names::zoo_entrance(&spec.name);
     vec![
         deployment(spec, &name, Component::ZooEntrance, pod_spec(spec)),
-        cluster_ip_service(
+        exposure::service(
             spec,
             &name,
             Component::ZooEntrance,
-            vec![service_port(PORT_NAME, ZOOKEEPER_PORT)],
+            service_port(PORT_NAME, ZOOKEEPER_PORT),
+            spec.zoo_entrance.expose.as_ref(),
+            ClientAddress::KeptForSourceRanges,
         ),
         zookeeper_access_policy(spec),
         proxy_access_policy(spec),
@@ -131,15 +137,20 @@ fn port_2181() -> NetworkPolicyPort {
     }
 }
 
-fn ingress_policy(pod_selector: LabelSelector, from: NetworkPolicyPeer) -> NetworkPolicy {
+/// A rule admitting `from` on 2181; `None` admits every source.
+fn rule_2181(from: Option<Vec<NetworkPolicyPeer>>) -> NetworkPolicyIngressRule {
+    NetworkPolicyIngressRule {
+        from,
+        ports: Some(vec![port_2181()]),
+    }
+}
+
+fn ingress_policy(pod_selector: LabelSelector, rules: Vec<NetworkPolicyIngressRule>) -> NetworkPolicy {
     NetworkPolicy {
         spec: Some(NetworkPolicySpec {
             pod_selector: Some(pod_selector),
             policy_types: Some(vec!["Ingress".to_string()]),
-            ingress: Some(vec![NetworkPolicyIngressRule {
-                from: Some(vec![from]),
-                ports: Some(vec![port_2181()]),
-            }]),
+            ingress: Some(rules),
             ..NetworkPolicySpec::default()
         }),
         ..NetworkPolicy::default()
@@ -159,22 +170,46 @@ fn zookeeper_access_policy(spec: &ClusterSpec) -> Value {
     };
     let name = zookeeper_access_policy_name(&spec.name);
     to_object(
-        &ingress_policy(zookeeper_pods, proxy_pods),
+        &ingress_policy(zookeeper_pods, vec![rule_2181(Some(vec![proxy_pods]))]),
         object_meta(spec, &name, Component::ZooEntrance),
     )
 }
 
-/// Only pods of the cluster's own namespace (the ZooKeeper exporter, admin
-/// tools run there) may open the unauthenticated proxy.
+/// Pods of the cluster's own namespace (the ZooKeeper exporter, admin tools
+/// run there) may open the unauthenticated proxy; an exposure adds the
+/// clients it is for.
 fn proxy_access_policy(spec: &ClusterSpec) -> Value {
     let same_namespace = NetworkPolicyPeer {
         pod_selector: Some(LabelSelector::default()),
         ..NetworkPolicyPeer::default()
     };
+    let mut rules = vec![rule_2181(Some(vec![same_namespace]))];
+    if let Some(exposure) = &spec.zoo_entrance.expose {
+        rules.push(rule_2181(external_clients(&exposure.allow_from)));
+    }
     to_object(
-        &ingress_policy(component_selector(spec, Component::ZooEntrance), same_namespace),
+        &ingress_policy(component_selector(spec, Component::ZooEntrance), rules),
         object_meta(spec, &names::zoo_entrance(&spec.name), Component::ZooEntrance),
     )
+}
+
+/// The `allowFrom` CIDRs as `ipBlock` peers. Without any, every source: the
+/// exposure then limits who reaches the proxy (an internal load balancer),
+/// or it is public on purpose; the client addresses behind a load balancer
+/// are not known here.
+fn external_clients(allow_from: &[String]) -> Option<Vec<NetworkPolicyPeer>> {
+    (!allow_from.is_empty()).then(|| {
+        allow_from
+            .iter()
+            .map(|cidr| NetworkPolicyPeer {
+                ip_block: Some(IPBlock {
+                    cidr: cidr.clone(),
+                    except: None,
+                }),
+                ..NetworkPolicyPeer::default()
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]
@@ -229,6 +264,58 @@ mod tests {
         let service = find(&objects, "Service", "old-zoo-entrance");
         assert_eq!(service["spec"]["type"], "ClusterIP");
         assert_eq!(service["spec"]["ports"][0]["port"], 2181);
+    }
+
+    fn exposed(spec: &mut ClusterSpec, allow_from: &[&str]) {
+        spec.zoo_entrance.expose = Some(crate::spec::ServiceExposure {
+            kind: crate::spec::ExposureType::Loadbalancer,
+            annotations: BTreeMap::from([(
+                "service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type".to_string(),
+                "intranet".to_string(),
+            )]),
+            allow_from: allow_from.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        });
+    }
+
+    #[test]
+    fn exposed_proxy_admits_the_allowed_cidrs_next_to_its_namespace() {
+        let mut spec = zookeeper_spec();
+        exposed(&mut spec, &["10.0.0.0/8", "192.168.1.0/24"]);
+        let objects = zoo_entrance(&spec);
+        let service = find(&objects, "Service", "old-zoo-entrance");
+        assert_eq!(service["spec"]["type"], "LoadBalancer");
+        assert_eq!(
+            service["spec"]["loadBalancerSourceRanges"],
+            serde_json::json!(["10.0.0.0/8", "192.168.1.0/24"])
+        );
+        assert_eq!(service["spec"]["externalTrafficPolicy"], "Local");
+        assert_eq!(
+            service["metadata"]["annotations"]["service.beta.kubernetes.io/alibaba-cloud-loadbalancer-address-type"],
+            "intranet"
+        );
+        let policy = find(&objects, "NetworkPolicy", "old-zoo-entrance");
+        let rules = policy["spec"]["ingress"].as_array().unwrap();
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[0]["from"], serde_json::json!([{ "podSelector": {} }]));
+        assert_eq!(
+            rules[1]["from"],
+            serde_json::json!([{ "ipBlock": { "cidr": "10.0.0.0/8" } }, { "ipBlock": { "cidr": "192.168.1.0/24" } }])
+        );
+        assert_eq!(rules[1]["ports"][0]["port"], 2181);
+    }
+
+    #[test]
+    fn exposure_without_source_ranges_admits_every_source_on_2181_only() {
+        let mut spec = zookeeper_spec();
+        exposed(&mut spec, &[]);
+        let objects = zoo_entrance(&spec);
+        let policy = find(&objects, "NetworkPolicy", "old-zoo-entrance");
+        let open = &policy["spec"]["ingress"][1];
+        assert!(open.get("from").is_none(), "{open}");
+        assert_eq!(open["ports"], serde_json::json!([{ "port": 2181, "protocol": "TCP" }]));
+        let service = find(&objects, "Service", "old-zoo-entrance");
+        assert!(service["spec"].get("externalTrafficPolicy").is_none());
     }
 
     #[test]

@@ -38,7 +38,7 @@ pub struct ClusterSpec {
     pub kafka_exporter: KafkaExporterSpec,
     pub jmx: JmxSpec,
     pub metrics: MetricsSpec,
-    pub zoo_entrance: ToggleSpec,
+    pub zoo_entrance: ZooEntranceSpec,
     pub zookeeper_exporter: ToggleSpec,
     /// Strimzi's Cruise Control (`spec.cruiseControl`), which moves partitions
     /// between brokers; `scale --rebalance` turns it on.
@@ -64,7 +64,7 @@ impl Default for ClusterSpec {
             kafka_exporter: KafkaExporterSpec::default(),
             jmx: JmxSpec::default(),
             metrics: MetricsSpec::default(),
-            zoo_entrance: ToggleSpec::default(),
+            zoo_entrance: ZooEntranceSpec::default(),
             zookeeper_exporter: ToggleSpec::default(),
             cruise_control: ToggleSpec::default(),
             prometheus: PrometheusSpec::default(),
@@ -397,7 +397,9 @@ pub struct ListenerSpec {
     /// Annotations for the listener's Services (e.g. an internal load balancer).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub annotations: BTreeMap<String, String>,
-    /// CIDRs allowed to reach a load balancer (loadBalancerSourceRanges).
+    /// Client CIDRs allowed in: loadBalancerSourceRanges of a load balancer;
+    /// on a nodeport listener, the listener's NetworkPolicy (with the client
+    /// address kept by `externalTrafficPolicy: Local`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allow_from: Vec<String>,
 }
@@ -553,6 +555,79 @@ pub struct ToggleSpec {
     pub enabled: bool,
 }
 
+/// zoo-entrance, the plain-TCP proxy in front of Strimzi's TLS-only ZooKeeper
+/// (ZooKeeper mode), and how far beyond the namespace it is opened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ZooEntranceSpec {
+    pub enabled: bool,
+    /// A Service outside the Kubernetes cluster (`expose … zookeeper`); when
+    /// absent, a ClusterIP Service only pods of the namespace may reach.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expose: Option<ServiceExposure>,
+}
+
+/// How a component's Service is opened outside the Kubernetes cluster.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct ServiceExposure {
+    #[serde(rename = "type")]
+    pub kind: ExposureType,
+    /// Annotations on the Service, e.g. a cloud's internal-load-balancer annotation.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    /// Client CIDRs allowed in (loadBalancerSourceRanges, and the NetworkPolicy where there is one).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub allow_from: Vec<String>,
+    /// Open to anyone who reaches it, on purpose: no internal load balancer, no source ranges.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub public: bool,
+    /// A fixed NodePort; Kubernetes picks one when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_port: Option<i32>,
+}
+
+/// The Service types an exposure uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum ExposureType {
+    #[default]
+    Loadbalancer,
+    Nodeport,
+}
+
+impl ExposureType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExposureType::Loadbalancer => "loadbalancer",
+            ExposureType::Nodeport => "nodeport",
+        }
+    }
+
+    /// The Service's `spec.type`.
+    pub fn service_type(self) -> &'static str {
+        match self {
+            ExposureType::Loadbalancer => "LoadBalancer",
+            ExposureType::Nodeport => "NodePort",
+        }
+    }
+}
+
+/// An Ingress in front of an HTTP component (Prometheus' web UI and API).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase", deny_unknown_fields, default)]
+pub struct IngressSpec {
+    pub host: String,
+    /// `ingressClassName`; the cluster's default class when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Secret with the TLS certificate for the host; plain HTTP when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_secret: Option<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+}
+
 impl ToggleSpec {
     /// Off: fields that are off by default are left out of the stored spec,
     /// so specs written before the field existed read back unchanged.
@@ -586,6 +661,12 @@ pub struct PrometheusSpec {
     /// Grafana dashboards as ConfigMaps labelled for Grafana's sidecar.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub grafana_dashboards: bool,
+    /// The Service opened outside the cluster (`expose … prometheus --type`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expose: Option<ServiceExposure>,
+    /// An Ingress in front of the web UI and API (`expose … prometheus --ingress HOST`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ingress: Option<IngressSpec>,
 }
 
 /// Who runs the Prometheus that scrapes a cluster.
@@ -638,6 +719,8 @@ impl Default for PrometheusSpec {
             mode: PrometheusMode::Standalone,
             monitor_labels: BTreeMap::new(),
             grafana_dashboards: false,
+            expose: None,
+            ingress: None,
         }
     }
 }

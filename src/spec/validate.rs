@@ -8,6 +8,7 @@
 //! nodes for required anti-affinity, free NodePorts) is `check`'s job.
 
 mod config;
+mod exposure;
 mod images;
 mod listeners;
 mod monitoring;
@@ -20,6 +21,7 @@ mod versions;
 use super::model::ClusterSpec;
 use super::problem::Report;
 
+pub use exposure::{INTERNAL_LOAD_BALANCERS, InternalLoadBalancer, internal_load_balancer};
 pub use syntax::{cidr_problem, image_problem, prometheus_bytes, prometheus_duration_ms, registry_problem};
 
 /// Everything wrong with `spec`: errors make it unusable, warnings are shown
@@ -35,5 +37,7 @@ pub fn validate(spec: &ClusterSpec) -> Report {
     images::validate_images(spec, &mut report);
     monitoring::validate_prometheus(spec, &mut report);
     monitoring::validate_exporters(spec, &mut report);
+    exposure::validate_zoo_entrance(spec, &mut report);
+    exposure::validate_prometheus_exposure(spec, &mut report);
     report
 }

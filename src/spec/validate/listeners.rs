@@ -35,6 +35,7 @@ pub(super) fn validate_listeners(spec: &ClusterSpec, report: &mut Report) {
         validate_hosts(&prefix, listener, &brokers, report);
         validate_type_rules(spec.strimzi_api, &prefix, listener, report);
         validate_allow_from(&prefix, listener, report);
+        super::exposure::check_annotations(&format!("{prefix}.annotations"), &listener.annotations, report);
     }
 }
 
@@ -277,16 +278,17 @@ fn validate_type_rules(api: StrimziApi, prefix: &str, listener: &ListenerSpec, r
     }
 }
 
-/// `allowFrom` becomes loadBalancerSourceRanges: CIDRs, load balancers only.
+/// `allowFrom` becomes loadBalancerSourceRanges on load balancers and the
+/// listener's NetworkPolicy peers on NodePorts: CIDRs, those two types only.
 fn validate_allow_from(prefix: &str, listener: &ListenerSpec, report: &mut Report) {
     if listener.allow_from.is_empty() {
         return;
     }
-    if listener.kind != ListenerType::Loadbalancer {
+    if !matches!(listener.kind, ListenerType::Loadbalancer | ListenerType::Nodeport) {
         report.error(
             format!("{prefix}.allowFrom"),
             format!(
-                "allowFrom (loadBalancerSourceRanges) only applies to loadbalancer listeners, this one is {}; restrict it with a NetworkPolicy or a firewall instead",
+                "allowFrom only applies to loadbalancer listeners (loadBalancerSourceRanges) and nodeport listeners (NetworkPolicy), this one is {}; an ingress controller's own allow-list annotation (--annotation) or a firewall restricts the others",
                 listener.kind.as_str()
             ),
         );
