@@ -8,6 +8,7 @@ pub mod cli;
 pub mod cluster;
 pub mod commands;
 pub mod error;
+pub mod operator;
 pub mod render;
 pub mod spec;
 pub mod ui;

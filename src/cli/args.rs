@@ -141,6 +141,8 @@ pub struct CreateArgs {
     pub dry_run: Option<DryRun>,
     #[command(flatten)]
     pub apply: ApplyArgs,
+    #[command(flatten)]
+    pub operator: crate::cli::operator::CreateOperatorArgs,
 }
 
 /// Flags that change the cluster spec; they override the preset.

@@ -181,6 +181,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
         namespace_exists(&conn, &namespace),
     )?;
+    let info = super::operator::install_for_create(global, args, &conn, info).await?;
     let api = super::served_api(&info)?;
     let spec = spec_from_args(global, args, Some(api))?;
     check_operator(&info, &spec)?;
@@ -264,7 +265,7 @@ fn check_operator(info: &StrimziInfo, spec: &ClusterSpec) -> Result<(), Failure>
     }
     if info.operators.is_empty() {
         return Err(Failure::usage("no Strimzi cluster operator was found in this cluster (no Deployment labelled strimzi.io/kind=cluster-operator)")
-            .with_hint("install the Strimzi cluster operator, watching this namespace"));
+            .with_hint(format!("install it: kafkactl operator install -n {} --from PATH|--version X.Y.Z (or create --install-operator)", spec.namespace)));
     }
     let Some(operator) = info.operator_for(&spec.namespace) else {
         let list: Vec<String> = info
@@ -278,7 +279,7 @@ fn check_operator(info: &StrimziInfo, spec: &ClusterSpec) -> Result<(), Failure>
             list.join("; ")
         ))
         .with_hint(format!(
-            "add \"{}\" to the operator's STRIMZI_NAMESPACE and create its RoleBindings there, or use -n with a watched namespace",
+            "kafkactl operator install --watch {} extends the operator to it (or use -n with a watched namespace)",
             spec.namespace
         )));
     };

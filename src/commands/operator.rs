@@ -1,8 +1,699 @@
-//! `kafkactl operator` (not built yet).
+//! `kafkactl operator install | status | uninstall`, and the operator
+//! install that `create --install-operator` runs first. One Strimzi operator
+//! serves a whole cluster: install extends (or upgrades) the one that runs
+//! instead of adding a second.
 
-use crate::cli::GlobalArgs;
-use crate::error::Failure;
+use serde::Serialize;
 
-pub fn run(_global: &GlobalArgs, _command: crate::cli::operator::OperatorCommand) -> anyhow::Result<()> {
-    Err(Failure::usage("`kafkactl operator` is not available in this build yet").into())
+use crate::cli::operator::{
+    BundleSourceArgs, OperatorCommand, OperatorInstallArgs, OperatorSettingsArgs, OperatorUninstallArgs,
+};
+use crate::cli::{CreateArgs, GlobalArgs, OutputFormat};
+use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, ObjectRef, apply_plan};
+use crate::cluster::client::{Connection, connect};
+use crate::cluster::discovery::{OperatorInfo, StrimziInfo, WatchScope, discover};
+use crate::cluster::operator::{self as api, CrdInfo, OPERAND_CLUSTER_ROLES, OperatorTarget};
+use crate::cluster::readiness::Progress;
+use crate::error::{Failure, FailureKind};
+use crate::operator::bundle::{self, Bundle, OPERATOR_NAME};
+use crate::operator::source::{self, BundleSource};
+use crate::operator::transform::{self, OperatorSettings};
+use crate::render::Plan;
+use crate::ui;
+use crate::ui::output::TextOutput;
+use crate::ui::progress::ProgressView;
+
+pub fn run(global: &GlobalArgs, command: OperatorCommand) -> anyhow::Result<()> {
+    match command {
+        OperatorCommand::Install(args) => install(global, args),
+        OperatorCommand::Status(_) => status(global),
+        OperatorCommand::Uninstall(args) => uninstall(global, args),
+    }
+}
+
+// ---------------------------------------------------------------- install
+
+/// What an install is asked to do (from `operator install` or `create`).
+#[derive(Debug, Clone)]
+pub struct InstallRequest {
+    pub source: BundleSourceArgs,
+    pub settings: OperatorSettingsArgs,
+    /// Where a new operator runs (`-n`, default kafka).
+    pub namespace: String,
+    pub force_conflicts: bool,
+    pub no_wait: bool,
+}
+
+/// What `operator install` did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallOutcome {
+    /// `installed`, `extended`, `upgraded`, `downgraded`, `reconfigured`, `unchanged`, `applied` (no wait).
+    pub result: &'static str,
+    pub version: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub previous_version: Option<String>,
+    pub namespace: String,
+    pub watches: WatchScope,
+    pub image: String,
+    pub objects: Vec<AppliedObject>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress: Option<Progress>,
+}
+
+impl TextOutput for InstallOutcome {
+    fn text(&self) -> String {
+        let what = match self.result {
+            "upgraded" | "downgraded" => format!(
+                "{} from {}",
+                self.result,
+                self.previous_version.as_deref().unwrap_or("an unknown version")
+            ),
+            other => other.to_string(),
+        };
+        format!(
+            "Strimzi operator {}/{OPERATOR_NAME} {}: {what}\n  image:   {}\n  watches: {}\n{}\n",
+            self.namespace,
+            self.version,
+            self.image,
+            self.watches,
+            super::create::summarize_actions(&self.objects)
+        )
+    }
+}
+
+fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow::Result<()> {
+    let request = InstallRequest {
+        source: args.source.clone(),
+        settings: args.settings.clone(),
+        namespace: super::common::namespace(global).to_string(),
+        force_conflicts: args.force_conflicts,
+        no_wait: args.no_wait,
+    };
+    if args.dry_run {
+        return print_dry_run(&request, global.output.output);
+    }
+    let runtime = super::runtime()?;
+    let log = ApplyLog::default();
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = install_live(global, &request, &log) => result,
+            _ = tokio::signal::ctrl_c() => Err(interrupted(&log)),
+        }
+    })?;
+    ui::output::print_outcome(&outcome, global.output.output)
+}
+
+/// `--dry-run`: the transformed bundle, without a cluster.
+fn print_dry_run(request: &InstallRequest, format: OutputFormat) -> anyhow::Result<()> {
+    let bundle = source::load(&bundle_source(&request.source, None))?;
+    let watch = asked_watch(&request.settings).unwrap_or_else(|| own_only(&request.namespace));
+    let settings = settings(&request.namespace, watch, &request.settings, None);
+    let plan = transform::install_plan(&bundle, &settings).map_err(transform_failure)?;
+    let objects: Vec<serde_json::Value> = plan.objects.into_iter().map(|o| o.object).collect();
+    let text = match format {
+        OutputFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&ui::output::kubernetes_list(&objects))?
+        ),
+        OutputFormat::Text | OutputFormat::Yaml => ui::output::multi_document_yaml(&objects)?,
+    };
+    ui::output::print_stdout(&text);
+    Ok(())
+}
+
+async fn install_live(global: &GlobalArgs, request: &InstallRequest, log: &ApplyLog) -> Result<InstallOutcome, Failure> {
+    let conn = connect(&global.connection).await?;
+    let info = discover(&conn).await?;
+    install_operator(global, &conn, &info, request, log).await
+}
+
+/// How an install meets what is already there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// No operator yet: the whole bundle.
+    Install,
+    /// Same version, same settings: only the watched namespaces grow.
+    Extend,
+    /// The whole bundle again, over the running operator.
+    Reconfigure,
+    Upgrade,
+    Downgrade,
+}
+
+/// Install the operator, or extend / upgrade the one that runs; wait unless told not to.
+pub async fn install_operator(
+    global: &GlobalArgs,
+    conn: &Connection,
+    info: &StrimziInfo,
+    request: &InstallRequest,
+    log: &ApplyLog,
+) -> Result<InstallOutcome, Failure> {
+    let existing = running_operator(info, &request.namespace, global.connection.namespace.is_some())?;
+    let source = bundle_source(&request.source, existing.and_then(|o| o.version.as_deref()));
+    let bundle = load_bundle(source).await?;
+    let asked = asked_watch(&request.settings);
+    let mut view = ProgressView::new(global.output.quiet);
+    let (mode, namespace, watch) = match existing {
+        None => (
+            Mode::Install,
+            request.namespace.clone(),
+            asked.unwrap_or_else(|| own_only(&request.namespace)),
+        ),
+        Some(op) => {
+            let watch = transform::merge_watch(&op.watches, asked.as_ref().unwrap_or(&op.watches));
+            view.message(&format!(
+                "found the Strimzi operator {}/{} ({}, watching {}): {}",
+                op.namespace,
+                op.name,
+                op.version.as_deref().unwrap_or("unknown version"),
+                op.watches,
+                "kafkactl changes it instead of installing a second one"
+            ));
+            (mode_for(op, &bundle, &request.settings), op.namespace.clone(), watch)
+        }
+    };
+    if mode == Mode::Downgrade {
+        let from = existing.and_then(|o| o.version.clone()).unwrap_or_default();
+        confirm(
+            global,
+            &format!(
+                "downgrade the Strimzi operator from {from} to {}? Clusters it manages may use features the older one lacks",
+                bundle.version
+            ),
+        )?;
+    }
+    let (plan, env_patched) = match (mode, existing) {
+        (Mode::Extend, Some(op)) => extend(conn, op, &bundle, &watch).await?,
+        (_, Some(op)) => reconfigure(conn, op, &bundle, &watch, &request.settings).await?,
+        (_, None) => {
+            let settings = settings(&namespace, watch.clone(), &request.settings, None);
+            (transform::install_plan(&bundle, &settings).map_err(transform_failure)?, false)
+        }
+    };
+    let before = Some(api::before_state(conn, &plan).await?);
+    let options = ApplyOptions {
+        force_conflicts: request.force_conflicts,
+        dry_run: false,
+    };
+    apply_plan(conn, &plan, options, &before, log)
+        .await
+        .map_err(|f| applied_so_far(f, log))?;
+    let objects = log.applied();
+    view.message(&format!("applied {}", super::create::summarize_actions(&objects)));
+    let unchanged = !env_patched && objects.iter().all(|o| o.action == Action::Unchanged);
+    let progress = if request.no_wait {
+        None
+    } else {
+        let crds = match mode {
+            Mode::Extend => Vec::new(),
+            _ => bundle.crd_names(),
+        };
+        let target = OperatorTarget {
+            namespace: &namespace,
+            deployment: existing.map_or(OPERATOR_NAME, |o| o.name.as_str()),
+            crds: &crds,
+        };
+        let progress =
+            api::wait_for_operator(conn, &target, global.connection.timeout, |p| view.update(p)).await?;
+        view.finish();
+        Some(progress)
+    };
+    let image = plan
+        .objects
+        .iter()
+        .find(|o| bundle::is_operator_deployment(&o.object))
+        .and_then(|o| bundle::operator_container(&o.object))
+        .and_then(|c| c["image"].as_str())
+        .map(str::to_string)
+        .or_else(|| existing.map(|o| o.image.clone()))
+        .unwrap_or_default();
+    Ok(InstallOutcome {
+        result: result_word(mode, unchanged, request.no_wait),
+        version: bundle.version.clone(),
+        previous_version: existing.and_then(|o| o.version.clone()).filter(|v| *v != bundle.version),
+        namespace,
+        watches: watch,
+        image,
+        objects,
+        progress,
+    })
+}
+
+fn result_word(mode: Mode, unchanged: bool, no_wait: bool) -> &'static str {
+    match (mode, unchanged, no_wait) {
+        (Mode::Upgrade, _, _) => "upgraded",
+        (Mode::Downgrade, _, _) => "downgraded",
+        (_, true, _) => "unchanged",
+        (_, false, true) => "applied",
+        (Mode::Install, false, false) => "installed",
+        (Mode::Extend, false, false) => "extended",
+        (Mode::Reconfigure, false, false) => "reconfigured",
+    }
+}
+
+/// The operator an install changes: the only one, or the one in `-n`.
+fn running_operator<'a>(
+    info: &'a StrimziInfo,
+    namespace: &str,
+    namespace_given: bool,
+) -> Result<Option<&'a OperatorInfo>, Failure> {
+    match info.operators.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        many => {
+            if let Some(op) = many.iter().find(|o| o.namespace == namespace).filter(|_| namespace_given) {
+                return Ok(Some(op));
+            }
+            let list: Vec<String> = many.iter().map(|o| format!("{}/{}", o.namespace, o.name)).collect();
+            Err(Failure::usage(format!(
+                "this cluster runs more than one Strimzi operator ({}); kafkactl does not know which one to change",
+                list.join(", ")
+            ))
+            .with_hint("pass -n with the namespace of the operator to change"))
+        }
+    }
+}
+
+fn mode_for(op: &OperatorInfo, bundle: &Bundle, settings: &OperatorSettingsArgs) -> Mode {
+    let reconfigure = settings.registry.is_some() || !settings.image_pull_secrets.is_empty() || !settings.env.is_empty();
+    match op.version.as_deref() {
+        Some(v) if bundle::older(&bundle.version, v) => Mode::Downgrade,
+        Some(v) if bundle::older(v, &bundle.version) => Mode::Upgrade,
+        Some(_) if !reconfigure => Mode::Extend,
+        _ => Mode::Reconfigure,
+    }
+}
+
+/// Extend a running operator: namespaces and bindings for everything it
+/// watches, then `STRIMZI_NAMESPACE` (patched, whoever installed it).
+async fn extend(
+    conn: &Connection,
+    op: &OperatorInfo,
+    bundle: &Bundle,
+    watch: &WatchScope,
+) -> Result<(Plan, bool), Failure> {
+    let plan = transform::watch_plan(bundle, &op.namespace, watch).map_err(transform_failure)?;
+    let patched = match transform::strimzi_namespace_value(watch, &op.namespace) {
+        Some(value) if *watch != op.watches => api::set_watched_namespaces(conn, op, &value).await?,
+        _ => false,
+    };
+    Ok((plan, patched))
+}
+
+/// The whole bundle over a running operator, in its namespace. The registry
+/// mirror it uses is kept unless another is asked for; a literal
+/// `STRIMZI_NAMESPACE` is set first (by patch) so that applying never leaves
+/// both a value and the bundle's `valueFrom` on the variable.
+async fn reconfigure(
+    conn: &Connection,
+    op: &OperatorInfo,
+    bundle: &Bundle,
+    watch: &WatchScope,
+    asked: &OperatorSettingsArgs,
+) -> Result<(Plan, bool), Failure> {
+    let registry = asked.registry.clone().or_else(|| running_registry(op, bundle));
+    let mut settings = settings(&op.namespace, watch.clone(), asked, registry);
+    let own_only = transform::strimzi_namespace_value(watch, &op.namespace).is_none();
+    let follows_pod = *watch == op.watches && own_only && !uses_literal_watch(conn, op).await?;
+    let mut patched = false;
+    if !follows_pod {
+        let value = match watch {
+            WatchScope::All => "*".to_string(),
+            WatchScope::Namespaces(list) => list.join(","),
+        };
+        patched = api::set_watched_namespaces(conn, op, &value).await?;
+        settings.literal_watch = true;
+    }
+    let plan = transform::install_plan(bundle, &settings).map_err(transform_failure)?;
+    Ok((plan, patched))
+}
+
+/// Whether the running operator has a literal `STRIMZI_NAMESPACE` (not the bundle's `valueFrom`).
+async fn uses_literal_watch(conn: &Connection, op: &OperatorInfo) -> Result<bool, Failure> {
+    let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
+        kube::Api::namespaced(conn.client.clone(), &op.namespace);
+    let deployment = deployments.get(&op.name).await.map_err(|e| {
+        crate::cluster::errors::describe(
+            e,
+            &crate::cluster::errors::Operation::new("get", format!("Deployment {}/{}", op.namespace, op.name)),
+            &conn.server,
+        )
+    })?;
+    let value = serde_json::to_value(&deployment).unwrap_or_default();
+    Ok(bundle::operator_env(&value, "STRIMZI_NAMESPACE").is_some())
+}
+
+/// `harbor.corp/mirror` when the running operator image is
+/// `harbor.corp/mirror/strimzi/operator:X` and the bundle's is `quay.io/strimzi/operator:Y`.
+fn running_registry(op: &OperatorInfo, bundle: &Bundle) -> Option<String> {
+    let bundle_image = bundle
+        .deployment()
+        .and_then(bundle::operator_container)
+        .and_then(|c| c["image"].as_str())?;
+    let repository = |image: &str| image.rsplit_once(':').map_or(image, |(r, _)| r).to_string();
+    let bundle_repo = repository(bundle_image);
+    let path = bundle_repo.split_once('/').map(|(_, p)| p)?.to_string();
+    let running = repository(&op.image);
+    let prefix = running.strip_suffix(&format!("/{path}"))?;
+    let bundle_registry = bundle_repo.strip_suffix(&format!("/{path}"))?;
+    (prefix != bundle_registry && !prefix.is_empty()).then(|| prefix.to_string())
+}
+
+fn settings(
+    namespace: &str,
+    watch: WatchScope,
+    asked: &OperatorSettingsArgs,
+    registry: Option<String>,
+) -> OperatorSettings {
+    OperatorSettings {
+        namespace: namespace.to_string(),
+        watch,
+        registry: asked.registry.clone().or(registry),
+        image_pull_secrets: asked.image_pull_secrets.clone(),
+        env: asked.env.clone(),
+        literal_watch: false,
+    }
+}
+
+fn own_only(namespace: &str) -> WatchScope {
+    WatchScope::Namespaces(vec![namespace.to_string()])
+}
+
+/// `--watch-all`, `--watch a,b`, or nothing asked.
+fn asked_watch(settings: &OperatorSettingsArgs) -> Option<WatchScope> {
+    if settings.watch_all {
+        return Some(WatchScope::All);
+    }
+    let list: Vec<String> = settings
+        .watch
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    (!list.is_empty()).then_some(WatchScope::Namespaces(list))
+}
+
+/// `--from`, else `--version`, else the running operator's version, else the newest kafkactl knows.
+fn bundle_source(args: &BundleSourceArgs, running: Option<&str>) -> BundleSource {
+    match (&args.from, &args.version) {
+        (Some(path), _) => BundleSource::Path(path.clone()),
+        (None, Some(version)) => BundleSource::Release(version.clone()),
+        (None, None) => BundleSource::Release(running.unwrap_or(source::DEFAULT_VERSION).to_string()),
+    }
+}
+
+/// Reading and downloading block: off the runtime's worker threads.
+async fn load_bundle(source: BundleSource) -> Result<Bundle, Failure> {
+    tokio::task::spawn_blocking(move || source::load(&source))
+        .await
+        .map_err(|e| Failure::runtime(format!("reading the Strimzi bundle failed: {e}")))?
+}
+
+fn transform_failure(error: transform::TransformError) -> Failure {
+    Failure::usage(error.to_string()).with_hint("nothing was changed in the cluster")
+}
+
+fn applied_so_far(failure: Failure, log: &ApplyLog) -> Failure {
+    let applied = log.applied();
+    if applied.is_empty() {
+        return failure.with_hint("nothing was applied; fix the cause and run the same command again");
+    }
+    failure.with_hint(format!(
+        "{} were applied before the failure; running the same command again converges",
+        super::create::summarize_actions(&applied)
+    ))
+}
+
+fn interrupted(log: &ApplyLog) -> Failure {
+    let applied = log.applied();
+    let what = if applied.is_empty() {
+        "nothing was applied".to_string()
+    } else {
+        format!("{} were applied", super::create::summarize_actions(&applied))
+    };
+    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
+        .with_hint("run the same command again to finish: it converges")
+}
+
+/// Ask, or accept `--yes`; without a terminal a missing answer is a refusal naming `--yes`.
+fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
+    if global.prompt.yes {
+        return Ok(());
+    }
+    if !ui::terminal::interactive(false, global.prompt.no_input) {
+        return Err(Failure::new(
+            FailureKind::Refused,
+            format!("confirmation needed: {question}"),
+        )
+        .with_hint("pass --yes to confirm without a prompt; nothing was changed"));
+    }
+    let answer = dialoguer::Confirm::new()
+        .with_prompt(question)
+        .default(false)
+        .interact()
+        .map_err(|e| Failure::runtime(format!("cannot ask for confirmation: {e}")))?;
+    if answer {
+        Ok(())
+    } else {
+        Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed"))
+    }
+}
+
+// ------------------------------------------------------ create --install-operator
+
+/// `create --install-operator`: when no operator watches the cluster's
+/// namespace, install one there (or extend the running one to it) before
+/// `create` checks for it. Returns what discovery finds afterwards.
+pub async fn install_for_create(
+    global: &GlobalArgs,
+    args: &CreateArgs,
+    conn: &Connection,
+    info: StrimziInfo,
+) -> Result<StrimziInfo, Failure> {
+    if !args.operator.install_operator {
+        return Ok(info);
+    }
+    let namespace = create_namespace(global, args);
+    if info.api().is_some() && info.operator_for(&namespace).is_some_and(|o| o.ready) {
+        return Ok(info);
+    }
+    let request = InstallRequest {
+        source: args.operator.source(),
+        settings: OperatorSettingsArgs {
+            watch: vec![namespace.clone()],
+            ..OperatorSettingsArgs::default()
+        },
+        namespace,
+        force_conflicts: args.apply.force_conflicts,
+        no_wait: false,
+    };
+    install_operator(global, conn, &info, &request, &ApplyLog::default()).await?;
+    discover(conn).await
+}
+
+/// The namespace `create` will use: the spec's (preset or `-n`), else the default.
+fn create_namespace(global: &GlobalArgs, args: &CreateArgs) -> String {
+    let fallback = super::common::namespace(global).to_string();
+    let Some(name) = args.name.as_deref() else {
+        return fallback;
+    };
+    let preset = args.preset.as_deref().unwrap_or(crate::spec::preset::DEFAULT_PRESET);
+    let overrides = args.spec.to_overrides(global.connection.namespace.as_deref());
+    crate::spec::build(name, preset, &overrides)
+        .map(|(spec, _)| spec.namespace)
+        .unwrap_or(fallback)
+}
+
+// ----------------------------------------------------------------- status
+
+/// What `operator status` shows.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusOutcome {
+    pub operators: Vec<OperatorInfo>,
+    /// Versions of kafka.strimzi.io the API server serves.
+    pub served_versions: Vec<String>,
+    pub crds: Vec<CrdInfo>,
+}
+
+impl TextOutput for StatusOutcome {
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for op in &self.operators {
+            out.push_str(&format!(
+                "Strimzi operator {}/{}\n  version:        {}\n  image:          {}\n  ready:          {}\n  \
+                 watches:        {}\n  Kafka versions: {}\n",
+                op.namespace,
+                op.name,
+                op.version.as_deref().unwrap_or("unknown"),
+                op.image,
+                if op.ready { "yes" } else { "no" },
+                op.watches,
+                op.kafka_versions.join(", ")
+            ));
+        }
+        out.push_str(&format!(
+            "\nkafka.strimzi.io serves: {}\n",
+            if self.served_versions.is_empty() {
+                "nothing (no CRDs)".to_string()
+            } else {
+                self.served_versions.join(", ")
+            }
+        ));
+        let rows: Vec<Vec<String>> = self
+            .crds
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.served.join(","),
+                    c.storage.clone().unwrap_or_default(),
+                    if c.established { "yes" } else { "no" }.to_string(),
+                ]
+            })
+            .collect();
+        out.push_str(&ui::output::table(&["CRD", "SERVED", "STORAGE", "ESTABLISHED"], &rows));
+        out
+    }
+}
+
+fn status(global: &GlobalArgs) -> anyhow::Result<()> {
+    let outcome = super::runtime()?.block_on(status_live(global))?;
+    ui::output::print_outcome(&outcome, global.output.output)
+}
+
+async fn status_live(global: &GlobalArgs) -> Result<StatusOutcome, Failure> {
+    let conn = connect(&global.connection).await?;
+    let (info, crds) = futures::try_join!(discover(&conn), api::strimzi_crds(&conn))?;
+    if info.operators.is_empty() {
+        let crds_note = if crds.is_empty() {
+            "and no Strimzi CRDs".to_string()
+        } else {
+            format!("(its {} CRDs are installed)", crds.len())
+        };
+        return Err(Failure::new(
+            FailureKind::NotFound,
+            format!("no Strimzi cluster operator runs in this cluster {crds_note}"),
+        )
+        .with_hint("install one: kafkactl operator install --version X.Y.Z (or --from the release's install/cluster-operator/)"));
+    }
+    Ok(StatusOutcome {
+        operators: info.operators,
+        served_versions: info.served_versions,
+        crds,
+    })
+}
+
+// -------------------------------------------------------------- uninstall
+
+/// What `operator uninstall` did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UninstallOutcome {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    pub deleted: Vec<ObjectRef>,
+    /// ClusterRoles kept because Kafka clusters still use them.
+    pub kept: Vec<String>,
+    pub kafka_clusters: Vec<String>,
+}
+
+impl TextOutput for UninstallOutcome {
+    fn text(&self) -> String {
+        let mut out = match &self.operator {
+            Some(op) => format!("Strimzi operator {op} uninstalled\n"),
+            None => "no Strimzi operator was running\n".to_string(),
+        };
+        out.push_str(&format!(
+            "deleted {} objects: {}\n",
+            self.deleted.len(),
+            api::kinds_summary(&self.deleted)
+        ));
+        if !self.kept.is_empty() {
+            out.push_str(&format!(
+                "kept ClusterRoles {} ({} Kafka clusters still use them)\n",
+                self.kept.join(", "),
+                self.kafka_clusters.len()
+            ));
+        }
+        out
+    }
+}
+
+fn uninstall(global: &GlobalArgs, args: OperatorUninstallArgs) -> anyhow::Result<()> {
+    let outcome = super::runtime()?.block_on(uninstall_live(global, &args))?;
+    ui::output::print_outcome(&outcome, global.output.output)
+}
+
+async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Result<UninstallOutcome, Failure> {
+    let conn = connect(&global.connection).await?;
+    let info = discover(&conn).await?;
+    let namespace = super::common::namespace(global);
+    let operator = running_operator(&info, namespace, global.connection.namespace.is_some())?;
+    if operator.is_none() && !args.delete_crds {
+        return Err(Failure::new(FailureKind::NotFound, "no Strimzi cluster operator runs in this cluster")
+            .with_hint("kafkactl operator uninstall --delete-crds removes Strimzi's CRDs that may be left"));
+    }
+    let kafkas = match info.api() {
+        Some(api) => api::all_kafkas(&conn, api.as_str()).await?,
+        None => Vec::new(),
+    };
+    if args.delete_crds && !kafkas.is_empty() && !args.force {
+        return Err(Failure::new(
+            FailureKind::Refused,
+            format!(
+                "{} Kafka clusters still exist ({}); deleting the CRDs deletes them, and Strimzi then deletes their pods",
+                kafkas.len(),
+                kafkas.join(", ")
+            ),
+        )
+        .with_hint("delete them first (kafkactl delete NAME -n NS), or pass --force to delete the CRDs anyway"));
+    }
+    let mut objects = match operator {
+        Some(op) => api::operator_objects(&conn, op).await?,
+        None => Vec::new(),
+    };
+    let mut kept = Vec::new();
+    if !kafkas.is_empty() && !args.delete_crds {
+        objects.retain(|o| {
+            let used = o.reference.kind == "ClusterRole" && OPERAND_CLUSTER_ROLES.contains(&o.reference.name.as_str());
+            if used {
+                kept.push(o.reference.name.clone());
+            }
+            !used
+        });
+    }
+    let crds = match args.delete_crds {
+        true => api::crd_objects(&conn).await?,
+        false => Vec::new(),
+    };
+    confirm(global, &uninstall_question(operator, objects.len(), crds.len(), kafkas.len()))?;
+    let mut deleted = api::delete_objects(&conn, &objects).await?;
+    deleted.extend(api::delete_objects(&conn, &crds).await?);
+    kept.sort();
+    Ok(UninstallOutcome {
+        operator: operator.map(|o| format!("{}/{}", o.namespace, o.name)),
+        deleted,
+        kept,
+        kafka_clusters: kafkas,
+    })
+}
+
+fn uninstall_question(operator: Option<&OperatorInfo>, objects: usize, crds: usize, kafkas: usize) -> String {
+    let mut question = match operator {
+        Some(op) => format!(
+            "uninstall the Strimzi operator {}/{} ({objects} objects)",
+            op.namespace, op.name
+        ),
+        None => "remove Strimzi".to_string(),
+    };
+    if crds > 0 {
+        question.push_str(&format!(" and delete {crds} Strimzi CRDs"));
+        if kafkas > 0 {
+            question.push_str(&format!(", with the {kafkas} Kafka clusters that still exist"));
+        }
+    }
+    question.push('?');
+    question
 }

@@ -1,0 +1,15 @@
+//! The Strimzi cluster operator as kafkactl installs it, and custom Kafka
+//! images for it. `bundle` parses a release bundle, `transform` rewrites it
+//! for one installation (namespaces, watched namespaces, registry mirror,
+//! settings) into a `render::Plan`, `kafka_image` writes Dockerfiles: all
+//! pure. `source` is the only I/O here: reading `--from` paths, downloading
+//! and caching release assets. API calls live in `cluster::operator`.
+
+pub mod bundle;
+pub mod kafka_image;
+pub mod source;
+pub mod transform;
+
+pub use bundle::{Bundle, BundleError};
+pub use source::BundleSource;
+pub use transform::{OperatorSettings, TransformError};
