@@ -80,7 +80,7 @@ approves it and waits until the rebalance is done."
     )]
     pub rebalance: bool,
     /// Let Strimzi remove brokers that still host partitions (data on them is lost); asks for confirmation.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "rebalance")]
     pub skip_scaledown_check: bool,
 }
 

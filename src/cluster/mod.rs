@@ -17,4 +17,5 @@ pub mod rebalance;
 pub mod resources;
 pub mod teardown;
 pub mod rollout;
+pub mod volumes;
 pub mod wait;

@@ -90,9 +90,26 @@ pub async fn cluster_pods(conn: &Connection, spec: &ClusterSpec) -> Result<BTree
         .collect())
 }
 
+/// The cluster's KafkaNodePools as stored (spec, annotations, status).
+pub async fn node_pools(conn: &Connection, strimzi_version: &str, spec: &ClusterSpec) -> Result<Vec<Value>, Failure> {
+    let resource = strimzi(strimzi_version, "KafkaNodePool")
+        .ok_or_else(|| Failure::runtime("unknown Strimzi kind KafkaNodePool"))?;
+    let api: Api<DynamicObject> = Api::namespaced_with(conn.client.clone(), &spec.namespace, &resource);
+    let params = ListParams::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={}", spec.name));
+    let list = api
+        .list(&params)
+        .await
+        .map_err(|e| describe(e, &Operation::new("list", "KafkaNodePools"), &conn.server))?;
+    Ok(list
+        .items
+        .into_iter()
+        .map(|p| serde_json::to_value(p).unwrap_or_default())
+        .collect())
+}
+
 /// Put Strimzi's manual rolling update annotation on a StrimziPodSet
-/// (`kind` "StrimziPodSet", served at `strimzi_version`) or a Pod. A merge
-/// patch, like `kubectl annotate`: Strimzi removes the annotation when done.
+/// (`kind` "StrimziPodSet", served at `strimzi_version`) or a Pod.
+/// Strimzi removes the annotation when the pods were rolled.
 pub async fn request_rolling_update(
     conn: &Connection,
     strimzi_version: &str,
@@ -104,9 +121,24 @@ pub async fn request_rolling_update(
         "Pod" => "v1".to_string(),
         _ => format!("core.strimzi.io/{strimzi_version}"),
     };
-    let api = dynamic_api(&conn.client, &api_version, kind, Some(namespace))
+    annotate(conn, &api_version, kind, namespace, name, MANUAL_ROLLING_UPDATE, Some("true")).await
+}
+
+/// Set (or with `None` remove) one annotation of an object: a merge patch,
+/// like `kubectl annotate`, so that it is not part of kafkactl's applied
+/// configuration (Strimzi removes some of these annotations itself).
+pub async fn annotate(
+    conn: &Connection,
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+    key: &str,
+    value: Option<&str>,
+) -> Result<(), Failure> {
+    let api = dynamic_api(&conn.client, api_version, kind, Some(namespace))
         .ok_or_else(|| Failure::runtime(format!("kafkactl does not know the kind {kind}")))?;
-    let patch = json!({ "metadata": { "annotations": { MANUAL_ROLLING_UPDATE: "true" } } });
+    let patch = json!({ "metadata": { "annotations": { key: value } } });
     let params = PatchParams {
         field_manager: Some(FIELD_MANAGER.to_string()),
         ..PatchParams::default()
@@ -239,13 +271,13 @@ pub async fn wait_for_rollout(
         watcher::Config::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={}", spec.name)),
     )
     .default_backoff()
-    .map(|r| r.map(Change::Pod));
+    .map(|r| r.map(|e| Change::Pod(Box::new(e))));
     let kafka = watcher::watcher(
         kafka_api,
         watcher::Config::default().fields(&format!("metadata.name={}", spec.name)),
     )
     .default_backoff()
-    .map(|r| r.map(Change::Kafka));
+    .map(|r| r.map(|e| Change::Kafka(Box::new(e))));
     let mut stream = futures::stream::select(pods.boxed(), kafka.boxed());
     let mut state = RolloutState::default();
     let mut last = rollout_progress(spec, targets, &state.observed(), goal);
@@ -293,8 +325,8 @@ fn timed_out(last: &Progress, timeout: Duration) -> Failure {
 }
 
 enum Change {
-    Pod(Event<Pod>),
-    Kafka(Event<DynamicObject>),
+    Pod(Box<Event<Pod>>),
+    Kafka(Box<Event<DynamicObject>>),
 }
 
 /// Pods and the Kafka CR as the watches report them (re-lists replace them).
@@ -308,7 +340,7 @@ struct RolloutState {
 impl RolloutState {
     fn apply(&mut self, change: Change) {
         match change {
-            Change::Pod(event) => match event {
+            Change::Pod(event) => match *event {
                 Event::Init => self.pods_relist = Some(BTreeMap::new()),
                 Event::InitApply(pod) => {
                     if let Some(name) = pod.metadata.name.clone() {
@@ -331,7 +363,7 @@ impl RolloutState {
                     }
                 }
             },
-            Change::Kafka(event) => match event {
+            Change::Kafka(event) => match *event {
                 Event::Apply(k) | Event::InitApply(k) => self.kafka = serde_json::to_value(k).ok(),
                 Event::Delete(_) => self.kafka = None,
                 Event::Init | Event::InitDone => {}

@@ -1,6 +1,7 @@
 //! One module per subcommand, each thin: gather inputs, call the layers,
 //! return an outcome value that `ui` prints. `main` maps errors to exit codes.
 
+pub mod change;
 pub mod check;
 pub mod common;
 pub mod completions;

@@ -1,8 +1,538 @@
-//! `kafkactl scale` (not built yet).
+//! `kafkactl scale NAME`: stored spec → the size flags → safety checks
+//! (replication factors, min ISR, volumes grow only on expandable classes)
+//! → validate → `--dry-run` diff, or apply and wait until the new brokers
+//! are ready or the rolling restart is done. `--rebalance` moves partitions
+//! with Cruise Control around the change; Strimzi refusing to remove brokers
+//! that host partitions ends the wait at once and the old size is restored.
 
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use super::change::{SpecChange, confirm, dry_run_diff, interrupted, spec_changes};
+use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
 use crate::cli::GlobalArgs;
-use crate::error::Failure;
+use crate::cli::scale::{ScaleArgs, ScaleSizeArgs};
+use crate::cluster::apply::{AppliedObject, ApplyLog};
+use crate::cluster::inventory::node_ids;
+use crate::cluster::readiness::Observed;
+use crate::cluster::rebalance::{ProposalSummary, Rebalance};
+use crate::cluster::rollout::{annotate, is_scale_down_refusal, strimzi_refusal};
+use crate::cluster::volumes::{check_expansion, storage_classes};
+use crate::cluster::wait::{wait_until_ready, wait_until_ready_or_refused};
+use crate::error::{Failure, FailureKind};
+use crate::render::rebalance::{RebalanceMode, kafka_rebalance};
+use crate::spec::names;
+use crate::spec::scaling::{VolumeChange, broker_count_refusals, removed_node_ids, volume_changes};
+use crate::spec::{ClusterSpec, Report, SpecOverrides, StorageType};
+use crate::ui;
+use crate::ui::diff::{ObjectDiff, format_diffs};
+use crate::ui::output::TextOutput;
+use crate::ui::progress::ProgressView;
 
-pub fn run(_global: &GlobalArgs, _args: crate::cli::scale::ScaleArgs) -> anyhow::Result<()> {
-    Err(Failure::usage("`kafkactl scale` is not available in this build yet").into())
+/// Strimzi's annotation that lets it remove brokers which still host partitions.
+const SKIP_SCALEDOWN_CHECK: &str = "strimzi.io/skip-broker-scaledown-check";
+const REMOVE_NODE_IDS: &str = "strimzi.io/remove-node-ids";
+
+pub fn run(global: &GlobalArgs, args: ScaleArgs) -> anyhow::Result<()> {
+    let runtime = super::runtime()?;
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = scale(global, &args) => result,
+            _ = tokio::signal::ctrl_c() => Err(interrupted("scaling")),
+        }
+    })?;
+    ui::output::print_outcome(&outcome, global.output.output)
+}
+
+/// What `scale` did, printed as text or as one JSON/YAML document.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScaleOutcome {
+    pub cluster: String,
+    pub namespace: String,
+    /// `scaled`, `applied` (with --no-wait), `unchanged` or `dry-run`.
+    pub result: &'static str,
+    pub changes: Vec<SpecChange>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_brokers: Vec<i32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub added_brokers: Vec<i32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rebalances: Vec<RebalanceRun>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub objects: Vec<AppliedObject>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<Vec<ObjectDiff>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    pub timings: Timings,
+}
+
+/// One KafkaRebalance kafkactl ran.
+#[derive(Debug, Clone, Serialize)]
+pub struct RebalanceRun {
+    pub mode: RebalanceMode,
+    pub brokers: Vec<i32>,
+    pub proposal: ProposalSummary,
+}
+
+/// How long the phases took, from the start of the command.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Timings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ready_ms: Option<u64>,
+}
+
+impl TextOutput for ScaleOutcome {
+    fn text(&self) -> String {
+        if let Some(diff) = &self.diff {
+            return format_diffs(diff);
+        }
+        let mut out = match self.result {
+            "unchanged" => format!("{} is already this size; nothing changed\n", self.cluster),
+            "applied" => format!("applied the change to {} (not waiting)\n", self.cluster),
+            _ => format!("scaled {}\n", self.cluster),
+        };
+        for change in &self.changes {
+            out.push_str(&format!("  {change}\n"));
+        }
+        let ids = |v: &[i32]| v.iter().map(i32::to_string).collect::<Vec<_>>().join(", ");
+        if !self.removed_brokers.is_empty() {
+            out.push_str(&format!("removed brokers: {}\n", ids(&self.removed_brokers)));
+        }
+        if !self.added_brokers.is_empty() {
+            out.push_str(&format!("added brokers: {}\n", ids(&self.added_brokers)));
+        }
+        for r in &self.rebalances {
+            out.push_str(&format!(
+                "rebalance {} [{}]: {}\n",
+                r.mode.as_str(),
+                ids(&r.brokers),
+                r.proposal
+            ));
+        }
+        if !self.objects.is_empty() {
+            out.push_str(&format!("{}\n", super::create::summarize_actions(&self.objects)));
+        }
+        out
+    }
+}
+
+async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Failure> {
+    let started = Instant::now();
+    let loaded = load_cluster(global, &args.name).await?;
+    let old = loaded.spec.clone();
+    let mut new = old.clone();
+    let flag_report = apply_size_flags(&mut new, &args.size);
+    if !flag_report.errors.is_empty() {
+        return Err(Failure::invalid_spec(flag_report).with_hint("nothing was changed in the cluster"));
+    }
+    refuse_unsafe_broker_count(&old, &new)?;
+    let volumes = volume_changes(&old, &new);
+    refuse_shrinking(&volumes)?;
+    let report = validated(&new)?;
+    if !volumes.is_empty() {
+        check_expansion(&volumes, &storage_classes(&loaded.conn).await?)?;
+    }
+    if args.safety.rebalance && old.broker_count() == new.broker_count() {
+        return Err(Failure::usage("--rebalance moves partitions when brokers are added or removed, but the broker count stays the same")
+            .with_hint("use it with --brokers (or --pool/--replicas for a broker pool)"));
+    }
+    let removed = removed_brokers(&loaded, &new).await?;
+    let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
+    let quiet = global.output.quiet;
+    if !quiet {
+        ui::errors::print_warnings(&report);
+    }
+    let view = ProgressView::new(quiet);
+    let mut outcome = ScaleOutcome {
+        cluster: old.name.clone(),
+        namespace: old.namespace.clone(),
+        result: "scaled",
+        changes: spec_changes(&old, &new),
+        removed_brokers: removed.clone(),
+        added_brokers: Vec::new(),
+        rebalances: Vec::new(),
+        objects: Vec::new(),
+        diff: None,
+        warnings,
+        timings: Timings::default(),
+    };
+    if !removed.is_empty() && !args.safety.rebalance {
+        view.message(&format!(
+            "brokers {} will be removed; Strimzi refuses to remove brokers that still host partition replicas (move them first with --rebalance)",
+            join(&removed)
+        ));
+    }
+    let mut target = new.clone();
+    if args.safety.rebalance {
+        target.cruise_control.enabled = true;
+    }
+    if args.change.dry_run {
+        outcome.result = "dry-run";
+        outcome.changes = spec_changes(&old, &target);
+        outcome.diff = Some(dry_run_diff(&loaded, &target).await?);
+        return Ok(outcome);
+    }
+    if target == old {
+        outcome.result = "unchanged";
+        return Ok(outcome);
+    }
+    let skip_check = args.safety.skip_scaledown_check && !removed.is_empty();
+    if skip_check {
+        confirm(
+            global,
+            &format!(
+                "let Strimzi remove brokers {} even if they host partition replicas (those replicas are lost)?",
+                join(&removed)
+            ),
+        )?;
+    }
+    let log = ApplyLog::default();
+    let options = ChangeOptions {
+        force_conflicts: args.change.force_conflicts,
+        no_wait: true,
+        prune: true,
+    };
+    let brokers_before = broker_ids(&loaded, &old).await?;
+    if args.safety.rebalance && !removed.is_empty() {
+        enable_cruise_control(global, &loaded, &old, options, &view).await?;
+        let run = rebalance(global, &loaded, RebalanceMode::RemoveBrokers, &removed, &view).await?;
+        outcome.rebalances.push(run);
+    }
+    if skip_check {
+        set_skip_check(&loaded, Some("true")).await?;
+    }
+    apply_change(global, &loaded, &target, options, &log).await?;
+    outcome.objects = log.applied();
+    outcome.timings.applied_ms = Some(started.elapsed().as_millis() as u64);
+    view.message(&format!("applied after {:.1}s", started.elapsed().as_secs_f64()));
+    if args.change.no_wait {
+        outcome.result = "applied";
+        return Ok(outcome);
+    }
+    wait_for_new_size(global, &loaded, &target, &removed).await?;
+    outcome.timings.ready_ms = Some(started.elapsed().as_millis() as u64);
+    if skip_check {
+        set_skip_check(&loaded, None).await?;
+    }
+    let brokers_after = broker_ids(&loaded, &target).await?;
+    outcome.added_brokers = brokers_after.difference(&brokers_before).copied().collect();
+    if args.safety.rebalance && !outcome.added_brokers.is_empty() {
+        let added = outcome.added_brokers.clone();
+        let run = rebalance(global, &loaded, RebalanceMode::AddBrokers, &added, &view).await?;
+        outcome.rebalances.push(run);
+    }
+    Ok(outcome)
+}
+
+/// The size flags on the spec: `--pool` aims --replicas and the sizing
+/// flags at one pool; otherwise the flags mean what they mean for `create`.
+fn apply_size_flags(spec: &mut ClusterSpec, size: &ScaleSizeArgs) -> Report {
+    let counts = SpecOverrides {
+        brokers: size.brokers,
+        controllers: size.controllers,
+        zookeepers: size.zookeepers,
+        ..SpecOverrides::default()
+    };
+    let mut report = counts.apply(spec);
+    let Some(pool_name) = &size.pool else {
+        let sizing = SpecOverrides {
+            cpu: size.cpu.clone(),
+            memory: size.memory.clone(),
+            heap: size.heap.clone(),
+            storage_size: size.storage_size.clone(),
+            ..SpecOverrides::default()
+        };
+        report.extend(sizing.apply(spec));
+        return report;
+    };
+    let pools: Vec<String> = spec.pools.keys().cloned().collect();
+    let Some(pool) = spec.pools.get_mut(pool_name) else {
+        report.error(
+            "--pool",
+            format!(
+                "the cluster has no pool \"{pool_name}\"; its pools are {}",
+                pools.join(", ")
+            ),
+        );
+        return report;
+    };
+    if let Some(n) = size.replicas {
+        pool.replicas = n.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+    }
+    if let Some(cpu) = &size.cpu {
+        pool.resources.requests.cpu = Some(cpu.clone());
+        pool.resources.limits.cpu = Some(cpu.clone());
+    }
+    if let Some(memory) = &size.memory {
+        pool.resources.requests.memory = Some(memory.clone());
+        pool.resources.limits.memory = Some(memory.clone());
+    }
+    if let Some(heap) = &size.heap {
+        pool.jvm.xms = Some(heap.clone());
+        pool.jvm.xmx = Some(heap.clone());
+    }
+    if let Some(storage) = &size.storage_size {
+        pool.storage.size = Some(storage.clone());
+        if pool.storage.kind == StorageType::Jbod {
+            pool.storage.volumes.iter_mut().for_each(|v| v.size = storage.clone());
+        }
+    }
+    report
+}
+
+fn refuse_unsafe_broker_count(old: &ClusterSpec, new: &ClusterSpec) -> Result<(), Failure> {
+    let problems = broker_count_refusals(old, new);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let mut report = Report::default();
+    problems.into_iter().for_each(|p| report.push(p));
+    let settings: Vec<String> = report
+        .errors
+        .iter()
+        .map(|p| p.field.trim_start_matches("config.").to_string())
+        .collect();
+    Err(Failure {
+        report: Some(report),
+        ..Failure::new(
+            FailureKind::Refused,
+            format!(
+                "refusing to run {} with {} broker{}: it breaks {}",
+                new.name,
+                new.broker_count(),
+                if new.broker_count() == 1 { "" } else { "s" },
+                settings.join(", ")
+            ),
+        )
+    }
+    .with_hint("nothing was changed in the cluster"))
+}
+
+fn refuse_shrinking(volumes: &[VolumeChange]) -> Result<(), Failure> {
+    let Some(shrink) = volumes.iter().find(|v| v.shrinks()) else {
+        return Ok(());
+    };
+    Err(Failure::new(
+        FailureKind::Refused,
+        format!(
+            "cannot shrink {} from {} to {}: Kubernetes volumes only grow",
+            shrink.field,
+            shrink.from.as_deref().unwrap_or("?"),
+            shrink.to
+        ),
+    )
+    .with_hint("keep the size, or grow it; to move to smaller disks, add a new node pool and move the partitions there")
+    .with_hint("nothing was changed in the cluster"))
+}
+
+/// The broker ids Strimzi will remove: per broker pool that shrinks, from
+/// its KafkaNodePool (`status.nodeIds`, `strimzi.io/remove-node-ids`); in
+/// ZooKeeper mode the highest of `0..n`.
+async fn removed_brokers(loaded: &LoadedCluster, new: &ClusterSpec) -> Result<Vec<i32>, Failure> {
+    let old = &loaded.spec;
+    let shrinking: Vec<(&String, usize)> = new
+        .broker_pools()
+        .filter_map(|(name, pool)| {
+            let before = old.pools.get(name)?.replicas;
+            (pool.replicas < before).then_some((name, pool.replicas.max(0) as usize))
+        })
+        .collect();
+    if shrinking.is_empty() {
+        return Ok(Vec::new());
+    }
+    let live = if old.is_zookeeper() {
+        Vec::new()
+    } else {
+        crate::cluster::rollout::node_pools(&loaded.conn, loaded.api.as_str(), old).await?
+    };
+    let mut removed = Vec::new();
+    for (name, replicas) in shrinking {
+        let pool = live.iter().find(|p| p["metadata"]["name"].as_str() == Some(name.as_str()));
+        let current: Vec<i32> = pool
+            .and_then(|p| p["status"]["nodeIds"].as_array())
+            .map(|ids| ids.iter().filter_map(|v| v.as_i64()).map(|v| v as i32).collect())
+            .unwrap_or_else(|| current_ids(old, name));
+        let annotation = pool.and_then(|p| p["metadata"]["annotations"][REMOVE_NODE_IDS].as_str());
+        removed.extend(removed_node_ids(&current, replicas, annotation));
+    }
+    removed.sort_unstable();
+    Ok(removed)
+}
+
+/// Node ids kafkactl predicts for a pool (ZooKeeper mode: `0..n`).
+fn current_ids(spec: &ClusterSpec, pool: &str) -> Vec<i32> {
+    if spec.is_zookeeper() {
+        let n = spec.pools.get(pool).map_or(0, |p| p.replicas.max(0));
+        return (0..n).collect();
+    }
+    names::predicted_node_ids(spec, pool)
+}
+
+/// Broker node ids as the cluster has them now.
+async fn broker_ids(loaded: &LoadedCluster, spec: &ClusterSpec) -> Result<BTreeSet<i32>, Failure> {
+    let live = node_ids(&loaded.conn, loaded.api.as_str(), spec).await?;
+    Ok(spec
+        .broker_pools()
+        .flat_map(|(name, _)| live.get(name).cloned().unwrap_or_else(|| current_ids(spec, name)))
+        .collect())
+}
+
+/// Wait until the cluster has its new size; Strimzi refusing to remove
+/// brokers stops the wait, and the old spec is applied again so that what is
+/// stored matches what runs.
+async fn wait_for_new_size(
+    global: &GlobalArgs,
+    loaded: &LoadedCluster,
+    target: &ClusterSpec,
+    removed: &[i32],
+) -> Result<(), Failure> {
+    let mut view = ProgressView::new(global.output.quiet);
+    let refusal = |observed: &Observed| {
+        let message = strimzi_refusal(observed)?;
+        let about_ours = !is_scale_down_refusal(&message) || mentioned_ids(&message).iter().any(|id| removed.contains(id));
+        about_ours.then(|| Failure::new(FailureKind::Refused, format!("Strimzi refused the change: {message}")))
+    };
+    let result = wait_until_ready_or_refused(
+        &loaded.conn,
+        target,
+        loaded.api.as_str(),
+        global.connection.timeout,
+        |p| view.update(p),
+        refusal,
+    )
+    .await;
+    view.finish();
+    match result {
+        Ok(_) => Ok(()),
+        Err(failure) if failure.kind == FailureKind::Refused => Err(restore_after_refusal(global, loaded, failure).await),
+        Err(failure) => Err(failure),
+    }
+}
+
+/// Put the stored spec back (Strimzi keeps the old size anyway) and say how
+/// to get the brokers removed.
+async fn restore_after_refusal(global: &GlobalArgs, loaded: &LoadedCluster, failure: Failure) -> Failure {
+    let options = ChangeOptions {
+        force_conflicts: false,
+        no_wait: true,
+        prune: true,
+    };
+    let restored = apply_change(global, loaded, &loaded.spec, options, &ApplyLog::default()).await;
+    let name = &loaded.spec.name;
+    let failure = failure
+        .with_hint(format!(
+            "move the partitions off those brokers first: kafkactl scale {name} … --rebalance (Cruise Control)"
+        ))
+        .with_hint(format!(
+            "or let Strimzi remove them anyway, losing their replicas: kafkactl scale {name} … --skip-scaledown-check"
+        ));
+    match restored {
+        Ok(_) => failure.with_hint("kafkactl applied the previous spec again; the cluster keeps its size"),
+        Err(e) => failure.with_hint(format!("putting the previous spec back failed too: {}", e.message)),
+    }
+}
+
+/// Numbers inside brackets of a Strimzi message: `[103, 104]`.
+fn mentioned_ids(message: &str) -> Vec<i32> {
+    message
+        .split(['[', ']', ',', ' '])
+        .filter_map(|t| t.trim().parse().ok())
+        .collect()
+}
+
+async fn enable_cruise_control(
+    global: &GlobalArgs,
+    loaded: &LoadedCluster,
+    old: &ClusterSpec,
+    options: ChangeOptions,
+    view: &ProgressView,
+) -> Result<(), Failure> {
+    if old.cruise_control.enabled {
+        return Ok(());
+    }
+    let mut with_cc = old.clone();
+    with_cc.cruise_control.enabled = true;
+    view.message("enabling Cruise Control (spec.cruiseControl)");
+    apply_change(global, loaded, &with_cc, options, &ApplyLog::default()).await?;
+    let mut progress = ProgressView::new(global.output.quiet);
+    wait_until_ready(
+        &loaded.conn,
+        &with_cc,
+        loaded.api.as_str(),
+        global.connection.timeout,
+        |p| progress.update(p),
+    )
+    .await?;
+    progress.finish();
+    Ok(())
+}
+
+/// Create a KafkaRebalance, wait for its proposal, show it, approve it,
+/// wait until it ran, and remove it.
+async fn rebalance(
+    global: &GlobalArgs,
+    loaded: &LoadedCluster,
+    mode: RebalanceMode,
+    brokers: &[i32],
+    view: &ProgressView,
+) -> Result<RebalanceRun, Failure> {
+    let spec = &loaded.spec;
+    let object = kafka_rebalance(spec, mode, brokers);
+    let name = names::rebalance(&spec.name, mode.as_str());
+    let rebalance = Rebalance::new(&loaded.conn, loaded.api.as_str(), &spec.namespace, &name)?;
+    let timeout = global.connection.timeout;
+    view.message(&format!(
+        "KafkaRebalance {name}: {} [{}], waiting for a proposal",
+        mode.as_str(),
+        join(brokers)
+    ));
+    rebalance.create(&object).await?;
+    let proposal = ProposalSummary::of(&rebalance.wait_for("ProposalReady", timeout).await?);
+    view.message(&format!("proposal: {proposal}; approving"));
+    rebalance.approve().await?;
+    rebalance.wait_for("Ready", timeout).await?;
+    view.message(&format!("KafkaRebalance {name} done"));
+    rebalance.delete().await?;
+    Ok(RebalanceRun {
+        mode,
+        brokers: brokers.to_vec(),
+        proposal,
+    })
+}
+
+async fn set_skip_check(loaded: &LoadedCluster, value: Option<&str>) -> Result<(), Failure> {
+    annotate(
+        &loaded.conn,
+        loaded.api.api_version(),
+        "Kafka",
+        &loaded.spec.namespace,
+        &loaded.spec.name,
+        SKIP_SCALEDOWN_CHECK,
+        value,
+    )
+    .await
+}
+
+fn join(ids: &[i32]) -> String {
+    ids.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_read_from_strimzis_bracketed_lists() {
+        assert_eq!(
+            mentioned_ids("Cannot scale down brokers [103, 104] because brokers [104] are not empty"),
+            vec![103, 104, 104]
+        );
+    }
 }
