@@ -4,4 +4,5 @@
 
 mod common;
 mod create;
+mod monitor;
 mod status;
