@@ -3,6 +3,7 @@
 //! what the fake holds afterwards, not only on what kafkactl prints.
 
 mod common;
+mod operator;
 mod create;
 mod monitor;
 mod status;
