@@ -64,6 +64,7 @@ pub async fn wait_until_ready_or_refused(
     let mut last = evaluate(spec, &state.observed());
     on_progress(&last);
     let deadline = tokio::time::Instant::now() + timeout;
+    let mut failing_since: Option<tokio::time::Instant> = None;
     loop {
         let next = tokio::time::timeout_at(deadline, stream.next()).await;
         let update = match next {
@@ -73,10 +74,18 @@ pub async fn wait_until_ready_or_refused(
                 if let Some(failure) = fatal_watch_error(&error) {
                     return Err(failure);
                 }
-                // Anything else: the watcher backs off and re-lists by itself.
+                // Anything else: the watcher backs off and re-lists by itself,
+                // unless the API server has been unreachable for too long.
+                let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
+                if since.elapsed() >= LOST_CONTACT_AFTER {
+                    return Err(lost_contact(conn, &last, &error));
+                }
                 continue;
             }
-            Ok(Some(Ok(update))) => update,
+            Ok(Some(Ok(update))) => {
+                failing_since = None;
+                update
+            }
         };
         if !state.apply(update, spec) {
             continue;
@@ -110,6 +119,20 @@ fn timed_out(last: &Progress, timeout: Duration) -> Failure {
     }
     failure
         .with_hint("the objects stay applied; `kafkactl status NAME` shows how far it got, and re-running waits again")
+}
+
+/// How long watches may fail without a single good event before kafkactl
+/// gives up on the API server instead of waiting out the whole --timeout.
+const LOST_CONTACT_AFTER: Duration = Duration::from_secs(10);
+
+fn lost_contact(conn: &Connection, last: &Progress, error: &watcher::Error) -> Failure {
+    Failure::runtime(format!(
+        "lost contact with the API server at {} while waiting ({}); last seen: {}",
+        conn.server,
+        super::errors::error_chain(error),
+        last.summary()
+    ))
+    .with_hint("what was applied stays applied; run the same command again when the API server is back: it converges")
 }
 
 /// A 403 on a watch will not go away by retrying: say so.

@@ -5,5 +5,6 @@
 mod common;
 mod operator;
 mod create;
+mod faults;
 mod monitor;
 mod status;
