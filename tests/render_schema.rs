@@ -368,7 +368,10 @@ fn modifiers() -> Vec<Modifier> {
             }),
         ),
         ("kafka exporter off", edit(|s| s.kafka_exporter.enabled = false)),
-        ("cruise control (scale --rebalance)", edit(|s| s.cruise_control.enabled = true)),
+        (
+            "cruise control (scale --rebalance)",
+            edit(|s| s.cruise_control.enabled = true),
+        ),
         (
             "kafka exporter with regexes",
             edit(|s| {

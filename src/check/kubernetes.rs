@@ -42,10 +42,7 @@ fn version_check(facts: &ClusterFacts, spec: &ClusterSpec) -> CheckResult {
         return CheckResult::pass(
             SECTION,
             "Kubernetes version",
-            format!(
-                "{} (no known minimum for Strimzi {strimzi})",
-                version.git_version
-            ),
+            format!("{} (no known minimum for Strimzi {strimzi})", version.git_version),
         );
     };
     if (version.major, version.minor) >= (major, minor) {

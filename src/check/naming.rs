@@ -35,7 +35,9 @@ fn name_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
             );
         }
     };
-    let existing = kafkas.iter().find(|k| k["metadata"]["name"].as_str() == Some(name.as_str()));
+    let existing = kafkas
+        .iter()
+        .find(|k| k["metadata"]["name"].as_str() == Some(name.as_str()));
     let Some(kafka) = existing else {
         return match target.intent {
             Intent::Scale => CheckResult::fail(
@@ -96,7 +98,10 @@ fn pool_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
             return CheckResult::warn(
                 SECTION,
                 title,
-                format!("could not check the KafkaNodePools of namespace {}: {why}", spec.namespace),
+                format!(
+                    "could not check the KafkaNodePools of namespace {}: {why}",
+                    spec.namespace
+                ),
                 format!("kubectl -n {} get kafkanodepools shows them", spec.namespace),
             );
         }
@@ -112,7 +117,9 @@ fn pool_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
             (other != owner || other.is_none()).then(|| {
                 format!(
                     "KafkaNodePool {pool} belongs to {}",
-                    other.map(|c| format!("cluster {c}")).unwrap_or_else(|| "no cluster".into())
+                    other
+                        .map(|c| format!("cluster {c}"))
+                        .unwrap_or_else(|| "no cluster".into())
                 )
             })
         })

@@ -223,13 +223,12 @@ fn scope(namespace: Option<&str>) -> String {
     }
 }
 
+/// The verbs of `needs`, once each, reads before writes.
 fn verbs(needs: &[&Need]) -> Vec<String> {
-    let mut verbs: Vec<String> = Vec::new();
-    for n in needs {
-        if !verbs.contains(&n.request.verb) {
-            verbs.push(n.request.verb.clone());
-        }
-    }
+    const ORDER: [&str; 7] = ["get", "list", "watch", "create", "patch", "update", "delete"];
+    let mut verbs: Vec<String> = needs.iter().map(|n| n.request.verb.clone()).collect();
+    verbs.sort_by_key(|v| (ORDER.iter().position(|o| o == v).unwrap_or(ORDER.len()), v.clone()));
+    verbs.dedup();
     verbs
 }
 

@@ -80,7 +80,12 @@ pub fn pod_groups(spec: &ClusterSpec, plan: &Plan) -> Vec<PodGroup> {
     if spec.is_zookeeper()
         && let Some(zk) = &spec.zookeeper
     {
-        out.push(spec_group("ZooKeeper".into(), zk.replicas, &zk.resources, &zk.scheduling));
+        out.push(spec_group(
+            "ZooKeeper".into(),
+            zk.replicas,
+            &zk.resources,
+            &zk.scheduling,
+        ));
     }
     for object in &plan.objects {
         if matches!(object.kind(), "Deployment" | "StatefulSet") {
@@ -372,7 +377,9 @@ fn packing_check(nodes: &[NodeFact], groups: &[PodGroup]) -> CheckResult {
                     unplaced.component,
                     format_cpu(unplaced.cpu_millis),
                     format_bytes(unplaced.memory_bytes),
-                    largest.map(|l| format!(" (the largest node allocates {l})")).unwrap_or_default()
+                    largest
+                        .map(|l| format!(" (the largest node allocates {l})"))
+                        .unwrap_or_default()
                 ),
                 "add or enlarge nodes, or lower the requests (--cpu, --memory, or the preset's resources)",
             )
@@ -452,11 +459,7 @@ fn node_port_check(facts: &ClusterFacts, spec: &ClusterSpec) -> Option<CheckResu
 }
 
 fn load_balancer_check(facts: &ClusterFacts, spec: &ClusterSpec) -> Option<CheckResult> {
-    if !spec
-        .listeners
-        .values()
-        .any(|l| l.kind == ListenerType::Loadbalancer)
-    {
+    if !spec.listeners.values().any(|l| l.kind == ListenerType::Loadbalancer) {
         return None;
     }
     let name = "load balancers";
@@ -498,7 +501,10 @@ fn load_balancer_check(facts: &ClusterFacts, spec: &ClusterSpec) -> Option<Check
         CheckResult::pass(
             SECTION,
             name,
-            format!("{} LoadBalancer Service(s), none stuck without an address", balancers.len()),
+            format!(
+                "{} LoadBalancer Service(s), none stuck without an address",
+                balancers.len()
+            ),
         )
     })
 }
@@ -528,10 +534,22 @@ mod tests {
     #[test]
     fn tolerations_match_taints_by_key_value_and_effect() {
         let t = taint("dedicated", Some("kafka"), "NoSchedule");
-        assert!(tolerates(&toleration(Some("dedicated"), "Equal", Some("kafka"), None), &t));
-        assert!(tolerates(&toleration(Some("dedicated"), "Exists", None, Some("NoSchedule")), &t));
+        assert!(tolerates(
+            &toleration(Some("dedicated"), "Equal", Some("kafka"), None),
+            &t
+        ));
+        assert!(tolerates(
+            &toleration(Some("dedicated"), "Exists", None, Some("NoSchedule")),
+            &t
+        ));
         assert!(tolerates(&toleration(None, "Exists", None, None), &t));
-        assert!(!tolerates(&toleration(Some("dedicated"), "Equal", Some("web"), None), &t));
-        assert!(!tolerates(&toleration(Some("dedicated"), "Exists", None, Some("NoExecute")), &t));
+        assert!(!tolerates(
+            &toleration(Some("dedicated"), "Equal", Some("web"), None),
+            &t
+        ));
+        assert!(!tolerates(
+            &toleration(Some("dedicated"), "Exists", None, Some("NoExecute")),
+            &t
+        ));
     }
 }

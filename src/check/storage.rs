@@ -86,7 +86,11 @@ fn claim_check(classes: &[StorageClassFact], claim: &VolumeClaim) -> CheckResult
                     name,
                     format!(
                         "StorageClass {wanted} does not exist (the cluster has: {})",
-                        if names.is_empty() { "none".to_string() } else { names.join(", ") }
+                        if names.is_empty() {
+                            "none".to_string()
+                        } else {
+                            names.join(", ")
+                        }
                     ),
                     "kubectl get storageclass shows the classes this cluster has; pass one with --storage-class",
                 );

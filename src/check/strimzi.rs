@@ -54,10 +54,7 @@ pub fn checks(facts: &ClusterFacts, spec: &ClusterSpec) -> Vec<CheckResult> {
     out.push(CheckResult::pass(
         SECTION,
         "namespace watched",
-        format!(
-            "{}/{} watches {}",
-            operator.namespace, operator.name, operator.watches
-        ),
+        format!("{}/{} watches {}", operator.namespace, operator.name, operator.watches),
     ));
     out.push(ready_check(operator));
     out.push(kafka_version_check(operator, spec));

@@ -55,8 +55,13 @@ pub enum Command {
     /// List and show the built-in presets.
     #[command(subcommand)]
     Presets(PresetsCommand),
-    /// Print a shell completion script.
+    /// Print a shell completion script (cluster names complete from the current namespace).
     Completions(CompletionsArgs),
+    /// Write man pages generated from the command definitions.
+    Man(ManArgs),
+    /// Print the cluster names of the current namespace, one per line (for shell completion).
+    #[command(name = "__complete-clusters", hide = true)]
+    CompleteClusters,
 }
 
 /// Options every command takes, in kubectl's words.
@@ -143,6 +148,12 @@ pub struct CreateArgs {
     pub apply: ApplyArgs,
     #[command(flatten)]
     pub operator: crate::cli::operator::CreateOperatorArgs,
+    /// Ask every question in a wizard, even when NAME is given (needs a terminal; the wizard also starts when NAME is missing).
+    #[arg(long)]
+    pub interactive: bool,
+    /// Write the cluster spec (without its name) as a preset file for the next scripted run: `kafkactl create NAME --preset FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub save_preset: Option<PathBuf>,
 }
 
 /// Flags that change the cluster spec; they override the preset.
@@ -297,4 +308,11 @@ pub struct CompletionsArgs {
     /// The shell to generate completions for.
     #[arg(value_enum)]
     pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Directory to write `kafkactl.1` and one page per subcommand (`kafkactl-create.1`, …) to; without it, `kafkactl.1` goes to stdout.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }

@@ -8,12 +8,14 @@ use clap::{Args, Subcommand};
 #[derive(Debug, Subcommand)]
 pub enum ImageCommand {
     /// Write a build context for a Kafka image with a custom Kafka distribution.
-    #[command(long_about = "Write a Docker build context (Dockerfile, and the distribution when it is a local \
+    #[command(
+        long_about = "Write a Docker build context (Dockerfile, and the distribution when it is a local \
         tarball) for Strimzi's Kafka image with your own Kafka distribution in /opt/kafka. Strimzi's scripts \
         (/opt/kafka/*.sh) and the extra libraries Strimzi adds stay. Prints the docker build and docker push \
         commands, and how to use the image with kafkactl create --kafka-image.\n\n\
         Example:\n  kafkactl image dockerfile --kafka-dist ./kafka_2.13-3.9.2-corp1.tgz --strimzi 0.45.2 \
-        --kafka-version 3.9.2 --registry harbor.corp/kafka --out build/")]
+        --kafka-version 3.9.2 --registry harbor.corp/kafka --out build/"
+    )]
     Dockerfile(DockerfileArgs),
 }
 

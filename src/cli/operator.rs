@@ -8,7 +8,8 @@ use clap::{Args, Subcommand};
 #[derive(Debug, Subcommand)]
 pub enum OperatorCommand {
     /// Install (or upgrade, or extend) the Strimzi cluster operator from a release bundle.
-    #[command(long_about = "Install the Strimzi cluster operator from a release bundle, with server-side apply.\n\n\
+    #[command(
+        long_about = "Install the Strimzi cluster operator from a release bundle, with server-side apply.\n\n\
         The operator runs in -n (default kafka; created when missing). Every RoleBinding and ClusterRoleBinding \
         subject is pointed at that namespace; --watch adds the RoleBindings each watched namespace needs, \
         --watch-all the cluster-wide ClusterRoleBindings. kafkactl waits until every CRD is Established and \
@@ -18,15 +19,18 @@ pub enum OperatorCommand {
         (a downgrade asks for confirmation).\n\n\
         Examples:\n  kafkactl operator install --from strimzi-0.45.2/install/cluster-operator/ --watch team-a,team-b\n  \
         kafkactl operator install --version 1.2.0 --registry harbor.corp/mirror --image-pull-secret harbor\n  \
-        kafkactl operator install --from bundle.yaml --dry-run > operator.yaml")]
+        kafkactl operator install --from bundle.yaml --dry-run > operator.yaml"
+    )]
     Install(OperatorInstallArgs),
     /// Show the Strimzi operator: version, image, watched namespaces, readiness, Kafka versions, CRDs.
     Status(OperatorStatusArgs),
     /// Remove the Strimzi operator (CRDs only with --delete-crds).
-    #[command(long_about = "Remove the Strimzi cluster operator: its Deployment, ServiceAccount, ConfigMap and RBAC \
+    #[command(
+        long_about = "Remove the Strimzi cluster operator: its Deployment, ServiceAccount, ConfigMap and RBAC \
         (the objects labelled app=strimzi that belong to it). Kafka clusters keep running, unmanaged.\n\n\
         The CRDs (and with them every Kafka, KafkaNodePool, KafkaTopic... in the cluster) are deleted only with \
-        --delete-crds, which is refused while Kafka clusters exist unless --force is given too.")]
+        --delete-crds, which is refused while Kafka clusters exist unless --force is given too."
+    )]
     Uninstall(OperatorUninstallArgs),
 }
 
@@ -121,10 +125,21 @@ pub struct CreateOperatorArgs {
     #[arg(long)]
     pub install_operator: bool,
     /// With --install-operator: the Strimzi release to download.
-    #[arg(long = "operator-version", visible_alias = "version", value_name = "X.Y.Z", requires = "install_operator", conflicts_with = "operator_from")]
+    #[arg(
+        long = "operator-version",
+        visible_alias = "version",
+        value_name = "X.Y.Z",
+        requires = "install_operator",
+        conflicts_with = "operator_from"
+    )]
     pub operator_version: Option<String>,
     /// With --install-operator: a release bundle on disk (file or install/cluster-operator/ directory).
-    #[arg(long = "operator-from", visible_alias = "from", value_name = "PATH", requires = "install_operator")]
+    #[arg(
+        long = "operator-from",
+        visible_alias = "from",
+        value_name = "PATH",
+        requires = "install_operator"
+    )]
     pub operator_from: Option<PathBuf>,
 }
 
@@ -141,6 +156,8 @@ impl CreateOperatorArgs {
 fn parse_env(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_string(), value.to_string())),
-        _ => Err(format!("\"{text}\" is not KEY=VALUE (e.g. STRIMZI_FEATURE_GATES=+SomeGate)")),
+        _ => Err(format!(
+            "\"{text}\" is not KEY=VALUE (e.g. STRIMZI_FEATURE_GATES=+SomeGate)"
+        )),
     }
 }

@@ -263,7 +263,13 @@ pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &st
                 Ok(list) => list,
                 // The kind is not served here (an optional CRD), so nothing of it can be ours.
                 Err(kube::Error::Api(s)) if s.is_not_found() => return Ok(Vec::new()),
-                Err(e) => return Err(describe(e, &Operation::new("list", format!("{kind} objects")), &conn.server)),
+                Err(e) => {
+                    return Err(describe(
+                        e,
+                        &Operation::new("list", format!("{kind} objects")),
+                        &conn.server,
+                    ));
+                }
             };
             Ok::<_, Failure>(
                 list.items

@@ -175,7 +175,10 @@ pub async fn gather(conn: &Connection, namespace: &str, access: &[AccessRequest]
     );
     let api = strimzi.as_ref().ok().and_then(StrimziInfo::api);
     let (kafkas, node_pools) = match api {
-        Some(api) => futures::join!(kafkas(conn, api.as_str(), namespace), node_pools(conn, api.as_str(), namespace)),
+        Some(api) => futures::join!(
+            kafkas(conn, api.as_str(), namespace),
+            node_pools(conn, api.as_str(), namespace)
+        ),
         None => (Ok(Vec::new()), Ok(Vec::new())),
     };
     ClusterFacts {
@@ -279,7 +282,10 @@ pub fn storage_class_fact(class: &StorageClass) -> StorageClassFact {
 
 async fn nodes(conn: &Connection) -> Read<Vec<NodeFact>> {
     let api: Api<Node> = Api::all(conn.client.clone());
-    let list = api.list(&ListParams::default()).await.map_err(|e| why("list Nodes", e))?;
+    let list = api
+        .list(&ListParams::default())
+        .await
+        .map_err(|e| why("list Nodes", e))?;
     Ok(list.items.iter().map(node_fact).collect())
 }
 
@@ -310,9 +316,7 @@ pub fn node_fact(node: &Node) -> NodeFact {
             })
             .unwrap_or_default(),
         cpu_millis: quantity("cpu").and_then(|q| parse_cpu_millis(q).ok()).unwrap_or(0),
-        memory_bytes: quantity("memory")
-            .and_then(|q| parse_memory_bytes(q).ok())
-            .unwrap_or(0),
+        memory_bytes: quantity("memory").and_then(|q| parse_memory_bytes(q).ok()).unwrap_or(0),
     }
 }
 

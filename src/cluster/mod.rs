@@ -15,7 +15,7 @@ pub mod prometheus_query;
 pub mod readiness;
 pub mod rebalance;
 pub mod resources;
-pub mod teardown;
 pub mod rollout;
+pub mod teardown;
 pub mod volumes;
 pub mod wait;

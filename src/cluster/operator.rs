@@ -94,10 +94,11 @@ pub struct OperatorTarget<'a> {
     pub crds: &'a [String],
 }
 
+/// Boxed: the events differ a lot in size and pass through a channel-like stream.
 enum Update {
-    Crd(Event<CustomResourceDefinition>),
-    Deployment(Event<Deployment>),
-    Pod(Event<Pod>),
+    Crd(Box<Event<CustomResourceDefinition>>),
+    Deployment(Box<Event<Deployment>>),
+    Pod(Box<Event<Pod>>),
 }
 
 /// Wait until every CRD of `target` is Established and the operator
@@ -114,16 +115,16 @@ pub async fn wait_for_operator(
     let deployment_api: Api<Deployment> = Api::namespaced(client.clone(), target.namespace);
     let pod_api: Api<Pod> = Api::namespaced(client.clone(), target.namespace);
     let streams: Vec<BoxStream<'static, Result<Update, watcher::Error>>> = vec![
-        watch(crd_api, watcher::Config::default(), Update::Crd),
+        watch(crd_api, watcher::Config::default(), |e| Update::Crd(Box::new(e))),
         watch(
             deployment_api,
             watcher::Config::default().fields(&format!("metadata.name={}", target.deployment)),
-            Update::Deployment,
+            |e| Update::Deployment(Box::new(e)),
         ),
         watch(
             pod_api,
             watcher::Config::default().labels(&format!("name={}", target.deployment)),
-            Update::Pod,
+            |e| Update::Pod(Box::new(e)),
         ),
     ];
     let mut stream = futures::stream::select_all(streams);
@@ -155,7 +156,11 @@ pub async fn wait_for_operator(
     }
 }
 
-fn watch<K>(api: Api<K>, config: watcher::Config, wrap: fn(Event<K>) -> Update) -> BoxStream<'static, Result<Update, watcher::Error>>
+fn watch<K>(
+    api: Api<K>,
+    config: watcher::Config,
+    wrap: fn(Event<K>) -> Update,
+) -> BoxStream<'static, Result<Update, watcher::Error>>
 where
     K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
 {
@@ -167,7 +172,8 @@ where
 
 fn forbidden(error: &watcher::Error) -> Option<Failure> {
     let status = match error {
-        watcher::Error::InitialListFailed(kube::Error::Api(s)) | watcher::Error::WatchStartFailed(kube::Error::Api(s)) => s,
+        watcher::Error::InitialListFailed(kube::Error::Api(s))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(s)) => s,
         watcher::Error::WatchError(s) => s,
         _ => return None,
     };
@@ -189,7 +195,9 @@ fn timed_out(last: &Progress, timeout: Duration) -> Failure {
     for d in &last.diagnostics {
         failure = failure.with_hint(d.to_string());
     }
-    failure.with_hint("the objects stay applied; `kafkactl operator status` shows how far it got, and re-running waits again")
+    failure.with_hint(
+        "the objects stay applied; `kafkactl operator status` shows how far it got, and re-running waits again",
+    )
 }
 
 /// The latest state of each watched object, by name.
@@ -217,8 +225,8 @@ fn reduce<K: kube::Resource>(table: &mut BTreeMap<String, K>, event: Event<K>) {
 impl OperatorState {
     fn apply(&mut self, update: Update) {
         match update {
-            Update::Crd(e) => reduce(&mut self.crds, e),
-            Update::Pod(e) => reduce(&mut self.pods, e),
+            Update::Crd(e) => reduce(&mut self.crds, *e),
+            Update::Pod(e) => reduce(&mut self.pods, *e),
             Update::Deployment(e) => {
                 let mut table: BTreeMap<String, Deployment> = self
                     .deployment
@@ -226,7 +234,7 @@ impl OperatorState {
                     .map(|d| (d.metadata.name.clone().unwrap_or_default(), d))
                     .into_iter()
                     .collect();
-                reduce(&mut table, e);
+                reduce(&mut table, *e);
                 self.deployment = table.into_values().next();
             }
         }
@@ -247,7 +255,11 @@ impl OperatorState {
             phase: format!("{established}/{total} established"),
         };
         let operator = deployment_progress(self.deployment.as_ref());
-        let diagnostics = self.pods.iter().flat_map(|(name, pod)| pod_problems(name, pod)).collect();
+        let diagnostics = self
+            .pods
+            .iter()
+            .flat_map(|(name, pod)| pod_problems(name, pod))
+            .collect();
         Progress {
             ready: crds.done && operator.done,
             components: vec![crds, operator],
@@ -267,12 +279,7 @@ fn deployment_progress(deployment: Option<&Deployment>) -> ComponentProgress {
         };
     };
     let want = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1).max(0) as u32;
-    let available = d
-        .status
-        .as_ref()
-        .and_then(|s| s.available_replicas)
-        .unwrap_or(0)
-        .max(0) as u32;
+    let available = d.status.as_ref().and_then(|s| s.available_replicas).unwrap_or(0).max(0) as u32;
     let done = rollout_complete(d);
     ComponentProgress {
         name: "operator".into(),
@@ -478,7 +485,11 @@ pub async fn delete_objects(conn: &Connection, objects: &[Deletable]) -> Result<
 
 /// ClusterRoles that running operands still use through their own bindings
 /// (brokers: rack awareness; entity operator; clients): kept while Kafka clusters exist.
-pub const OPERAND_CLUSTER_ROLES: &[&str] = &["strimzi-kafka-broker", "strimzi-entity-operator", "strimzi-kafka-client"];
+pub const OPERAND_CLUSTER_ROLES: &[&str] = &[
+    "strimzi-kafka-broker",
+    "strimzi-entity-operator",
+    "strimzi-kafka-client",
+];
 
 /// Names of the kinds `operator_objects` may return, for messages.
 pub fn kinds_summary(objects: &[ObjectRef]) -> String {

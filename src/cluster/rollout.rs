@@ -121,7 +121,16 @@ pub async fn request_rolling_update(
         "Pod" => "v1".to_string(),
         _ => format!("core.strimzi.io/{strimzi_version}"),
     };
-    annotate(conn, &api_version, kind, namespace, name, MANUAL_ROLLING_UPDATE, Some("true")).await
+    annotate(
+        conn,
+        &api_version,
+        kind,
+        namespace,
+        name,
+        MANUAL_ROLLING_UPDATE,
+        Some("true"),
+    )
+    .await
 }
 
 /// Set (or with `None` remove) one annotation of an object: a merge patch,
@@ -295,8 +304,14 @@ pub async fn wait_for_rollout(
         if goal.ready
             && let Some(message) = strimzi_refusal(&observed)
         {
-            return Err(Failure::new(FailureKind::Refused, format!("Strimzi refused the change: {message}"))
-                .with_hint(format!("kubectl -n {} get kafka {} -o yaml shows its status", spec.namespace, spec.name)));
+            return Err(
+                Failure::new(FailureKind::Refused, format!("Strimzi refused the change: {message}")).with_hint(
+                    format!(
+                        "kubectl -n {} get kafka {} -o yaml shows its status",
+                        spec.namespace, spec.name
+                    ),
+                ),
+            );
         }
         let progress = rollout_progress(spec, targets, &observed, goal);
         if progress != last {
@@ -413,7 +428,10 @@ mod tests {
     fn pods_are_grouped_by_pool_and_zookeeper_from_their_names() {
         let production = spec("production");
         assert_eq!(pod_group(&production, "c-brokers-101").as_deref(), Some("brokers"));
-        assert_eq!(pod_group(&production, "c-controllers-0").as_deref(), Some("controllers"));
+        assert_eq!(
+            pod_group(&production, "c-controllers-0").as_deref(),
+            Some("controllers")
+        );
         assert_eq!(pod_group(&production, "c-entity-operator-abc"), None);
         let zk = spec("zookeeper-classic");
         assert_eq!(pod_group(&zk, "c-kafka-2").as_deref(), Some("kafka"));
@@ -453,7 +471,10 @@ mod tests {
         };
         o.kafka = Some(kafka("4.2.0"));
         let p = rollout_progress(&s, &t, &o, &goal);
-        assert!(!p.ready && p.components[0].phase.contains("upgrading to 4.3.1"), "{p:?}");
+        assert!(
+            !p.ready && p.components[0].phase.contains("upgrading to 4.3.1"),
+            "{p:?}"
+        );
         o.kafka = Some(kafka("4.3.1"));
         assert!(rollout_progress(&s, &t, &o, &goal).ready);
     }
@@ -462,12 +483,16 @@ mod tests {
     fn strimzi_refusing_a_scale_down_is_recognised_on_kafka_and_pools() {
         let mut o = Observed::default();
         assert_eq!(strimzi_refusal(&o), None);
-        o.kafka = Some(json!({"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "conditions": [
+        o.kafka = Some(
+            json!({"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "conditions": [
             {"type": "NotReady", "status": "True", "reason": "InvalidResourceException",
-             "message": "Cannot scale down brokers [103, 104] because brokers [103, 104] are not empty"}]}}));
+             "message": "Cannot scale down brokers [103, 104] because brokers [103, 104] are not empty"}]}}),
+        );
         assert!(strimzi_refusal(&o).unwrap().contains("[103, 104]"));
-        o.kafka = Some(json!({"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "conditions": [
-            {"type": "NotReady", "status": "True", "reason": "TimeoutException", "message": "waiting for pods"}]}}));
+        o.kafka = Some(
+            json!({"metadata": {"generation": 3}, "status": {"observedGeneration": 3, "conditions": [
+            {"type": "NotReady", "status": "True", "reason": "TimeoutException", "message": "waiting for pods"}]}}),
+        );
         assert_eq!(strimzi_refusal(&o), None, "a timeout is not a refusal");
         o.node_pools.insert(
             "brokers".into(),

@@ -484,7 +484,10 @@ pub fn is_cluster_claim_name(claim: &str, cluster: &str, pools: &BTreeSet<String
         if ordinal.is_empty() || !ordinal.bytes().all(|b| b.is_ascii_digit()) {
             return false;
         }
-        group == "zookeeper" || group == "prometheus" || pools.contains(group) || (pools.is_empty() && !group.is_empty())
+        group == "zookeeper"
+            || group == "prometheus"
+            || pools.contains(group)
+            || (pools.is_empty() && !group.is_empty())
     })
 }
 
@@ -567,7 +570,9 @@ async fn delete_one(conn: &Connection, target: &Target, log: &DeleteLog) -> Resu
         &reference.kind,
         reference.namespace.as_deref(),
     ) else {
-        return Err(Failure::runtime(format!("kafkactl does not know how to delete {reference}")));
+        return Err(Failure::runtime(format!(
+            "kafkactl does not know how to delete {reference}"
+        )));
     };
     // The uid precondition: never delete a same-named object created since the plan was made.
     let mut params = DeleteParams::background();
@@ -583,7 +588,11 @@ async fn delete_one(conn: &Connection, target: &Target, log: &DeleteLog) -> Resu
             Ok(())
         }
         Err(kube::Error::Api(s)) if s.is_not_found() => Ok(()),
-        Err(e) => Err(describe(e, &Operation::new("delete", reference.to_string()), &conn.server)),
+        Err(e) => Err(describe(
+            e,
+            &Operation::new("delete", reference.to_string()),
+            &conn.server,
+        )),
     }
 }
 
@@ -789,14 +798,22 @@ mod tests {
     fn listing() -> Listing {
         Listing {
             kafka: Some(found("kafka.strimzi.io/v1", "Kafka", meta("c1", "k", &[], &[]))),
-            node_pools: vec![found("kafka.strimzi.io/v1", "KafkaNodePool", meta("brokers", "p", &[C], &[]))],
+            node_pools: vec![found(
+                "kafka.strimzi.io/v1",
+                "KafkaNodePool",
+                meta("brokers", "p", &[C], &[]),
+            )],
             kafkactl: vec![found(
                 "v1",
                 "Service",
                 meta("c1-kafka-exporter", "s", &[(CLUSTER_LABEL, "c1")], &[]),
             )],
             strimzi: vec![
-                found("core.strimzi.io/v1", "StrimziPodSet", meta("c1-brokers", "sps", &[C], &["k"])),
+                found(
+                    "core.strimzi.io/v1",
+                    "StrimziPodSet",
+                    meta("c1-brokers", "sps", &[C], &["k"]),
+                ),
                 found("v1", "Secret", meta("c1-cluster-ca-cert", "sec", &[C], &["k"])),
                 // A KafkaUser's Secret: labelled for the cluster, owned by the user.
                 found("v1", "Secret", meta("alice", "alice", &[C], &["user-uid"])),
@@ -814,7 +831,10 @@ mod tests {
             ],
             topics: vec![
                 topic("orders", None),
-                topic("consumer-offsets---84e7a678d08f4bd226872e5cdd4eb527fadc1c6a", Some("__consumer_offsets")),
+                topic(
+                    "consumer-offsets---84e7a678d08f4bd226872e5cdd4eb527fadc1c6a",
+                    Some("__consumer_offsets"),
+                ),
                 topic("strimzi-store-topic---effb8e3e057afce1ecf67c3f5d8e4e3ff177fc55", None),
                 topic("payments-v2", Some("payments.v2")),
             ],
@@ -866,7 +886,12 @@ mod tests {
         ] {
             assert!(is_cluster_claim_name(yes, "c1", &pools), "{yes}");
         }
-        for no in ["data-c1-other-0", "data-c1-brokers-x", "logs-c1-brokers-0", "data-c2-brokers-0"] {
+        for no in [
+            "data-c1-other-0",
+            "data-c1-brokers-x",
+            "logs-c1-brokers-0",
+            "data-c2-brokers-0",
+        ] {
             assert!(!is_cluster_claim_name(no, "c1", &pools), "{no}");
         }
         assert!(is_cluster_claim_name("data-c1-anything-4", "c1", &BTreeSet::new()));

@@ -23,11 +23,11 @@ pub async fn storage_classes(conn: &Connection) -> Result<Vec<StorageClass>, Fai
 }
 
 fn is_default(class: &StorageClass) -> bool {
-    class
-        .metadata
-        .annotations
-        .as_ref()
-        .is_some_and(|a| [DEFAULT_CLASS, BETA_DEFAULT_CLASS].iter().any(|k| a.get(*k).map(String::as_str) == Some("true")))
+    class.metadata.annotations.as_ref().is_some_and(|a| {
+        [DEFAULT_CLASS, BETA_DEFAULT_CLASS]
+            .iter()
+            .any(|k| a.get(*k).map(String::as_str) == Some("true"))
+    })
 }
 
 /// Refuse growing a volume whose class does not allow expansion (or does
@@ -35,7 +35,9 @@ fn is_default(class: &StorageClass) -> bool {
 pub fn check_expansion(changes: &[VolumeChange], classes: &[StorageClass]) -> Result<(), Failure> {
     for change in changes {
         let class = match &change.class {
-            Some(name) => classes.iter().find(|c| c.metadata.name.as_deref() == Some(name.as_str())),
+            Some(name) => classes
+                .iter()
+                .find(|c| c.metadata.name.as_deref() == Some(name.as_str())),
             None => classes.iter().find(|c| is_default(c)),
         };
         let size = format!(
@@ -99,7 +101,11 @@ mod tests {
         assert!(check_expansion(&[grow(Some("standard"))], &classes).is_ok());
         let err = check_expansion(&[grow(Some("fixed"))], &classes).unwrap_err();
         assert_eq!(err.kind, FailureKind::Refused);
-        assert!(err.message.contains("\"fixed\" does not allow volume expansion"), "{}", err.message);
+        assert!(
+            err.message.contains("\"fixed\" does not allow volume expansion"),
+            "{}",
+            err.message
+        );
         let err = check_expansion(&[grow(Some("gone"))], &classes).unwrap_err();
         assert!(err.message.contains("\"gone\" does not exist"), "{}", err.message);
         let err = check_expansion(&[grow(None)], &[class("fixed", false, true)]).unwrap_err();

@@ -6,14 +6,15 @@ use anyhow::Context;
 use console::style;
 
 use crate::check::{self, CheckReport, CheckResult, Intent, Status, Target};
-use crate::cli::check::CheckArgs;
 use crate::cli::GlobalArgs;
+use crate::cli::check::CheckArgs;
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::discover;
 use crate::cluster::facts::gather;
 use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
 use crate::spec::preset::DEFAULT_PRESET;
+use crate::spec::versions::api_supports;
 use crate::spec::{self, ClusterSpec, StrimziApi};
 use crate::ui;
 use crate::ui::output::TextOutput;
@@ -53,6 +54,10 @@ fn spec_from_args(global: &GlobalArgs, args: &CheckArgs, live_api: Option<Strimz
     let name = args.name.as_deref().unwrap_or(PLACEHOLDER_NAME);
     let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
     let mut overrides = args.spec.to_overrides(global.connection.namespace.as_deref());
+    let build = |overrides: &spec::SpecOverrides| {
+        spec::build(name, preset, overrides).with_context(|| format!("cannot use preset \"{preset}\""))
+    };
+    let (mut spec, mut report) = build(&overrides)?;
     if let Some(served) = live_api {
         if let Some(asked) = overrides.strimzi_api.filter(|a| *a != served) {
             return Err(Failure::usage(format!(
@@ -63,10 +68,13 @@ fn spec_from_args(global: &GlobalArgs, args: &CheckArgs, live_api: Option<Strimz
             .with_hint("leave --strimzi-api out when a cluster is connected: kafkactl checks for what it serves")
             .into());
         }
-        overrides.strimzi_api = Some(served);
+        // As create does, render for what is served — unless that API cannot run
+        // the metadata mode: then the spec stays as asked and the checklist says why.
+        if spec.strimzi_api != served && api_supports(served, spec.metadata) {
+            overrides.strimzi_api = Some(served);
+            (spec, report) = build(&overrides)?;
+        }
     }
-    let (spec, report) =
-        spec::build(name, preset, &overrides).with_context(|| format!("cannot use preset \"{preset}\""))?;
     if !report.is_ok() {
         return Err(Failure::invalid_spec(report)
             .with_hint("fix the flags or the preset file; the preflight checks need a valid spec")
@@ -105,7 +113,11 @@ impl PreflightOptions {
 /// Render `spec`, read the cluster's facts in one concurrent round, and judge
 /// them. `spec` must be validated. The checklist itself never fails here: a
 /// failed read is a line of it.
-pub async fn preflight(conn: &Connection, spec: &ClusterSpec, options: &PreflightOptions) -> Result<CheckReport, Failure> {
+pub async fn preflight(
+    conn: &Connection,
+    spec: &ClusterSpec,
+    options: &PreflightOptions,
+) -> Result<CheckReport, Failure> {
     let plan = render::render(spec, &RenderContext::offline());
     let target = Target {
         spec,
@@ -127,7 +139,7 @@ pub fn enforce(report: &CheckReport, quiet: bool) -> Result<(), Failure> {
         }
     }
     if !lines.is_empty() {
-        eprint!("{}{lines}", style("preflight:").bold());
+        eprintln!("{}{lines}", style("preflight:").bold());
     }
     if report.ok {
         return Ok(());
@@ -139,7 +151,11 @@ pub fn enforce(report: &CheckReport, quiet: bool) -> Result<(), Failure> {
 
 fn failed(report: &CheckReport) -> Failure {
     let n = report.failures;
-    let what = if n == 1 { "1 preflight check failed".to_string() } else { format!("{n} preflight checks failed") };
+    let what = if n == 1 {
+        "1 preflight check failed".to_string()
+    } else {
+        format!("{n} preflight checks failed")
+    };
     Failure::new(
         FailureKind::Refused,
         format!("{what}: this Kubernetes cluster cannot run this spec as it is"),
@@ -181,7 +197,11 @@ impl TextOutput for CheckReport {
             }
             out.push_str(&format_line(result));
         }
-        let verdict = if self.ok { symbol(Status::Pass) } else { symbol(Status::Fail) };
+        let verdict = if self.ok {
+            symbol(Status::Pass)
+        } else {
+            symbol(Status::Fail)
+        };
         out.push_str(&format!(
             "\n\nStatus check results are {verdict}: {} failed, {} warnings, {} passed\n",
             self.failures, self.warnings, self.passed

@@ -203,6 +203,11 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     if dry_run {
         return server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await;
     }
+    if !args.apply.skip_checks {
+        let options = super::check::PreflightOptions::create(args.apply.update);
+        let report = super::check::preflight(&conn, &spec, &options).await?;
+        super::check::enforce(&report, global.output.quiet)?;
+    }
     let before = match existing {
         Some(_) => Some(before_state(&conn, &plan, &spec.name).await?),
         None => None,
@@ -279,8 +284,8 @@ fn check_operator(info: &StrimziInfo, spec: &ClusterSpec) -> Result<(), Failure>
             list.join("; ")
         ))
         .with_hint(format!(
-            "kafkactl operator install --watch {} extends the operator to it (or use -n with a watched namespace)",
-            spec.namespace
+            "kafkactl operator install --watch {ns} extends the operator to it (adds it to STRIMZI_NAMESPACE and creates its RoleBindings in {ns}); or use -n with a watched namespace",
+            ns = spec.namespace
         )));
     };
     if spec.images.kafka.is_none()

@@ -53,7 +53,10 @@ async fn plan(global: &GlobalArgs, args: &DeleteArgs) -> Result<(Connection, Tea
     if !teardown.created_by_kafkactl {
         return Err(Failure::new(
             FailureKind::Refused,
-            format!("Kafka {ns}/{} was not created by kafkactl; nothing was deleted", args.name),
+            format!(
+                "Kafka {ns}/{} was not created by kafkactl; nothing was deleted",
+                args.name
+            ),
         )
         .with_hint(format!(
             "kafkactl deletes only clusters it created; `kubectl -n {ns} delete kafka {}` deletes this one",

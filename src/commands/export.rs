@@ -38,14 +38,22 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
             eprintln!(
                 "wrote {} to {}",
                 objects.summary(),
-                if objects_to_stdout { "stdout".to_string() } else { file.display().to_string() }
+                if objects_to_stdout {
+                    "stdout".to_string()
+                } else {
+                    file.display().to_string()
+                }
             );
         }
         if !objects.secrets.is_empty() {
             eprintln!(
                 "{} {} hold(s) the credentials of {} KafkaUser(s), base64-encoded but not encrypted: keep it secret and delete it once restored",
                 console::style("warning:").yellow().bold(),
-                if objects_to_stdout { "the output".to_string() } else { file.display().to_string() },
+                if objects_to_stdout {
+                    "the output".to_string()
+                } else {
+                    file.display().to_string()
+                },
                 objects.secrets.len()
             );
         }
@@ -224,7 +232,12 @@ mod tests {
             spec.namespace = "team-a".into();
             for format in [OutputFormat::Yaml, OutputFormat::Json] {
                 let text = preset_document(&spec, format).unwrap();
-                assert_eq!(recreated(&text, "orders"), spec, "{} as {format:?}:\n{text}", preset.name);
+                assert_eq!(
+                    recreated(&text, "orders"),
+                    spec,
+                    "{} as {format:?}:\n{text}",
+                    preset.name
+                );
             }
         }
     }
@@ -243,7 +256,10 @@ mod tests {
     fn the_preset_has_no_name_but_keeps_the_namespace_and_says_how_to_use_it() {
         let spec = built("dev", "orders");
         let text = preset_document(&spec, OutputFormat::Yaml).unwrap();
-        assert!(text.starts_with("# kafkactl preset exported from Kafka cluster \"orders\""), "{text}");
+        assert!(
+            text.starts_with("# kafkactl preset exported from Kafka cluster \"orders\""),
+            "{text}"
+        );
         assert!(text.contains("kafkactl create orders --preset orders.yaml"), "{text}");
         assert!(!text.lines().any(|l| l.starts_with("name:")), "{text}");
         assert!(text.lines().any(|l| l == "namespace: kafka"), "{text}");

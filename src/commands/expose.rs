@@ -836,7 +836,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         return dry_run(&loaded, &change, &ctx, warnings).await;
     }
     if let Some(question) = &change.confirm {
-        confirm(global, question)?;
+        ui::prompts::require_confirmation(&global.prompt, question, "--yes")?;
     }
     let options = ChangeOptions {
         force_conflicts: apply_args.force_conflicts,
@@ -1342,30 +1342,6 @@ pub fn plan_changes(old: &Plan, new: &Plan) -> DryRunChanges {
     DryRunChanges { apply, delete }
 }
 
-/// Ask, or accept `--yes`; without a terminal a missing answer is a refusal
-/// naming `--yes`.
-fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
-    if global.prompt.yes {
-        return Ok(());
-    }
-    if !ui::terminal::interactive(false, global.prompt.no_input) {
-        return Err(
-            Failure::new(FailureKind::Refused, format!("confirmation needed: {question}"))
-                .with_hint("pass --yes to confirm without a prompt; nothing was changed"),
-        );
-    }
-    let answer = dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact()
-        .map_err(|e| Failure::runtime(format!("cannot ask for confirmation: {e}")))?;
-    if answer {
-        Ok(())
-    } else {
-        Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed"))
-    }
-}
-
 fn interrupted(log: &ApplyLog) -> Failure {
     let applied = log.applied();
     let what = if applied.is_empty() {
@@ -1375,4 +1351,42 @@ fn interrupted(log: &ApplyLog) -> Failure {
     };
     Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
         .with_hint("run the same command again to finish: it converges")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_api_refusal_of_a_taken_node_port_becomes_a_refusal_naming_the_flag() {
+        let failure = Failure::runtime(
+            "cannot apply Service kafka/zk-zoo-entrance: the API server rejected it as invalid: Service \"zk-zoo-entrance\" is invalid",
+        )
+        .with_hint("spec.ports[0].nodePort: Invalid value: 31181: provided port is already allocated");
+        let refused = node_port_refusal(failure);
+        assert_eq!(refused.kind, FailureKind::Refused);
+        assert!(refused.hints.iter().any(|h| h.contains("31181")), "{:?}", refused.hints);
+        assert!(
+            refused.hints.iter().any(|h| h.contains("--node-port")),
+            "{:?}",
+            refused.hints
+        );
+        let other = node_port_refusal(Failure::runtime("connection refused"));
+        assert_eq!(other.kind, FailureKind::Runtime);
+    }
+
+    #[test]
+    fn free_listener_port_skips_used_and_forbidden_ports() {
+        let mut spec = ClusterSpec::default();
+        for (name, port) in [("a", 9092), ("b", 9094), ("c", 9095)] {
+            spec.listeners.insert(
+                name.to_string(),
+                ListenerSpec {
+                    port,
+                    ..ListenerSpec::default()
+                },
+            );
+        }
+        assert_eq!(free_listener_port(&spec), 9096);
+    }
 }

@@ -63,8 +63,7 @@ fn dockerfile(args: &DockerfileArgs) -> Result<DockerfileOutcome, Failure> {
         check_tarball(Path::new(&args.kafka_dist))?;
     }
     let out = &args.out;
-    std::fs::create_dir_all(out)
-        .map_err(|e| Failure::runtime(format!("cannot create {}: {e}", out.display())))?;
+    std::fs::create_dir_all(out).map_err(|e| Failure::runtime(format!("cannot create {}: {e}", out.display())))?;
     if !is_url {
         std::fs::copy(&args.kafka_dist, out.join(CONTEXT_DIST))
             .map_err(|e| Failure::runtime(format!("cannot copy {} into {}: {e}", args.kafka_dist, out.display())))?;
@@ -93,7 +92,9 @@ fn check_tarball(path: &Path) -> Result<(), Failure> {
         Ok(m) if m.is_file() => Ok(()),
         Ok(_) => Err(Failure::usage(format!("{} is not a file", path.display()))
             .with_hint("pass the distribution tarball (kafka_2.13-X.Y.Z.tgz), or pack the directory with tar -czf")),
-        Err(e) => Err(Failure::usage(format!("cannot read the Kafka distribution {}: {e}", path.display()))
-            .with_hint("pass a .tgz on disk or an http(s) URL")),
+        Err(e) => Err(
+            Failure::usage(format!("cannot read the Kafka distribution {}: {e}", path.display()))
+                .with_hint("pass a .tgz on disk or an http(s) URL"),
+        ),
     }
 }

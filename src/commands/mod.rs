@@ -4,6 +4,7 @@
 pub mod change;
 pub mod check;
 pub mod common;
+pub mod complete_clusters;
 pub mod completions;
 pub mod create;
 pub mod delete;
@@ -11,6 +12,7 @@ pub mod export;
 pub mod expose;
 pub mod image;
 pub mod list;
+pub mod man;
 pub mod monitor;
 pub mod operator;
 pub mod presets;
@@ -48,6 +50,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Presets(command) => presets::run(&global, command),
         Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man::run(args),
+        Command::CompleteClusters => complete_clusters::run(&global),
         Command::Create(args) => create::run(&global, *args),
         Command::Status(args) => status::run(&global, args),
         Command::List(args) => list::run(&global, args),

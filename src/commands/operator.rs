@@ -122,7 +122,11 @@ fn print_dry_run(request: &InstallRequest, format: OutputFormat) -> anyhow::Resu
     Ok(())
 }
 
-async fn install_live(global: &GlobalArgs, request: &InstallRequest, log: &ApplyLog) -> Result<InstallOutcome, Failure> {
+async fn install_live(
+    global: &GlobalArgs,
+    request: &InstallRequest,
+    log: &ApplyLog,
+) -> Result<InstallOutcome, Failure> {
     let conn = connect(&global.connection).await?;
     let info = discover(&conn).await?;
     install_operator(global, &conn, &info, request, log).await
@@ -188,7 +192,10 @@ pub async fn install_operator(
         (_, Some(op)) => reconfigure(conn, op, &bundle, &watch, &request.settings).await?,
         (_, None) => {
             let settings = settings(&namespace, watch.clone(), &request.settings, None);
-            (transform::install_plan(&bundle, &settings).map_err(transform_failure)?, false)
+            (
+                transform::install_plan(&bundle, &settings).map_err(transform_failure)?,
+                false,
+            )
         }
     };
     let before = Some(api::before_state(conn, &plan).await?);
@@ -214,8 +221,7 @@ pub async fn install_operator(
             deployment: existing.map_or(OPERATOR_NAME, |o| o.name.as_str()),
             crds: &crds,
         };
-        let progress =
-            api::wait_for_operator(conn, &target, global.connection.timeout, |p| view.update(p)).await?;
+        let progress = api::wait_for_operator(conn, &target, global.connection.timeout, |p| view.update(p)).await?;
         view.finish();
         Some(progress)
     };
@@ -231,7 +237,9 @@ pub async fn install_operator(
     Ok(InstallOutcome {
         result: result_word(mode, unchanged, request.no_wait),
         version: bundle.version.clone(),
-        previous_version: existing.and_then(|o| o.version.clone()).filter(|v| *v != bundle.version),
+        previous_version: existing
+            .and_then(|o| o.version.clone())
+            .filter(|v| *v != bundle.version),
         namespace,
         watches: watch,
         image,
@@ -262,7 +270,11 @@ fn running_operator<'a>(
         [] => Ok(None),
         [one] => Ok(Some(one)),
         many => {
-            if let Some(op) = many.iter().find(|o| o.namespace == namespace).filter(|_| namespace_given) {
+            if let Some(op) = many
+                .iter()
+                .find(|o| o.namespace == namespace)
+                .filter(|_| namespace_given)
+            {
                 return Ok(Some(op));
             }
             let list: Vec<String> = many.iter().map(|o| format!("{}/{}", o.namespace, o.name)).collect();
@@ -276,7 +288,8 @@ fn running_operator<'a>(
 }
 
 fn mode_for(op: &OperatorInfo, bundle: &Bundle, settings: &OperatorSettingsArgs) -> Mode {
-    let reconfigure = settings.registry.is_some() || !settings.image_pull_secrets.is_empty() || !settings.env.is_empty();
+    let reconfigure =
+        settings.registry.is_some() || !settings.image_pull_secrets.is_empty() || !settings.env.is_empty();
     match op.version.as_deref() {
         Some(v) if bundle::older(&bundle.version, v) => Mode::Downgrade,
         Some(v) if bundle::older(v, &bundle.version) => Mode::Upgrade,
@@ -442,11 +455,10 @@ fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
         return Ok(());
     }
     if !ui::terminal::interactive(false, global.prompt.no_input) {
-        return Err(Failure::new(
-            FailureKind::Refused,
-            format!("confirmation needed: {question}"),
-        )
-        .with_hint("pass --yes to confirm without a prompt; nothing was changed"));
+        return Err(
+            Failure::new(FailureKind::Refused, format!("confirmation needed: {question}"))
+                .with_hint("pass --yes to confirm without a prompt; nothing was changed"),
+        );
     }
     let answer = dialoguer::Confirm::new()
         .with_prompt(question)
@@ -632,8 +644,11 @@ async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Re
     let namespace = super::common::namespace(global);
     let operator = running_operator(&info, namespace, global.connection.namespace.is_some())?;
     if operator.is_none() && !args.delete_crds {
-        return Err(Failure::new(FailureKind::NotFound, "no Strimzi cluster operator runs in this cluster")
-            .with_hint("kafkactl operator uninstall --delete-crds removes Strimzi's CRDs that may be left"));
+        return Err(Failure::new(
+            FailureKind::NotFound,
+            "no Strimzi cluster operator runs in this cluster",
+        )
+        .with_hint("kafkactl operator uninstall --delete-crds removes Strimzi's CRDs that may be left"));
     }
     let kafkas = match info.api() {
         Some(api) => api::all_kafkas(&conn, api.as_str()).await?,
@@ -668,7 +683,10 @@ async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Re
         true => api::crd_objects(&conn).await?,
         false => Vec::new(),
     };
-    confirm(global, &uninstall_question(operator, objects.len(), crds.len(), kafkas.len()))?;
+    confirm(
+        global,
+        &uninstall_question(operator, objects.len(), crds.len(), kafkas.len()),
+    )?;
     let mut deleted = api::delete_objects(&conn, &objects).await?;
     deleted.extend(api::delete_objects(&conn, &crds).await?);
     kept.sort();

@@ -51,7 +51,14 @@ impl TextOutput for RestartOutcome {
         let groups: Vec<String> = self
             .targets
             .iter()
-            .map(|t| format!("{} ({} pod{})", t.group, t.pods.len(), if t.pods.len() == 1 { "" } else { "s" }))
+            .map(|t| {
+                format!(
+                    "{} ({} pod{})",
+                    t.group,
+                    t.pods.len(),
+                    if t.pods.len() == 1 { "" } else { "s" }
+                )
+            })
             .collect();
         match self.result {
             "requested" => format!(

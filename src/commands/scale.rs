@@ -140,8 +140,10 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         check_expansion(&volumes, &storage_classes(&loaded.conn).await?)?;
     }
     if args.safety.rebalance && old.broker_count() == new.broker_count() {
-        return Err(Failure::usage("--rebalance moves partitions when brokers are added or removed, but the broker count stays the same")
-            .with_hint("use it with --brokers (or --pool/--replicas for a broker pool)"));
+        return Err(Failure::usage(
+            "--rebalance moves partitions when brokers are added or removed, but the broker count stays the same",
+        )
+        .with_hint("use it with --brokers (or --pool/--replicas for a broker pool)"));
     }
     let removed = removed_brokers(&loaded, &new).await?;
     let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
@@ -354,7 +356,9 @@ async fn removed_brokers(loaded: &LoadedCluster, new: &ClusterSpec) -> Result<Ve
     };
     let mut removed = Vec::new();
     for (name, replicas) in shrinking {
-        let pool = live.iter().find(|p| p["metadata"]["name"].as_str() == Some(name.as_str()));
+        let pool = live
+            .iter()
+            .find(|p| p["metadata"]["name"].as_str() == Some(name.as_str()));
         let current: Vec<i32> = pool
             .and_then(|p| p["status"]["nodeIds"].as_array())
             .map(|ids| ids.iter().filter_map(|v| v.as_i64()).map(|v| v as i32).collect())
@@ -396,7 +400,8 @@ async fn wait_for_new_size(
     let mut view = ProgressView::new(global.output.quiet);
     let refusal = |observed: &Observed| {
         let message = strimzi_refusal(observed)?;
-        let about_ours = !is_scale_down_refusal(&message) || mentioned_ids(&message).iter().any(|id| removed.contains(id));
+        let about_ours =
+            !is_scale_down_refusal(&message) || mentioned_ids(&message).iter().any(|id| removed.contains(id));
         about_ours.then(|| Failure::new(FailureKind::Refused, format!("Strimzi refused the change: {message}")))
     };
     let result = wait_until_ready_or_refused(
@@ -411,7 +416,9 @@ async fn wait_for_new_size(
     view.finish();
     match result {
         Ok(_) => Ok(()),
-        Err(failure) if failure.kind == FailureKind::Refused => Err(restore_after_refusal(global, loaded, failure).await),
+        Err(failure) if failure.kind == FailureKind::Refused => {
+            Err(restore_after_refusal(global, loaded, failure).await)
+        }
         Err(failure) => Err(failure),
     }
 }

@@ -120,7 +120,11 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
     let mut outcome = UpgradeOutcome {
         cluster: old.name.clone(),
         namespace: old.namespace.clone(),
-        result: if order == Ordering::Less { "downgraded" } else { "upgraded" },
+        result: if order == Ordering::Less {
+            "downgraded"
+        } else {
+            "upgraded"
+        },
         from: old.kafka_version.clone(),
         to: version.clone(),
         steps: Vec::new(),
@@ -280,7 +284,9 @@ fn check_downgrade(
                 old.kafka_version
             ),
         )
-        .with_hint("pass --allow-downgrade to downgrade anyway (check Kafka's downgrade notes first); nothing was changed"));
+        .with_hint(
+            "pass --allow-downgrade to downgrade anyway (check Kafka's downgrade notes first); nothing was changed",
+        ));
     }
     if let (Some(metadata), Some((major, minor, _))) = (metadata, kafka_version(version))
         && metadata_release(metadata).is_some_and(|release| release > (major, minor))
@@ -295,10 +301,7 @@ fn check_downgrade(
     }
     confirm(
         global,
-        &format!(
-            "downgrade {} from Kafka {} to {version}?",
-            old.name, old.kafka_version
-        ),
+        &format!("downgrade {} from Kafka {} to {version}?", old.name, old.kafka_version),
     )
 }
 
@@ -323,7 +326,9 @@ fn plan_steps(
         if old.config.contains_key(PROTOCOL_VERSION)
             && let Some(release) = metadata_version_for(version)
         {
-            step2.config.insert(PROTOCOL_VERSION.to_string(), ConfigValue::String(release));
+            step2
+                .config
+                .insert(PROTOCOL_VERSION.to_string(), ConfigValue::String(release));
         }
     } else {
         // Unset follows the Kafka version, as the user had it; a pinned one moves to the new release.
@@ -343,7 +348,11 @@ fn second_step_description(step1: &ClusterSpec, step2: &ClusterSpec) -> String {
     if step1.is_zookeeper() {
         return format!(
             "{PROTOCOL_VERSION} → {}",
-            step2.config.get(PROTOCOL_VERSION).map(ToString::to_string).unwrap_or_default()
+            step2
+                .config
+                .get(PROTOCOL_VERSION)
+                .map(ToString::to_string)
+                .unwrap_or_default()
         );
     }
     match &step2.metadata_version {

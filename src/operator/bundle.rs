@@ -228,7 +228,10 @@ mod tests {
     #[test]
     fn a_bundle_without_the_operator_is_not_strimzi() {
         let err = parse(CRD).unwrap_err();
-        assert!(err.to_string().contains("no strimzi-cluster-operator Deployment"), "{err}");
+        assert!(
+            err.to_string().contains("no strimzi-cluster-operator Deployment"),
+            "{err}"
+        );
     }
 
     #[test]

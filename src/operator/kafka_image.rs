@@ -53,11 +53,7 @@ pub fn release(version: &str) -> Result<StrimziRelease, ImageError> {
         .copied()
         .ok_or_else(|| ImageError::UnknownStrimzi {
             asked: version.to_string(),
-            known: KNOWN_RELEASES
-                .iter()
-                .map(|r| r.version)
-                .collect::<Vec<_>>()
-                .join(", "),
+            known: KNOWN_RELEASES.iter().map(|r| r.version).collect::<Vec<_>>().join(", "),
         })
 }
 

@@ -46,8 +46,9 @@ pub fn load_path(path: &Path) -> Result<Bundle, Failure> {
         vec![path.to_path_buf()]
     };
     if files.is_empty() {
-        return Err(Failure::usage(format!("{origin} holds no .yaml files"))
-            .with_hint("pass the release's install/cluster-operator/ directory, or strimzi-cluster-operator-X.Y.Z.yaml"));
+        return Err(Failure::usage(format!("{origin} holds no .yaml files")).with_hint(
+            "pass the release's install/cluster-operator/ directory, or strimzi-cluster-operator-X.Y.Z.yaml",
+        ));
     }
     let texts = files
         .iter()
@@ -72,10 +73,7 @@ fn yaml_files(dir: &Path) -> Result<Vec<PathBuf>, Failure> {
 }
 
 fn parse(origin: &str, texts: &[(String, String)]) -> Result<Bundle, Failure> {
-    let files: Vec<BundleFile<'_>> = texts
-        .iter()
-        .map(|(origin, text)| BundleFile { origin, text })
-        .collect();
+    let files: Vec<BundleFile<'_>> = texts.iter().map(|(origin, text)| BundleFile { origin, text }).collect();
     Bundle::parse(origin, &files).map_err(|e| {
         Failure::usage(e.to_string())
             .with_hint("use an unmodified Strimzi release bundle (strimzi-cluster-operator-X.Y.Z.yaml or install/cluster-operator/)")
@@ -105,11 +103,16 @@ pub fn load_release(version: &str) -> Result<Bundle, Failure> {
 fn check_version(version: &str) -> Result<(), Failure> {
     let valid = !version.is_empty()
         && version.chars().next().is_some_and(|c| c.is_ascii_digit())
-        && version.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        && version
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
     if valid {
         Ok(())
     } else {
-        Err(Failure::usage(format!("\"{version}\" is not a Strimzi release version")).with_hint("pass one such as 1.2.0 or 0.45.2"))
+        Err(
+            Failure::usage(format!("\"{version}\" is not a Strimzi release version"))
+                .with_hint("pass one such as 1.2.0 or 0.45.2"),
+        )
     }
 }
 

@@ -163,7 +163,9 @@ fn check_settings(settings: &OperatorSettings) -> Result<(), TransformError> {
 fn check_namespace(ns: &str) -> Result<(), TransformError> {
     let valid = !ns.is_empty()
         && ns.len() <= 63
-        && ns.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && ns
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         && !ns.starts_with('-')
         && !ns.ends_with('-');
     if valid {
@@ -194,10 +196,9 @@ fn namespace_object(name: &str) -> Value {
 /// subject points there (the bundle says `myproject`).
 fn placed(object: &Value, namespace: &str) -> Result<Value, TransformError> {
     let mut object = object.clone();
-    let Some((_, namespaced)) = crate::cluster::resources::resolve(
-        object["apiVersion"].as_str().unwrap_or_default(),
-        kind(&object),
-    ) else {
+    let Some((_, namespaced)) =
+        crate::cluster::resources::resolve(object["apiVersion"].as_str().unwrap_or_default(), kind(&object))
+    else {
         return Err(TransformError::UnknownKind {
             kind: kind(&object).to_string(),
             name: name(&object).to_string(),
@@ -293,7 +294,11 @@ fn configured_deployment(mut deployment: Value, settings: &OperatorSettings) -> 
             set_env(env, "STRIMZI_NAMESPACE", &value);
         }
         if !settings.image_pull_secrets.is_empty() {
-            set_env(env, "STRIMZI_IMAGE_PULL_SECRETS", &settings.image_pull_secrets.join(","));
+            set_env(
+                env,
+                "STRIMZI_IMAGE_PULL_SECRETS",
+                &settings.image_pull_secrets.join(","),
+            );
         }
         for (key, value) in &settings.env {
             set_env(env, key, value);
@@ -348,9 +353,11 @@ fn mirror_image_value(registry: &str, key: &str, value: &str) -> String {
     let mut out = String::new();
     for line in value.lines().filter(|l| !l.trim().is_empty()) {
         match line.trim().split_once('=') {
-            Some((version, image)) => {
-                out.push_str(&format!("{}={}\n", version.trim(), mirror_image(registry, image.trim())))
-            }
+            Some((version, image)) => out.push_str(&format!(
+                "{}={}\n",
+                version.trim(),
+                mirror_image(registry, image.trim())
+            )),
             None => out.push_str(&format!("{}\n", line.trim())),
         }
     }

@@ -129,23 +129,38 @@ pub fn kafka_dashboard(spec: &ClusterSpec) -> Value {
         stat("Brokers up", format!("count(up{{{}}} == 1)", sel(&job))),
         stat(
             "Active controllers",
-            format!("sum(kafka_controller_kafkacontroller_activecontrollercount{{{}}})", sel("")),
+            format!(
+                "sum(kafka_controller_kafkacontroller_activecontrollercount{{{}}})",
+                sel("")
+            ),
         ),
         stat(
             "Under-replicated partitions",
-            format!("sum(kafka_server_replicamanager_underreplicatedpartitions{{{}}})", sel("")),
+            format!(
+                "sum(kafka_server_replicamanager_underreplicatedpartitions{{{}}})",
+                sel("")
+            ),
         ),
         stat(
             "Under min ISR partitions",
-            format!("sum(kafka_server_replicamanager_underminisrpartitioncount{{{}}})", sel("")),
+            format!(
+                "sum(kafka_server_replicamanager_underminisrpartitioncount{{{}}})",
+                sel("")
+            ),
         ),
         stat(
             "Offline partitions",
-            format!("sum(kafka_controller_kafkacontroller_offlinepartitionscount{{{}}})", sel("")),
+            format!(
+                "sum(kafka_controller_kafkacontroller_offlinepartitionscount{{{}}})",
+                sel("")
+            ),
         ),
         stat(
             "Partitions",
-            format!("max(kafka_controller_kafkacontroller_globalpartitioncount{{{}}})", sel("")),
+            format!(
+                "max(kafka_controller_kafkacontroller_globalpartitioncount{{{}}})",
+                sel("")
+            ),
         ),
         series(
             "Bytes in per broker",
@@ -216,7 +231,12 @@ pub fn kafka_dashboard(spec: &ClusterSpec) -> Value {
         format!("sum by (pod) (kafka_log_log_size{{{}}})", sel("")),
         "{{pod}}",
     ));
-    dashboard(spec, "kafka", &format!("Kafka {}/{}", spec.namespace, spec.name), panels)
+    dashboard(
+        spec,
+        "kafka",
+        &format!("Kafka {}/{}", spec.namespace, spec.name),
+        panels,
+    )
 }
 
 /// ZooKeeper: nodes up, latency, load, data tree.
@@ -264,7 +284,10 @@ pub fn zookeeper_dashboard(spec: &ClusterSpec) -> Value {
     ];
     if spec.zookeeper_exporter.enabled {
         let job = format!("job={}", promql_string(ZOOKEEPER_EXPORTER_JOB));
-        panels.insert(1, stat("Reachable through zoo-entrance", format!("min(zk_up{{{}}})", sel(&job))));
+        panels.insert(
+            1,
+            stat("Reachable through zoo-entrance", format!("min(zk_up{{{}}})", sel(&job))),
+        );
     }
     dashboard(
         spec,

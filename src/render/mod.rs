@@ -96,8 +96,8 @@ impl RenderContext {
 }
 
 pub mod alert_rules;
-pub mod grafana;
 mod exposure;
+pub mod grafana;
 mod images;
 mod jmx;
 mod kafka;

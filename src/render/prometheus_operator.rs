@@ -225,7 +225,10 @@ mod tests {
     fn broker_pod_monitor_keeps_standalone_labels() {
         let objects = prometheus_operator(&spec(MetadataMode::Kraft));
         let monitor = &objects[0];
-        assert_eq!(monitor["spec"]["selector"]["matchLabels"]["strimzi.io/name"], "orders-kafka");
+        assert_eq!(
+            monitor["spec"]["selector"]["matchLabels"]["strimzi.io/name"],
+            "orders-kafka"
+        );
         assert_eq!(monitor["spec"]["namespaceSelector"]["matchNames"], json!(["team-a"]));
         let endpoint = &monitor["spec"]["podMetricsEndpoints"][0];
         assert_eq!(endpoint["port"], "tcp-prometheus");

@@ -94,7 +94,12 @@ pub fn volume_changes(old: &ClusterSpec, new: &ClusterSpec) -> Vec<VolumeChange>
     let mut out = Vec::new();
     for (name, pool) in &new.pools {
         if let Some(before) = old.pools.get(name) {
-            storage_changes(&format!("pools.{name}.storage"), &before.storage, &pool.storage, &mut out);
+            storage_changes(
+                &format!("pools.{name}.storage"),
+                &before.storage,
+                &pool.storage,
+                &mut out,
+            );
         }
     }
     if let (Some(before), Some(after)) = (&old.zookeeper, &new.zookeeper) {
@@ -211,7 +216,10 @@ mod tests {
         let problems = broker_count_refusals(&old, &with_brokers(&old, 2));
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert!(fields.contains(&"config.default.replication.factor"), "{problems:?}");
-        assert!(fields.contains(&"config.offsets.topic.replication.factor"), "{problems:?}");
+        assert!(
+            fields.contains(&"config.offsets.topic.replication.factor"),
+            "{problems:?}"
+        );
         assert!(problems[0].message.contains("3 replicas on 2 brokers"), "{problems:?}");
     }
 
@@ -256,7 +264,13 @@ mod tests {
         assert_eq!(changes.len(), 2);
         let grow = changes.iter().find(|c| c.field == "pools.brokers.storage").unwrap();
         assert!(!grow.shrinks());
-        assert!(changes.iter().find(|c| c.field == "pools.controllers.storage").unwrap().shrinks());
+        assert!(
+            changes
+                .iter()
+                .find(|c| c.field == "pools.controllers.storage")
+                .unwrap()
+                .shrinks()
+        );
 
         let jbod = |size: &str| StorageSpec {
             kind: StorageType::Jbod,

@@ -99,7 +99,10 @@ mod tests {
         assert_eq!(diffs.len(), 1);
         assert_eq!(diffs[0].change, "changed");
         let text = &diffs[0].diff;
-        assert!(text.starts_with("--- a/KafkaNodePool/brokers\n+++ b/KafkaNodePool/brokers\n"), "{text}");
+        assert!(
+            text.starts_with("--- a/KafkaNodePool/brokers\n+++ b/KafkaNodePool/brokers\n"),
+            "{text}"
+        );
         assert!(text.contains("-  replicas: 3\n+  replicas: 5\n"), "{text}");
         assert!(!text.contains(SPEC_ANNOTATION), "{text}");
     }
@@ -110,7 +113,14 @@ mod tests {
         assert_eq!(format_diffs(&[]), "no change\n");
         let added = json!({"kind": "Service", "metadata": {"name": "c-brokers-103-jmx"}});
         let diffs = objects_diff(&[pool(3)], &[pool(3), added]);
-        assert_eq!((diffs[0].object.as_str(), diffs[0].change), ("Service/c-brokers-103-jmx", "added"));
-        assert!(diffs[0].diff.lines().skip(3).all(|l| l.starts_with('+')), "{}", diffs[0].diff);
+        assert_eq!(
+            (diffs[0].object.as_str(), diffs[0].change),
+            ("Service/c-brokers-103-jmx", "added")
+        );
+        assert!(
+            diffs[0].diff.lines().skip(3).all(|l| l.starts_with('+')),
+            "{}",
+            diffs[0].diff
+        );
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 use fake_kube::sim::{Sim, SimConfig, install_operator};
-use fake_kube::{FakeCluster, StrimziRelease};
+use fake_kube::{FakeCluster, NodeConfig, StrimziRelease};
 use serde_json::Value;
 
 /// A running fake cluster and the simulation driving it.
@@ -21,7 +21,9 @@ pub struct EnvBuilder {
     nodes: usize,
     operator_namespace: Option<String>,
     watched: Vec<String>,
-    storage_classes: Vec<String>,
+    /// (name, allows volume expansion, default)
+    storage_classes: Vec<(String, bool, bool)>,
+    extra_nodes: Vec<NodeConfig>,
 }
 
 pub fn env(release: StrimziRelease) -> EnvBuilder {
@@ -31,7 +33,8 @@ pub fn env(release: StrimziRelease) -> EnvBuilder {
         nodes: 3,
         operator_namespace: Some("kafka".into()),
         watched: vec!["kafka".into()],
-        storage_classes: vec!["standard".into()],
+        storage_classes: vec![("standard".into(), true, true)],
+        extra_nodes: Vec::new(),
     }
 }
 
@@ -42,6 +45,16 @@ impl EnvBuilder {
     }
     pub fn nodes(mut self, n: usize) -> Self {
         self.nodes = n;
+        self
+    }
+    /// One more node, as configured (taints, cordoned, small allocatable, labels).
+    pub fn node(mut self, node: NodeConfig) -> Self {
+        self.extra_nodes.push(node);
+        self
+    }
+    /// Replaces the StorageClasses: (name, allows volume expansion, default).
+    pub fn storage_classes(mut self, classes: &[(&str, bool, bool)]) -> Self {
+        self.storage_classes = classes.iter().map(|(n, e, d)| (n.to_string(), *e, *d)).collect();
         self
     }
     pub fn no_operator(mut self) -> Self {
@@ -56,10 +69,20 @@ impl EnvBuilder {
         let sim = Sim::new(self.sim);
         let mut builder = FakeCluster::builder()
             .strimzi(self.release)
-            .nodes(self.nodes)
             .with_controller(sim.controller());
-        for (i, class) in self.storage_classes.iter().enumerate() {
-            builder = builder.storage_class(class, true, i == 0);
+        // Production-sized nodes: the presets' requests must fit (the preflight checks them).
+        for _ in 0..self.nodes {
+            builder = builder.node(NodeConfig {
+                cpu: "8".into(),
+                memory: "32Gi".into(),
+                ..NodeConfig::default()
+            });
+        }
+        for node in self.extra_nodes {
+            builder = builder.node(node);
+        }
+        for (class, expansion, default) in &self.storage_classes {
+            builder = builder.storage_class(class, *expansion, *default);
         }
         let fake = builder.start();
         if let Some(ns) = &self.operator_namespace {

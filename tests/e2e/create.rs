@@ -42,7 +42,17 @@ fn every_write_is_a_server_side_apply_by_kafkactl_once_per_object_in_waves() {
     env.fake.clear_requests();
     let out = env
         .kafkactl()
-        .args(["-n", "fresh", "create", "c1", "--preset", "production", "--no-wait"])
+        // The preflight's reads are check's to count (tests/e2e/check.rs).
+        .args([
+            "-n",
+            "fresh",
+            "create",
+            "c1",
+            "--preset",
+            "production",
+            "--no-wait",
+            "--skip-checks",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
@@ -134,7 +144,7 @@ fn running_the_same_create_twice_changes_nothing_and_says_unchanged() {
 
 #[test]
 fn create_of_an_existing_cluster_with_another_spec_is_refused() {
-    let env = env(StrimziRelease::V1_2_0).start();
+    let env = env(StrimziRelease::V1_2_0).nodes(5).start(); // room for 5 brokers with required anti-affinity
     let first = env
         .kafkactl()
         .args(["create", "c1", "--preset", "production", "--no-wait"])
@@ -183,7 +193,7 @@ fn create_of_an_existing_cluster_with_another_spec_is_refused() {
 
 #[test]
 fn a_conflict_with_another_field_manager_names_field_and_manager_and_force_takes_over() {
-    let env = env(StrimziRelease::V1_2_0).start();
+    let env = env(StrimziRelease::V1_2_0).nodes(5).start(); // room for 5 brokers with required anti-affinity
     let first = env
         .kafkactl()
         .args(["create", "c1", "--preset", "production", "--no-wait"])
@@ -447,7 +457,15 @@ fn unschedulable_brokers_are_diagnosed_with_the_scheduler_message() {
     let env = env(StrimziRelease::V1_2_0).nodes(1).start();
     let out = env
         .kafkactl()
-        .args(["create", "c1", "--preset", "production", "--timeout", "4s"])
+        .args([
+            "create",
+            "c1",
+            "--preset",
+            "production",
+            "--timeout",
+            "4s",
+            "--skip-checks",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(5), "{}", output_text(&out));
@@ -473,6 +491,7 @@ fn a_missing_storage_class_is_diagnosed_as_provisioning_failed() {
             "fast-ssd",
             "--timeout",
             "4s",
+            "--skip-checks",
         ])
         .output()
         .unwrap();

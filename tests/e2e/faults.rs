@@ -16,42 +16,74 @@ fn create_dev(env: &Env, extra: &[&str]) -> std::process::Output {
 
 fn ready(env: &Env) -> bool {
     env.kafka("c1").is_some_and(|k| {
-        k["status"]["conditions"].as_array().is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
+        k["status"]["conditions"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
     })
 }
 
 #[test]
 fn bursts_of_503_and_429_during_apply_are_retried() {
     let env = env(StrimziRelease::V1_2_0).start();
-    env.fake.faults().fail_next_matching(2, FailWith::Unavailable, Some("PATCH"), None);
-    env.fake.faults().fail_next_matching(2, FailWith::TooManyRequests, Some("PATCH"), None);
+    env.fake
+        .faults()
+        .fail_next_matching(2, FailWith::Unavailable, Some("PATCH"), None);
+    env.fake
+        .faults()
+        .fail_next_matching(2, FailWith::TooManyRequests, Some("PATCH"), None);
     let out = create_dev(&env, &[]);
     assert!(out.status.success(), "{}", output_text(&out));
-    let statuses: Vec<u16> = env.fake.requests().iter().filter(|r| r.method == "PATCH").map(|r| r.status).collect();
-    assert!(statuses.contains(&503) && statuses.contains(&429), "the faults happened: {statuses:?}");
+    let statuses: Vec<u16> = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH")
+        .map(|r| r.status)
+        .collect();
+    assert!(
+        statuses.contains(&503) && statuses.contains(&429),
+        "the faults happened: {statuses:?}"
+    );
     assert!(ready(&env));
 }
 
 #[test]
 fn internal_errors_during_apply_are_retried_because_applies_are_idempotent() {
     let env = env(StrimziRelease::V1_2_0).start();
-    env.fake.faults().fail_next_matching(2, FailWith::InternalError, Some("PATCH"), Some("/kafkas/"));
+    env.fake
+        .faults()
+        .fail_next_matching(2, FailWith::InternalError, Some("PATCH"), Some("/kafkas/"));
     let out = create_dev(&env, &[]);
     assert!(out.status.success(), "{}", output_text(&out));
-    let kafka_patches: Vec<u16> = env.fake.requests().iter().filter(|r| r.method == "PATCH" && r.path.contains("/kafkas/")).map(|r| r.status).collect();
-    assert_eq!(kafka_patches.iter().filter(|s| **s == 500).count(), 2, "{kafka_patches:?}");
+    let kafka_patches: Vec<u16> = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "PATCH" && r.path.contains("/kafkas/"))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        kafka_patches.iter().filter(|s| **s == 500).count(),
+        2,
+        "{kafka_patches:?}"
+    );
     assert!(ready(&env));
 }
 
 #[test]
 fn a_persistently_failing_api_server_ends_in_a_clear_error_and_a_rerun_converges() {
     let env = env(StrimziRelease::V1_2_0).start();
-    env.fake.faults().fail_next_matching(100, FailWith::InternalError, Some("PATCH"), Some("/kafkas/"));
+    env.fake
+        .faults()
+        .fail_next_matching(100, FailWith::InternalError, Some("PATCH"), Some("/kafkas/"));
     let out = create_dev(&env, &[]);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot apply Kafka kafka/c1"), "{stderr}");
-    assert!(stderr.contains("unavailable or overloaded") && stderr.contains("converges"), "{stderr}");
+    assert!(
+        stderr.contains("unavailable or overloaded") && stderr.contains("converges"),
+        "{stderr}"
+    );
     env.fake.faults().clear();
     let rerun = create_dev(&env, &[]);
     assert!(rerun.status.success(), "{}", output_text(&rerun));
@@ -80,11 +112,26 @@ fn a_slow_api_server_only_makes_create_slower() {
 fn a_forbidden_resource_names_verb_and_resource_and_a_rerun_fixes_it() {
     let env = env(StrimziRelease::V1_2_0).start();
     env.fake.faults().forbid("patch", "kafkanodepools");
-    let out = create_dev(&env, &[]);
+    // The preflight's access reviews see the denial first: nothing is written.
+    env.fake.clear_requests();
+    let refused = create_dev(&env, &[]);
+    assert_eq!(refused.status.code(), Some(4), "{}", output_text(&refused));
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("may not patch") && stderr.contains("kafkanodepools.kafka.strimzi.io"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\nerror: 1 preflight check failed"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    // Past the preflight (RBAC changed in between), the apply itself names it.
+    let out = create_dev(&env, &["--skip-checks"]);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot apply KafkaNodePool kafka/dual"), "{stderr}");
-    assert!(stderr.contains("forbidden") && stderr.contains("kafkanodepools"), "{stderr}");
+    assert!(
+        stderr.contains("forbidden") && stderr.contains("kafkanodepools"),
+        "{stderr}"
+    );
     assert!(stderr.contains("RBAC"), "{stderr}");
     env.fake.faults().clear();
     let rerun = create_dev(&env, &[]);
@@ -94,7 +141,9 @@ fn a_forbidden_resource_names_verb_and_resource_and_a_rerun_fixes_it() {
 
 #[test]
 fn an_api_server_that_goes_away_mid_create_is_a_clear_error_and_a_rerun_converges() {
-    let env = env(StrimziRelease::V1_2_0).sim(|s| s.readiness_delay(Duration::from_secs(3))).start();
+    let env = env(StrimziRelease::V1_2_0)
+        .sim(|s| s.readiness_delay(Duration::from_secs(3)))
+        .start();
     let bin = assert_cmd::cargo::cargo_bin("kafkactl");
     let child = std::process::Command::new(bin)
         .arg("--kubeconfig")
@@ -105,12 +154,17 @@ fn an_api_server_that_goes_away_mid_create_is_a_clear_error_and_a_rerun_converge
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(env.fake.wait_until(Duration::from_secs(20), |s| s.get("kafka.strimzi.io/v1", "Kafka", Some("kafka"), "c1").is_some()));
+    assert!(env.fake.wait_until(Duration::from_secs(20), |s| {
+        s.get("kafka.strimzi.io/v1", "Kafka", Some("kafka"), "c1").is_some()
+    }));
     env.fake.shutdown();
     let started = Instant::now();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
-    assert!(started.elapsed() < Duration::from_secs(60), "gave up well before --timeout");
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "gave up well before --timeout"
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("lost contact with the API server"), "{stderr}");
     env.fake.restart().unwrap();

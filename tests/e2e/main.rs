@@ -2,9 +2,13 @@
 //! with the simulated controllers and Strimzi operator. Each test asserts on
 //! what the fake holds afterwards, not only on what kafkactl prints.
 
+mod check;
 mod common;
-mod operator;
 mod create;
+mod delete;
+mod expose;
 mod faults;
 mod monitor;
+mod operator;
+mod scale;
 mod status;

@@ -89,9 +89,7 @@ fn operator_env(deployment: &Value, key: &str) -> Option<Value> {
 }
 
 fn bindings(env: &Env, kind: &str, ns: Option<&str>) -> Vec<Value> {
-    env.fake
-        .store()
-        .list(RBAC, kind, ns, Some("app=strimzi"))
+    env.fake.store().list(RBAC, kind, ns, Some("app=strimzi"))
 }
 
 fn names(objects: &[Value]) -> Vec<String> {
@@ -153,11 +151,20 @@ fn install_from_the_directory_on_an_empty_cluster_ends_ready_and_a_rerun_changes
 
     let second = install(&env, &cache, "1.2.0", &[]);
     assert_eq!(second["result"], "unchanged", "{second}");
-    let actions: Vec<&Value> = second["objects"].as_array().unwrap().iter().map(|o| &o["action"]).collect();
+    let actions: Vec<&Value> = second["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| &o["action"])
+        .collect();
     assert!(actions.iter().all(|a| *a == "unchanged"), "{actions:?}");
 
     let out = create_dev(&env, "kafka", "c1");
-    assert!(out.status.success(), "the installed operator runs Kafka: {}", output_text(&out));
+    assert!(
+        out.status.success(),
+        "the installed operator runs Kafka: {}",
+        output_text(&out)
+    );
 }
 
 #[test]
@@ -166,18 +173,37 @@ fn a_single_file_bundle_with_two_watched_namespaces_serves_both() {
     let cache = TempDir::new().unwrap();
     let file = single_file_bundle("0.45.2", cache.path());
     let out = cmd(&env, &cache)
-        .args(["-o", "json", "--timeout", "60s", "operator", "install", "--watch", "team-a,team-b", "--from"])
+        .args([
+            "-o",
+            "json",
+            "--timeout",
+            "60s",
+            "operator",
+            "install",
+            "--watch",
+            "team-a,team-b",
+            "--from",
+        ])
         .arg(&file)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(outcome["version"], "0.45.2");
-    assert_eq!(outcome["watches"]["namespaces"], serde_json::json!(["team-a", "team-b"]));
+    assert_eq!(
+        outcome["watches"]["namespaces"],
+        serde_json::json!(["team-a", "team-b"])
+    );
     let op = deployment(&env, "kafka");
-    assert_eq!(operator_env(&op, "STRIMZI_NAMESPACE").unwrap()["value"], "team-a,team-b");
+    assert_eq!(
+        operator_env(&op, "STRIMZI_NAMESPACE").unwrap()["value"],
+        "team-a,team-b"
+    );
     for ns in ["team-a", "team-b"] {
-        assert!(env.fake.store().get("v1", "Namespace", None, ns).is_some(), "{ns} created");
+        assert!(
+            env.fake.store().get("v1", "Namespace", None, ns).is_some(),
+            "{ns} created"
+        );
         let rbs = bindings(&env, "RoleBinding", Some(ns));
         assert_eq!(
             names(&rbs),
@@ -193,8 +219,15 @@ fn a_single_file_bundle_with_two_watched_namespaces_serves_both() {
         }
     }
     let out = create_dev(&env, "team-a", "x");
-    assert!(out.status.success(), "the operator acts in team-a: {}", output_text(&out));
-    let kafka = env.fake.store().get("kafka.strimzi.io/v1beta2", "Kafka", Some("team-a"), "x");
+    assert!(
+        out.status.success(),
+        "the operator acts in team-a: {}",
+        output_text(&out)
+    );
+    let kafka = env
+        .fake
+        .store()
+        .get("kafka.strimzi.io/v1beta2", "Kafka", Some("team-a"), "x");
     assert_eq!(kafka.unwrap()["status"]["conditions"][0]["type"], "Ready");
 }
 
@@ -241,7 +274,10 @@ fn a_registry_mirror_rewrites_every_image_and_settings_reach_the_operator() {
     );
     let op = deployment(&env, "kafka");
     let pod = &op["spec"]["template"]["spec"];
-    assert_eq!(pod["containers"][0]["image"], "harbor.corp/mirror/strimzi/operator:0.45.2");
+    assert_eq!(
+        pod["containers"][0]["image"],
+        "harbor.corp/mirror/strimzi/operator:0.45.2"
+    );
     assert_eq!(pod["imagePullSecrets"], serde_json::json!([{"name": "harbor"}]));
     let mut images = 0;
     for var in pod["containers"][0]["env"].as_array().unwrap() {
@@ -250,7 +286,13 @@ fn a_registry_mirror_rewrites_every_image_and_settings_reach_the_operator() {
         if name.ends_with("_IMAGES") {
             for line in value.lines() {
                 images += 1;
-                assert!(line.split_once('=').unwrap().1.starts_with("harbor.corp/mirror/strimzi/"), "{line}");
+                assert!(
+                    line.split_once('=')
+                        .unwrap()
+                        .1
+                        .starts_with("harbor.corp/mirror/strimzi/"),
+                    "{line}"
+                );
             }
         } else if name.ends_with("_IMAGE") || name == "STRIMZI_DEFAULT_MAVEN_BUILDER" {
             images += 1;
@@ -258,7 +300,10 @@ fn a_registry_mirror_rewrites_every_image_and_settings_reach_the_operator() {
         }
     }
     assert!(images > 20, "{images} images checked");
-    assert_eq!(operator_env(&op, "STRIMZI_IMAGE_PULL_SECRETS").unwrap()["value"], "harbor");
+    assert_eq!(
+        operator_env(&op, "STRIMZI_IMAGE_PULL_SECRETS").unwrap()["value"],
+        "harbor"
+    );
     assert_eq!(
         operator_env(&op, "STRIMZI_FEATURE_GATES").unwrap()["value"],
         "+ContinueReconciliationOnManualRollingUpdateFailure"
@@ -273,7 +318,19 @@ fn a_running_operator_is_extended_instead_of_installing_a_second_one() {
     let env = env(StrimziRelease::V1_2_0).start();
     let cache = TempDir::new().unwrap();
     let out = cmd(&env, &cache)
-        .args(["-n", "other", "-o", "json", "--timeout", "60s", "operator", "install", "--watch", "team-a", "--from"])
+        .args([
+            "-n",
+            "other",
+            "-o",
+            "json",
+            "--timeout",
+            "60s",
+            "operator",
+            "install",
+            "--watch",
+            "team-a",
+            "--from",
+        ])
         .arg(bundle_dir("1.2.0"))
         .output()
         .unwrap();
@@ -320,7 +377,10 @@ fn a_newer_bundle_upgrades_and_an_older_one_needs_confirmation() {
     assert_eq!(upgraded["result"], "upgraded", "{upgraded}");
     assert_eq!(upgraded["previousVersion"], "0.45.2");
     let op = deployment(&env, "kafka");
-    assert_eq!(op["spec"]["template"]["spec"]["containers"][0]["image"], "quay.io/strimzi/operator:1.2.0");
+    assert_eq!(
+        op["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/strimzi/operator:1.2.0"
+    );
     assert_eq!(
         operator_env(&op, "STRIMZI_NAMESPACE").unwrap()["value"],
         "kafka,team-a",
@@ -337,7 +397,10 @@ fn a_newer_bundle_upgrades_and_an_older_one_needs_confirmation() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("downgrade") && stderr.contains("--yes"), "{stderr}");
     let op = deployment(&env, "kafka");
-    assert_eq!(op["spec"]["template"]["spec"]["containers"][0]["image"], "quay.io/strimzi/operator:1.2.0");
+    assert_eq!(
+        op["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/strimzi/operator:1.2.0"
+    );
 }
 
 #[test]
@@ -345,14 +408,20 @@ fn status_shows_version_watches_kafka_versions_and_served_crds() {
     let env = empty_cluster();
     let cache = TempDir::new().unwrap();
     install(&env, &cache, "1.2.0", &["--watch", "kafka,team-a"]);
-    let out = cmd(&env, &cache).args(["-o", "json", "operator", "status"]).output().unwrap();
+    let out = cmd(&env, &cache)
+        .args(["-o", "json", "operator", "status"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let status: Value = serde_json::from_slice(&out.stdout).unwrap();
     let op = &status["operators"][0];
     assert_eq!(op["version"], "1.2.0");
     assert_eq!(op["ready"], true);
     assert_eq!(op["watches"]["namespaces"], serde_json::json!(["kafka", "team-a"]));
-    assert_eq!(op["kafkaVersions"], serde_json::json!(["4.2.0", "4.2.1", "4.3.0", "4.3.1"]));
+    assert_eq!(
+        op["kafkaVersions"],
+        serde_json::json!(["4.2.0", "4.2.1", "4.3.0", "4.3.1"])
+    );
     let kafka_crd = status["crds"]
         .as_array()
         .unwrap()
@@ -394,17 +463,34 @@ fn uninstall_removes_the_operator_and_keeps_the_crds_and_what_clusters_use() {
     assert_eq!(outcome["operator"], "kafka/strimzi-cluster-operator");
     let store = env.fake.store();
     assert_eq!(operator_deployments(&env), 0);
-    assert!(store.get("v1", "ServiceAccount", Some("kafka"), "strimzi-cluster-operator").is_none());
-    assert!(store.get("v1", "ConfigMap", Some("kafka"), "strimzi-cluster-operator").is_none());
+    assert!(
+        store
+            .get("v1", "ServiceAccount", Some("kafka"), "strimzi-cluster-operator")
+            .is_none()
+    );
+    assert!(
+        store
+            .get("v1", "ConfigMap", Some("kafka"), "strimzi-cluster-operator")
+            .is_none()
+    );
     assert!(bindings(&env, "RoleBinding", Some("team-a")).is_empty());
     assert!(bindings(&env, "ClusterRoleBinding", None).is_empty());
     assert_eq!(
-        store.list(CRD, "CustomResourceDefinition", None, Some("app=strimzi")).len(),
+        store
+            .list(CRD, "CustomResourceDefinition", None, Some("app=strimzi"))
+            .len(),
         10,
         "CRDs stay"
     );
-    assert!(store.get(RBAC, "ClusterRole", None, "strimzi-kafka-broker").is_some(), "used by c1's brokers");
-    assert!(store.get(RBAC, "ClusterRole", None, "strimzi-cluster-operator-global").is_none());
+    assert!(
+        store.get(RBAC, "ClusterRole", None, "strimzi-kafka-broker").is_some(),
+        "used by c1's brokers"
+    );
+    assert!(
+        store
+            .get(RBAC, "ClusterRole", None, "strimzi-cluster-operator-global")
+            .is_none()
+    );
     assert!(env.kafka("c1").is_some(), "the cluster stays");
 }
 
@@ -461,7 +547,10 @@ fn broken_bundles_and_missing_paths_are_usage_errors_naming_the_file() {
             .unwrap();
         assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains(message) && stderr.contains(&*path.display().to_string()), "{stderr}");
+        assert!(
+            stderr.contains(message) && stderr.contains(&*path.display().to_string()),
+            "{stderr}"
+        );
     }
     assert!(env.fake.write_requests().is_empty(), "nothing was written");
 }
@@ -507,7 +596,9 @@ fn version_downloads_the_release_asset_once_and_then_uses_the_cache() {
         ["/0.45.2/strimzi-cluster-operator-0.45.2.yaml"],
         "the GitHub release asset path"
     );
-    let cached = cache.path().join("kafkactl/strimzi/0.45.2/strimzi-cluster-operator-0.45.2.yaml");
+    let cached = cache
+        .path()
+        .join("kafkactl/strimzi/0.45.2/strimzi-cluster-operator-0.45.2.yaml");
     assert!(cached.is_file(), "cached at {}", cached.display());
 
     // The server is gone: the cache answers.
@@ -540,7 +631,16 @@ fn a_failed_download_says_offline_and_suggests_from() {
 #[test]
 fn dry_run_prints_the_transformed_bundle_without_a_cluster() {
     let out = kafkactl()
-        .args(["-n", "strimzi", "operator", "install", "--dry-run", "--watch", "team-a", "--from"])
+        .args([
+            "-n",
+            "strimzi",
+            "operator",
+            "install",
+            "--dry-run",
+            "--watch",
+            "team-a",
+            "--from",
+        ])
         .arg(bundle_dir("1.2.0"))
         .output()
         .unwrap();
@@ -559,15 +659,33 @@ fn create_install_operator_takes_an_empty_cluster_to_a_ready_kafka() {
     let env = empty_cluster();
     let cache = TempDir::new().unwrap();
     let out = cmd(&env, &cache)
-        .args(["-n", "team-a", "--timeout", "60s", "create", "c1", "--preset", "dev", "--install-operator", "--from"])
+        .args([
+            "-n",
+            "team-a",
+            "--timeout",
+            "60s",
+            "create",
+            "c1",
+            "--preset",
+            "dev",
+            "--install-operator",
+            "--from",
+        ])
         .arg(bundle_dir("1.2.0"))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("Ready"), "{}", output_text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("Ready"),
+        "{}",
+        output_text(&out)
+    );
     let op = deployment(&env, "team-a");
     assert_eq!(op["status"]["availableReplicas"], 1);
-    let kafka = env.fake.store().get("kafka.strimzi.io/v1", "Kafka", Some("team-a"), "c1");
+    let kafka = env
+        .fake
+        .store()
+        .get("kafka.strimzi.io/v1", "Kafka", Some("team-a"), "c1");
     assert!(kafka.is_some());
 }
 
@@ -591,11 +709,17 @@ fn image_dockerfile_starts_from_strimzis_kafka_image_and_copies_a_local_dist() {
         dockerfile.starts_with("FROM harbor.corp/kafka/strimzi/kafka:0.45.2-kafka-3.9.2"),
         "{dockerfile}"
     );
-    assert!(dockerfile.contains("COPY kafka-dist.tgz /tmp/kafka.tgz"), "{dockerfile}");
+    assert!(
+        dockerfile.contains("COPY kafka-dist.tgz /tmp/kafka.tgz"),
+        "{dockerfile}"
+    );
     assert!(dockerfile.contains("rm -rf bin config"), "{dockerfile}");
     assert!(!dockerfile.contains("rm -rf /opt/kafka/*.sh"), "Strimzi's scripts stay");
     assert!(dockerfile.contains("USER 1001"), "{dockerfile}");
-    assert_eq!(std::fs::read(out_dir.join("kafka-dist.tgz")).unwrap(), b"not really a tarball");
+    assert_eq!(
+        std::fs::read(out_dir.join("kafka-dist.tgz")).unwrap(),
+        b"not really a tarball"
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("docker build -t harbor.corp/kafka/strimzi/kafka-custom:0.45.2-kafka-3.9.2"),
@@ -635,6 +759,9 @@ fn image_dockerfile_refuses_unknown_versions_listing_the_known_ones() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("Strimzi 1.2.0 has no Kafka 3.9.2 image (it has 4.2.0, 4.2.1, 4.3.0, 4.3.1)"), "{stderr}");
+    assert!(
+        stderr.contains("Strimzi 1.2.0 has no Kafka 3.9.2 image (it has 4.2.0, 4.2.1, 4.3.0, 4.3.1)"),
+        "{stderr}"
+    );
     assert!(!dir.path().join("ctx").exists(), "nothing written");
 }
