@@ -154,9 +154,19 @@ fn an_api_server_that_goes_away_mid_create_is_a_clear_error_and_a_rerun_converge
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    assert!(env.fake.wait_until(Duration::from_secs(20), |s| {
-        s.get("kafka.strimzi.io/v1", "Kafka", Some("kafka"), "c1").is_some()
-    }));
+    // Stop the server once kafkactl is waiting (its watches are open), not
+    // while it still applies: this test is about losing contact mid-wait.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !env
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.query.get("watch").is_some_and(|w| w == "true") && r.path.ends_with("/kafkas"))
+    {
+        assert!(Instant::now() < deadline, "kafkactl never started waiting");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(env.kafka("c1").is_some());
     env.fake.shutdown();
     let started = Instant::now();
     let out = child.wait_with_output().unwrap();

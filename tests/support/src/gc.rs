@@ -57,6 +57,12 @@ impl State {
         self.registry.by_kind(&key.group, &key.kind).cloned()
     }
 
+    /// True when `obj` names owners and none of them exists.
+    pub(crate) fn owners_all_gone(&self, obj: &Value) -> bool {
+        let owners = owner_uids(obj);
+        !owners.is_empty() && owners.iter().all(|uid| self.find_uid(uid).is_none())
+    }
+
     fn dependents_of(&self, uid: &str) -> Vec<Key> {
         self.objects
             .iter()

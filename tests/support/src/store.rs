@@ -811,6 +811,17 @@ impl State {
             self.remove(&key);
             self.sweep();
         }
+        // The garbage collector also takes an object created after all its owners
+        // were deleted (a controller acting on a stale cache), as a real one does.
+        if old.is_none() && self.owners_all_gone(&new) {
+            self.delete(
+                info,
+                namespace.as_deref(),
+                &name,
+                crate::gc::Propagation::Background,
+                false,
+            )?;
+        }
         Ok(new)
     }
 

@@ -84,6 +84,28 @@ fn orphan_deletion_keeps_dependents_without_the_owner_reference() {
 }
 
 #[test]
+fn an_object_created_after_its_owner_was_deleted_is_collected() {
+    let fc = cluster();
+    let uid = owner_and_dependent(&fc, false);
+    assert_eq!(fc.client().delete(&format!("{CM}/owner")).status, 200);
+    // A controller with a stale cache re-creates the dependent: the collector takes it.
+    let mut late = cm("late");
+    late["metadata"]["ownerReferences"] = json!([{"apiVersion": "v1", "kind": "ConfigMap",
+        "name": "owner", "uid": uid}]);
+    fc.store().put(late).unwrap();
+    assert!(!exists(&fc, "late"));
+    // One live owner among dead ones keeps it.
+    let alive = fc.store().put(cm("alive")).unwrap();
+    let mut kept = cm("kept");
+    kept["metadata"]["ownerReferences"] = json!([
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid},
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "alive", "uid": alive["metadata"]["uid"]},
+    ]);
+    fc.store().put(kept).unwrap();
+    assert!(exists(&fc, "kept"));
+}
+
+#[test]
 fn finalizers_hold_a_deleted_object_until_they_are_removed() {
     let fc = cluster();
     let mut obj = cm("held");
