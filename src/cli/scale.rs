@@ -82,6 +82,9 @@ approves it and waits until the rebalance is done."
     /// Let Strimzi remove brokers that still host partitions (data on them is lost); asks for confirmation.
     #[arg(long, conflicts_with = "rebalance")]
     pub skip_scaledown_check: bool,
+    /// Do not run the preflight checks (RBAC, scheduling room for the new size, storage) before applying.
+    #[arg(long)]
+    pub skip_checks: bool,
 }
 
 /// Options shared by the commands that change a running cluster.

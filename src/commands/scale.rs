@@ -185,6 +185,12 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         outcome.result = "unchanged";
         return Ok(outcome);
     }
+    if !args.safety.skip_checks {
+        // The new size must fit: RBAC for what scale writes, nodes and
+        // resources for the larger pools, storage classes.
+        let report = super::check::preflight(&loaded.conn, &target, &super::check::PreflightOptions::scale()).await?;
+        super::check::enforce(&report, quiet)?;
+    }
     let skip_check = args.safety.skip_scaledown_check && !removed.is_empty();
     if skip_check {
         confirm(

@@ -233,6 +233,26 @@ fn storage_shrink_is_refused() {
 }
 
 #[test]
+fn the_preflight_refuses_a_size_the_nodes_cannot_hold_and_skip_checks_applies_anyway() {
+    // Three nodes; production brokers need one node each (required anti-affinity).
+    let env = start_cluster(env(StrimziRelease::V1_2_0).start(), "production", &[]);
+    env.fake.clear_requests();
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "5"]);
+    assert_eq!(code(&out), 4, "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nodes for pool brokers: 5 replicas need 5 nodes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--skip-checks"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(node_pool(&env, "brokers")["spec"]["replicas"], 3);
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "5", "--skip-checks", "--no-wait"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(node_pool(&env, "brokers")["spec"]["replicas"], 5);
+}
+
+#[test]
 fn storage_growth_on_a_class_without_expansion_is_refused() {
     let env = start_cluster(
         env(StrimziRelease::V1_2_0)
