@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
 use fake_kube::sim::{Sim, SimConfig, install_operator};
-use fake_kube::{FakeCluster, StrimziRelease};
+use fake_kube::{FakeCluster, NodeConfig, StrimziRelease};
 use kafkactl::render::{RenderContext, render};
 use kafkactl::spec::{SpecOverrides, build};
 use serde_json::{Value, json};
@@ -37,6 +37,9 @@ fn main() -> anyhow::Result<()> {
     }
     if wants("ready") {
         bench_readiness(&bin)?;
+    }
+    if wants("scale") {
+        bench_scale(&bin)?;
     }
     Ok(())
 }
@@ -264,6 +267,93 @@ fn bench_readiness(bin: &Path) -> anyhow::Result<()> {
         ms(p50),
         ms(p99)
     );
+    Ok(())
+}
+
+/// `scale 3 → 5` brokers of a ready production cluster: time to "applied"
+/// and to "new brokers ready" (kafkactl's own timings from `-o json`, and
+/// the whole process), on six nodes with room for five brokers.
+fn bench_scale(bin: &Path) -> anyhow::Result<()> {
+    println!("## scale 3 → 5 brokers (production, simulated operator)");
+    let sim = Sim::new(SimConfig::fast());
+    let mut builder = FakeCluster::builder()
+        .strimzi(StrimziRelease::V1_2_0)
+        .storage_class("standard", true, true)
+        .with_controller(sim.controller());
+    for _ in 0..6 {
+        builder = builder.node(NodeConfig {
+            cpu: "8".into(),
+            memory: "32Gi".into(),
+            ..NodeConfig::default()
+        });
+    }
+    let fake = builder.try_start()?;
+    install_operator(&fake.store(), StrimziRelease::V1_2_0, "kafka", &["*"])?;
+    let (mut applied, mut ready, mut whole) = (Vec::new(), Vec::new(), Vec::new());
+    for run in 0..5 {
+        let namespace = format!("scale-{run}");
+        let created = Command::new(bin)
+            .arg("--kubeconfig")
+            .arg(fake.kubeconfig_path())
+            .args([
+                "-n",
+                &namespace,
+                "create",
+                "c",
+                "--preset",
+                "production",
+                "--timeout",
+                "60s",
+                "-q",
+            ])
+            .output()?;
+        anyhow::ensure!(
+            created.status.success(),
+            "create failed: {}",
+            String::from_utf8_lossy(&created.stderr)
+        );
+        let start = Instant::now();
+        let scaled = Command::new(bin)
+            .arg("--kubeconfig")
+            .arg(fake.kubeconfig_path())
+            .args([
+                "-n",
+                &namespace,
+                "scale",
+                "c",
+                "--brokers",
+                "5",
+                "--timeout",
+                "60s",
+                "-o",
+                "json",
+            ])
+            .output()?;
+        whole.push(start.elapsed());
+        anyhow::ensure!(
+            scaled.status.success(),
+            "scale failed: {}",
+            String::from_utf8_lossy(&scaled.stderr)
+        );
+        let outcome: Value = serde_json::from_slice(&scaled.stdout)?;
+        let millis = |key: &str| Duration::from_millis(outcome["timings"][key].as_u64().unwrap_or_default());
+        applied.push(millis("appliedMs"));
+        ready.push(millis("readyMs"));
+    }
+    for (label, times) in [
+        ("start → applied", &mut applied),
+        ("start → new brokers ready", &mut ready),
+        ("whole process", &mut whole),
+    ] {
+        let (mean, p50, max) = stats(times);
+        println!(
+            "{label:<26} mean {:>7.1} ms  p50 {:>7.1} ms  max {:>7.1} ms",
+            ms(mean),
+            ms(p50),
+            ms(max)
+        );
+    }
+    println!("(the simulated operator starts pods at once and marks them ready after its fast readiness delay)\n");
     Ok(())
 }
 
