@@ -83,7 +83,7 @@ pub struct KafkaExposeArgs {
     /// How the listener is reached from outside.
     #[arg(long = "type", value_enum, value_name = "TYPE", required_unless_present = "remove")]
     pub kind: Option<KafkaExposeType>,
-    /// Name of the listener [default: external].
+    /// Name of the listener.
     #[arg(long, value_name = "NAME", default_value = "external")]
     pub listener: String,
     /// Listener port on the brokers [default: the listener's current port, else the first free from 9094].
