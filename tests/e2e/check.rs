@@ -608,3 +608,48 @@ fn create_prints_preflight_warnings_and_goes_ahead() {
     );
     assert!(env.kafka("c1").is_some());
 }
+
+#[test]
+fn load_balancers_that_never_get_an_address_warn_and_provisioned_ones_pass() {
+    let service = json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": { "name": "web", "namespace": "kafka" },
+        "spec": { "type": "LoadBalancer", "ports": [{ "port": 80 }] },
+    });
+    let args = ["prod", "--listener", "external:9094:loadbalancer:tls"];
+
+    // The simulated cloud gives the Service an address.
+    let served = env(StrimziRelease::V1_2_0).start();
+    served.fake.store().put(service.clone()).unwrap();
+    assert!(served.fake.wait_until(std::time::Duration::from_secs(10), |s| {
+        s.get("v1", "Service", Some("kafka"), "web")
+            .is_some_and(|svc| svc["status"]["loadBalancer"]["ingress"].is_array())
+    }));
+    let (code, report, text) = check(&served, &args);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(status(&report, "load balancers"), "pass", "{text}");
+
+    // No load-balancer controller: the Service has waited five minutes for an address.
+    let unserved = env(StrimziRelease::V1_2_0)
+        .sim(|s| s.without(fake_kube::sim::Simulated::Services))
+        .start();
+    unserved.fake.store().put(service).unwrap();
+    unserved
+        .fake
+        .store()
+        .backdate(
+            "v1",
+            "Service",
+            Some("kafka"),
+            "web",
+            std::time::Duration::from_secs(300),
+        )
+        .unwrap();
+    let (code, report, text) = check(&unserved, &args);
+    assert_eq!(code, Some(0), "a warning does not fail: {text}");
+    let line = line(&report, "load balancers");
+    assert_eq!(line["status"], "warn", "{text}");
+    assert!(line["detail"].as_str().unwrap().contains("kafka/web"), "{line:#}");
+    assert!(line["hint"].as_str().unwrap().contains("nodeport"), "{line:#}");
+}

@@ -313,6 +313,32 @@ impl Store {
         st.commit(&info, Some(&old), new, &opts)
     }
 
+    /// Test fixture: the object looks as if it had been created `age` ago
+    /// (its creationTimestamp moves back). Watchers are not told: a real
+    /// server never changes a creationTimestamp either.
+    pub fn backdate(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+        age: std::time::Duration,
+    ) -> Result<(), ApiError> {
+        let info = self.info_for(api_version, kind)?;
+        let mut st = self.lock();
+        st.get_existing(&info, namespace, name)?;
+        let key = Key::new(&info, namespace, name);
+        let created = std::time::SystemTime::now()
+            .checked_sub(age)
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        if let Some(obj) = st.objects.get_mut(&key) {
+            meta_mut(obj).insert("creationTimestamp".into(), json!(crate::util::format_rfc3339(created)));
+        }
+        Ok(())
+    }
+
     /// Deletes like an API DELETE with background propagation: finalizers hold the object
     /// (with `deletionTimestamp` set) until they are removed; dependents are collected.
     pub fn delete(&self, api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> Result<(), ApiError> {
