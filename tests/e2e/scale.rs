@@ -219,6 +219,49 @@ fn storage_grows_on_a_class_that_allows_expansion() {
 }
 
 #[test]
+fn storage_growth_reaches_every_jbod_volume_and_its_claims() {
+    let dir = tempfile::tempdir().unwrap();
+    let preset = dir.path().join("jbod.yaml");
+    std::fs::write(
+        &preset,
+        "pools:\n  controllers:\n    roles: [controller]\n    replicas: 3\n    storage: { type: persistent-claim, size: 20Gi }\n  \
+         brokers:\n    roles: [broker]\n    replicas: 3\n    storage:\n      type: jbod\n      volumes:\n        \
+         - { id: 0, size: 100Gi }\n        - { id: 1, size: 100Gi }\nlisteners:\n  plain: { port: 9092, type: internal }\n",
+    )
+    .unwrap();
+    let env = start_cluster(
+        env(StrimziRelease::V1_2_0).nodes(6).start(),
+        preset.to_str().unwrap(),
+        &[],
+    );
+    let out = kafkactl(&env, &["scale", "c", "--storage-size", "200Gi", "-o", "json"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let volumes = node_pool(&env, "brokers")["spec"]["storage"]["volumes"].clone();
+    let sizes: Vec<&str> = volumes
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["size"].as_str().unwrap())
+        .collect();
+    assert_eq!(sizes, ["200Gi", "200Gi"], "{volumes:#}");
+    assert_eq!(node_pool(&env, "controllers")["spec"]["storage"]["size"], "20Gi");
+    let stored = stored_spec(&env);
+    assert_eq!(stored["pools"]["brokers"]["storage"]["volumes"][1]["size"], "200Gi");
+    let grown = env.fake.wait_until(Duration::from_secs(10), |s| {
+        ["data-0-c-brokers-0", "data-1-c-brokers-2"].iter().all(|claim| {
+            s.get("v1", "PersistentVolumeClaim", Some(NS), claim)
+                .is_some_and(|pvc| pvc["spec"]["resources"]["requests"]["storage"] == "200Gi")
+        })
+    });
+    assert!(grown, "Strimzi resized the claims of both volumes");
+    // Shrinking one JBOD volume back is refused like a single claim.
+    env.fake.clear_requests();
+    let out = kafkactl(&env, &["scale", "c", "--storage-size", "150Gi"]);
+    assert_eq!(code(&out), 4, "{}", output_text(&out));
+    assert!(env.fake.write_requests().is_empty());
+}
+
+#[test]
 fn storage_shrink_is_refused() {
     let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
     env.fake.clear_requests();
