@@ -47,6 +47,7 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
+    check_namespace_flag(&global)?;
     match cli.command {
         Command::Presets(command) => presets::run(&global, command),
         Command::Completions(args) => completions::run(args),
@@ -65,6 +66,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check::run(&global, *args),
         Command::Operator(command) => operator::run(&global, command),
         Command::Image(command) => image::run(&global, command),
+    }
+}
+
+/// `-n` names an object in every request; a name Kubernetes cannot have is
+/// refused before anything is read or written (else `list` answers "no
+/// clusters" and `operator install` goes on in another namespace).
+fn check_namespace_flag(global: &crate::cli::GlobalArgs) -> Result<(), Failure> {
+    match global.connection.namespace.as_deref().and_then(crate::spec::validate::namespace_problem) {
+        Some(problem) => Err(Failure::usage(format!("-n/--namespace: {problem}"))
+            .with_hint("nothing was changed; kafkactl list -A shows the namespaces that have clusters")),
+        None => Ok(()),
     }
 }
 

@@ -21,6 +21,7 @@ mod versions;
 use super::model::ClusterSpec;
 use super::problem::Report;
 
+pub use names::namespace_problem;
 pub use exposure::{INTERNAL_LOAD_BALANCERS, InternalLoadBalancer, internal_load_balancer};
 pub use syntax::{cidr_problem, image_problem, prometheus_bytes, prometheus_duration_ms, registry_problem};
 

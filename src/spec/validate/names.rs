@@ -97,6 +97,15 @@ fn derived_length_message(spec: &ClusterSpec) -> Option<String> {
     ))
 }
 
+/// What is wrong with a namespace name given on the command line (`-n`), as a
+/// whole message; `None` when it is a valid DNS-1123 label.
+pub fn namespace_problem(namespace: &str) -> Option<String> {
+    if namespace.is_empty() {
+        return Some("a namespace name cannot be empty, e.g. \"kafka\"".to_string());
+    }
+    label_message(namespace, "namespace", false, "kafka")
+}
+
 fn validate_namespace(spec: &ClusterSpec, report: &mut Report) {
     if spec.namespace.is_empty() {
         report.error("namespace", "a namespace is required (-n NAMESPACE), e.g. \"kafka\"");
