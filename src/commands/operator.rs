@@ -83,6 +83,7 @@ impl TextOutput for InstallOutcome {
 }
 
 fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow::Result<()> {
+    check_settings(&args.settings)?;
     let request = InstallRequest {
         source: args.source.clone(),
         settings: args.settings.clone(),
@@ -102,6 +103,32 @@ fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow::Result<()>
         }
     })?;
     ui::output::print_outcome(&outcome, global.output.output)
+}
+
+/// The registry mirror and pull secrets end up in the operator's images and
+/// Pods: a bad one would install an operator that never starts.
+fn check_settings(settings: &crate::cli::operator::OperatorSettingsArgs) -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    if let Some(registry) = &settings.registry
+        && let Some(problem) = crate::spec::validate::registry_problem(registry)
+    {
+        problems.push(format!(
+            "--registry: \"{registry}\" is not a registry mirror: it {problem}; write a registry host with an optional path, e.g. harbor.corp/mirror"
+        ));
+    }
+    for secret in &settings.image_pull_secrets {
+        let violations = crate::spec::validate::subdomain_violations(secret);
+        if !violations.is_empty() {
+            problems.push(format!(
+                "--image-pull-secret: \"{secret}\" is not a Secret name: it {}; e.g. regcred",
+                violations.join(", ")
+            ));
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(Failure::usage(problems.join("\n")).with_hint("nothing was changed in the cluster")),
+    }
 }
 
 /// `--dry-run`: the transformed bundle, without a cluster.
