@@ -74,7 +74,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 /// refused before anything is read or written (else `list` answers "no
 /// clusters" and `operator install` goes on in another namespace).
 fn check_namespace_flag(global: &crate::cli::GlobalArgs) -> Result<(), Failure> {
-    match global.connection.namespace.as_deref().and_then(crate::spec::validate::namespace_problem) {
+    match global
+        .connection
+        .namespace
+        .as_deref()
+        .and_then(crate::spec::validate::namespace_problem)
+    {
         Some(problem) => Err(Failure::usage(format!("-n/--namespace: {problem}"))
             .with_hint("nothing was changed; kafkactl list -A shows the namespaces that have clusters")),
         None => Ok(()),

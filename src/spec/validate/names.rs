@@ -112,7 +112,9 @@ pub fn namespace_problem(namespace: &str) -> Option<String> {
 /// made by other tools may have a name kafkactl would not choose).
 pub fn existing_cluster_name_problem(name: &str) -> Option<String> {
     if name.is_empty() {
-        return Some("the cluster name is empty; pass the name of an existing cluster, e.g. \"my-cluster\"".to_string());
+        return Some(
+            "the cluster name is empty; pass the name of an existing cluster, e.g. \"my-cluster\"".to_string(),
+        );
     }
     let violations = subdomain_violations(name);
     if violations.is_empty() {
