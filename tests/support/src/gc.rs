@@ -164,6 +164,19 @@ impl State {
         let _ = self.commit(&info, Some(&obj), new, &gc_opts());
     }
 
+    /// A dependent a controller created after its owners were deleted (it listed them
+    /// before the delete): Kubernetes' garbage collector finds such dangling owner
+    /// references and deletes the object; here it goes at once.
+    pub(crate) fn collect_if_orphaned(&mut self, info: &ResourceInfo, namespace: Option<&str>, name: &str) {
+        let Some(obj) = self.objects.get(&Key::new(info, namespace, name)) else {
+            return;
+        };
+        let owners = owner_uids(obj);
+        if !owners.is_empty() && owners.iter().all(|u| self.find_uid(u).is_none()) {
+            let _ = self.delete(info, namespace, name, Propagation::Background, false);
+        }
+    }
+
     /// After an owner is gone: dependents with no live owner left are deleted (background);
     /// those with other live owners only lose the reference.
     fn collect_dependents(&mut self, owner_uid: &str) {

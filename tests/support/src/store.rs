@@ -273,7 +273,12 @@ impl Store {
             .objects
             .get(&Key::new(&info, key.namespace.as_deref(), &key.name))
             .cloned();
-        st.commit(&info, old.as_ref(), obj, &opts)
+        let created = old.is_none();
+        let stored = st.commit(&info, old.as_ref(), obj, &opts)?;
+        if created {
+            st.collect_if_orphaned(&info, key.namespace.as_deref(), &key.name);
+        }
+        Ok(stored)
     }
 
     /// Replaces only `.status` (status subresource semantics).

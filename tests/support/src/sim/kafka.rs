@@ -1340,14 +1340,16 @@ fn write_pool_statuses(store: &Store, c: &Cluster, groups: &[PodGroup]) {
             .unwrap_or_default();
         let status = json!({
             "conditions": conditions,
-            "observedGeneration": kube::generation(&fresh),
+            // The generation this reconciliation acted on: the pool may have
+            // changed since (a scale applied mid-reconcile), and Strimzi only
+            // reports what it reconciled.
+            "observedGeneration": kube::generation(obj),
             "nodeIds": g.ids,
             "clusterId": cluster_id(c.kafka),
             "roles": roles,
             "replicas": g.ids.len(),
             "labelSelector": selector.join(","),
         });
-        let _ = obj;
         write_status(store, c.op, &fresh, "KafkaNodePool", status);
     }
 }
