@@ -116,17 +116,43 @@ fn state(env: &Env, namespace: &str) -> State {
     s
 }
 
-/// The state of `namespace` once it equals `want` (garbage collection and
-/// pods going are asynchronous), or what it is after a few seconds.
-fn settled_state(env: &Env, namespace: &str, want: &State) -> State {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let now = state(env, namespace);
-        if now == *want || Instant::now() > deadline {
-            return now;
+/// The state of `namespace` when the re-run returned must be `want`: kafkactl
+/// returns only once the cluster is where it should be. When it is not, the
+/// message says whether the namespace got there later (kafkactl returned too
+/// early) or not (the re-run did not converge).
+fn assert_state(env: &Env, namespace: &str, want: &State, what: &str) {
+    let now = state(env, namespace);
+    if now == *want {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let later = loop {
+        let later = state(env, namespace);
+        if later == *want || Instant::now() > deadline {
+            break later;
         }
         std::thread::sleep(Duration::from_millis(50));
+    };
+    let verdict = if later == *want {
+        "reached the state only after the re-run had returned"
+    } else {
+        "never reached the state of the uninterrupted run"
+    };
+    assert_eq!(now, *want, "{what}: {verdict}");
+}
+
+/// The state once it stops changing, for the reference run.
+fn settled(env: &Env, namespace: &str) -> State {
+    let mut last = state(env, namespace);
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(50));
+        let now = state(env, namespace);
+        if now == last {
+            return now;
+        }
+        last = now;
     }
+    last
 }
 
 fn kafkactl(env: &Env, namespace: &str, args: &[&str]) -> Output {
@@ -164,10 +190,10 @@ fn interrupted_run(env: &Env, namespace: &str, args: &[&str], delay: Duration) -
     child.wait_with_output().unwrap()
 }
 
-/// Seed `seed` of `SEEDS`: a point spread over the reference run's duration
-/// (plus a little, so that some runs finish first), with a seeded jitter.
+/// Seed `seed` of `SEEDS`: a point spread over 90% of the reference run's
+/// duration (runs vary with the machine's load), with a seeded jitter.
 fn delay_for(seed: u64, reference: Duration) -> Duration {
-    let span = reference.as_millis() as u64 * 11 / 10 + 10;
+    let span = reference.as_millis() as u64 * 9 / 10 + 10;
     let jitter = (seed.wrapping_mul(2_654_435_761) >> 7) % (span / SEEDS).max(1);
     Duration::from_millis(span * seed / SEEDS + jitter)
 }
@@ -246,15 +272,16 @@ fn sigint_at_twenty_points_of_create_then_a_rerun_converges_to_the_uninterrupted
             kafkactl(&env, &namespace, &create_args()),
             &format!("seed {seed} re-run"),
         );
-        assert_eq!(
-            settled_state(&env, &namespace, &want),
-            want,
-            "seed {seed} (SIGINT after {delay:?})"
+        assert_state(
+            &env,
+            &namespace,
+            &want,
+            &format!("seed {seed} (SIGINT after {delay:?})"),
         );
         forget(&env, &namespace);
     }
     eprintln!("create: {tally:?} (reference run {took:?})");
-    assert!(tally.interrupted >= 15, "most seeds hit a running create: {tally:?}");
+    assert!(tally.interrupted >= 12, "most seeds hit a running create: {tally:?}");
 }
 
 #[test]
@@ -280,15 +307,16 @@ fn sigint_at_twenty_points_of_scale_then_a_rerun_converges_to_the_uninterrupted_
         let out = interrupted_run(&env, &namespace, &scale, delay);
         record(&mut tally, seed, &out);
         must(kafkactl(&env, &namespace, &scale), &format!("seed {seed} re-run"));
-        assert_eq!(
-            settled_state(&env, &namespace, &want),
-            want,
-            "seed {seed} (SIGINT after {delay:?})"
+        assert_state(
+            &env,
+            &namespace,
+            &want,
+            &format!("seed {seed} (SIGINT after {delay:?})"),
         );
         forget(&env, &namespace);
     }
     eprintln!("scale: {tally:?} (reference run {took:?})");
-    assert!(tally.interrupted >= 15, "most seeds hit a running scale: {tally:?}");
+    assert!(tally.interrupted >= 12, "most seeds hit a running scale: {tally:?}");
 }
 
 #[test]
@@ -297,7 +325,7 @@ fn sigint_at_twenty_points_of_delete_then_a_rerun_converges_to_the_uninterrupted
     let delete = ["delete", CLUSTER, "--yes"];
     must(kafkactl(&env, "reference", &create_args()), "reference create");
     let took = timed(|| must(kafkactl(&env, "reference", &delete), "reference delete"));
-    let want = settled_state(&env, "reference", &state(&env, "reference"));
+    let want = settled(&env, "reference");
     assert!(
         want.objects.iter().all(|(kind, _)| kind == "PersistentVolumeClaim") && !want.claims.is_empty(),
         "an uninterrupted delete keeps the volumes and nothing else: {want:?}"
@@ -319,13 +347,14 @@ fn sigint_at_twenty_points_of_delete_then_a_rerun_converges_to_the_uninterrupted
             "seed {seed} re-run: {}",
             output_text(&rerun)
         );
-        assert_eq!(
-            settled_state(&env, &namespace, &want),
-            want,
-            "seed {seed} (SIGINT after {delay:?})"
+        assert_state(
+            &env,
+            &namespace,
+            &want,
+            &format!("seed {seed} (SIGINT after {delay:?})"),
         );
         forget(&env, &namespace);
     }
     eprintln!("delete: {tally:?} (reference run {took:?})");
-    assert!(tally.interrupted >= 15, "most seeds hit a running delete: {tally:?}");
+    assert!(tally.interrupted >= 12, "most seeds hit a running delete: {tally:?}");
 }
