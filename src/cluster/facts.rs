@@ -219,6 +219,11 @@ fn why(what: &str, error: kube::Error) -> String {
     }
 }
 
+/// Asks every access review concurrently.
+pub async fn reviews(conn: &Connection, requests: &[AccessRequest]) -> Vec<AccessAnswer> {
+    futures::future::join_all(requests.iter().map(|r| review(conn, r))).await
+}
+
 async fn review(conn: &Connection, request: &AccessRequest) -> AccessAnswer {
     let (resource, subresource) = match request.resource.split_once('/') {
         Some((r, s)) => (r.to_string(), Some(s.to_string())),

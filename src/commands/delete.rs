@@ -20,7 +20,15 @@ use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
     let runtime = super::runtime()?;
-    let (conn, teardown) = runtime.block_on(plan(global, &args))?;
+    // One Ctrl-C listener from the first request to the last, so that a
+    // signal between reading the cluster and deleting is not lost.
+    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
+    let (conn, teardown) = runtime.block_on(async {
+        tokio::select! {
+            result = plan(global, &args) => result,
+            _ = &mut ctrl_c => Err(interrupted(&DeleteLog::default())),
+        }
+    })?;
     let warnings = warnings(&teardown);
     if !global.output.quiet {
         for w in &warnings {
@@ -36,7 +44,7 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
     let outcome = runtime.block_on(async {
         tokio::select! {
             result = execute(global, &args, &conn, teardown, warnings, &log) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted(&log)),
+            _ = &mut ctrl_c => Err(interrupted(&log)),
         }
     })?;
     ui::output::print_outcome(&outcome, global.output.output)

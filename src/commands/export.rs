@@ -31,8 +31,10 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
         if objects_to_stdout {
             ui::output::print_stdout(&text);
         } else {
-            std::fs::write(file, text)
-                .map_err(|e| Failure::runtime(format!("cannot write {}: {e}", file.display())))?;
+            std::fs::write(file, text).map_err(|e| {
+                Failure::usage(format!("--objects-file: cannot write {}: {e}", file.display()))
+                    .with_hint("pass a file in a directory that exists and you may write to, or - for stdout")
+            })?;
         }
         if !global.output.quiet {
             eprintln!(

@@ -47,6 +47,8 @@ pub fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
+    check_namespace_flag(&global)?;
+    check_cluster_name(&cli.command)?;
     match cli.command {
         Command::Presets(command) => presets::run(&global, command),
         Command::Completions(args) => completions::run(args),
@@ -65,6 +67,53 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Check(args) => check::run(&global, *args),
         Command::Operator(command) => operator::run(&global, command),
         Command::Image(command) => image::run(&global, command),
+    }
+}
+
+/// `-n` names an object in every request; a name Kubernetes cannot have is
+/// refused before anything is read or written (else `list` answers "no
+/// clusters" and `operator install` goes on in another namespace).
+fn check_namespace_flag(global: &crate::cli::GlobalArgs) -> Result<(), Failure> {
+    match global
+        .connection
+        .namespace
+        .as_deref()
+        .and_then(crate::spec::validate::namespace_problem)
+    {
+        Some(problem) => Err(Failure::usage(format!("-n/--namespace: {problem}"))
+            .with_hint("nothing was changed; kafkactl list -A shows the namespaces that have clusters")),
+        None => Ok(()),
+    }
+}
+
+/// The NAME of the cluster a command works on, refused before any request
+/// when no Kubernetes object can have it (an empty name made the API client
+/// fail with an error about the connection). `create` validates its name with
+/// the rest of the spec; only an empty one is caught here.
+fn check_cluster_name(command: &Command) -> Result<(), Failure> {
+    let existing = match command {
+        Command::Create(args) => match args.name.as_deref() {
+            Some("") => None,
+            _ => return Ok(()),
+        },
+        Command::Status(args) => Some(args.name.as_str()),
+        Command::Scale(args) => Some(args.name.as_str()),
+        Command::Restart(args) => Some(args.name.as_str()),
+        Command::Upgrade(args) => Some(args.name.as_str()),
+        Command::Expose(args) => Some(args.name.as_str()),
+        Command::Monitor(args) => Some(args.name.as_str()),
+        Command::Delete(args) => Some(args.name.as_str()),
+        Command::Export(args) => Some(args.name.as_str()),
+        _ => return Ok(()),
+    };
+    let problem = match existing {
+        Some(name) => crate::spec::validate::existing_cluster_name_problem(name),
+        None => Some("the cluster name is empty; pass a DNS label such as my-cluster".to_string()),
+    };
+    match problem {
+        Some(problem) => Err(Failure::usage(format!("NAME: {problem}"))
+            .with_hint("nothing was changed; kafkactl list shows the clusters of the namespace")),
+        None => Ok(()),
     }
 }
 

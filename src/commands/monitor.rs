@@ -418,7 +418,7 @@ fn watch_block(
 async fn prometheus_target(loaded: &LoadedCluster, args: &ViewArgs) -> Result<PrometheusTarget, Failure> {
     let spec = &loaded.spec;
     if let Some(text) = &args.prometheus {
-        return PrometheusTarget::parse(text).map_err(Failure::usage);
+        return PrometheusTarget::parse(text).map_err(|e| Failure::usage(format!("--prometheus: {e}")));
     }
     if !spec.prometheus.enabled {
         return Err(Failure::new(

@@ -12,6 +12,7 @@ use crate::cli::{CreateArgs, GlobalArgs, OutputFormat};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, ObjectRef, apply_plan};
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{OperatorInfo, StrimziInfo, WatchScope, discover};
+use crate::cluster::facts::{AccessRequest, reviews};
 use crate::cluster::operator::{self as api, CrdInfo, OPERAND_CLUSTER_ROLES, OperatorTarget};
 use crate::cluster::readiness::Progress;
 use crate::error::{Failure, FailureKind};
@@ -83,6 +84,7 @@ impl TextOutput for InstallOutcome {
 }
 
 fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow::Result<()> {
+    check_settings(&args.settings)?;
     let request = InstallRequest {
         source: args.source.clone(),
         settings: args.settings.clone(),
@@ -102,6 +104,85 @@ fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow::Result<()>
         }
     })?;
     ui::output::print_outcome(&outcome, global.output.output)
+}
+
+/// Server-side apply needs create and patch on every object of the plan. A
+/// user without them (typically: no RBAC for CRDs and ClusterRoles) is told
+/// before anything is applied, not after half the bundle went in.
+async fn check_permissions(conn: &Connection, plan: &Plan) -> Result<(), Failure> {
+    let mut requests = std::collections::BTreeSet::new();
+    for object in &plan.objects {
+        let Some((resource, namespaced)) = crate::cluster::resources::resolve(object.api_version(), object.kind())
+        else {
+            continue;
+        };
+        for verb in ["create", "patch"] {
+            requests.insert(AccessRequest {
+                verb: verb.to_string(),
+                group: resource.group.clone(),
+                resource: resource.plural.clone(),
+                namespace: if namespaced {
+                    object.namespace().map(str::to_string)
+                } else {
+                    None
+                },
+            });
+        }
+    }
+    let requests: Vec<AccessRequest> = requests.into_iter().collect();
+    // A review that could not be asked is left to the apply to find out.
+    let denied: Vec<String> = reviews(conn, &requests)
+        .await
+        .into_iter()
+        .filter(|a| a.allowed == Ok(false))
+        .map(|a| {
+            let r = &a.request;
+            let group = if r.group.is_empty() {
+                String::new()
+            } else {
+                format!(".{}", r.group)
+            };
+            let scope = r.namespace.as_deref().map(|ns| format!(" in {ns}")).unwrap_or_default();
+            format!("{} {}{group}{scope}", r.verb, r.resource)
+        })
+        .collect();
+    if denied.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::new(
+        FailureKind::Refused,
+        format!(
+            "installing the Strimzi operator needs permissions your user lacks: {}; nothing was changed",
+            denied.join(", ")
+        ),
+    )
+    .with_hint("ask a cluster admin to install the operator (kafkactl operator install), or to grant you these permissions; `kubectl auth can-i` checks them"))
+}
+
+/// The registry mirror and pull secrets end up in the operator's images and
+/// Pods: a bad one would install an operator that never starts.
+fn check_settings(settings: &crate::cli::operator::OperatorSettingsArgs) -> Result<(), Failure> {
+    let mut problems = Vec::new();
+    if let Some(registry) = &settings.registry
+        && let Some(problem) = crate::spec::validate::registry_problem(registry)
+    {
+        problems.push(format!(
+            "--registry: \"{registry}\" is not a registry mirror: it {problem}; write a registry host with an optional path, e.g. harbor.corp/mirror"
+        ));
+    }
+    for secret in &settings.image_pull_secrets {
+        let violations = crate::spec::validate::subdomain_violations(secret);
+        if !violations.is_empty() {
+            problems.push(format!(
+                "--image-pull-secret: \"{secret}\" is not a Secret name: it {}; e.g. regcred",
+                violations.join(", ")
+            ));
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(()),
+        false => Err(Failure::usage(problems.join("\n")).with_hint("nothing was changed in the cluster")),
+    }
 }
 
 /// `--dry-run`: the transformed bundle, without a cluster.
@@ -198,6 +279,7 @@ pub async fn install_operator(
             )
         }
     };
+    check_permissions(conn, &plan).await?;
     let before = Some(api::before_state(conn, &plan).await?);
     let options = ApplyOptions {
         force_conflicts: request.force_conflicts,

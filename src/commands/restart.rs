@@ -162,7 +162,7 @@ fn check_target(loaded: &LoadedCluster, args: &RestartArgs) -> Result<(), Failur
     {
         let pools: Vec<&str> = spec.pools.keys().map(String::as_str).collect();
         return Err(Failure::usage(format!(
-            "cluster {} has no pool \"{pool}\"; its pools are {}",
+            "--pool: cluster {} has no pool \"{pool}\"; its pools are {}",
             spec.name,
             pools.join(", ")
         )));
@@ -183,7 +183,7 @@ fn no_such_node(
         .collect();
     Failure::new(
         FailureKind::NotFound,
-        format!("cluster {} has no node with id {id}", spec.name),
+        format!("--broker: cluster {} has no node with id {id}", spec.name),
     )
     .with_hint(format!("its node ids are {}", nodes.join(", ")))
 }

@@ -14,7 +14,7 @@ use super::change::{SpecChange, confirm, dry_run_diff, interrupted, spec_changes
 use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
 use crate::cli::GlobalArgs;
 use crate::cli::scale::{ScaleArgs, ScaleSizeArgs};
-use crate::cluster::apply::{AppliedObject, ApplyLog};
+use crate::cluster::apply::{Action, AppliedObject, ApplyLog};
 use crate::cluster::inventory::node_ids;
 use crate::cluster::readiness::Observed;
 use crate::cluster::rebalance::{ProposalSummary, Rebalance};
@@ -181,13 +181,15 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         outcome.diff = Some(dry_run_diff(&loaded, &target).await?);
         return Ok(outcome);
     }
-    if target == old {
-        outcome.result = "unchanged";
-        return Ok(outcome);
-    }
-    if !args.safety.skip_checks {
+    // The stored spec already has this size: a re-run after an interrupted
+    // scale (the Kafka CR carrying the new spec may have gone in before its
+    // node pools). Applying again is a no-op when everything is there, and the
+    // wait below makes the re-run end where an uninterrupted scale ends.
+    let already_stored = target == old;
+    if !already_stored && !args.safety.skip_checks {
         // The new size must fit: RBAC for what scale writes, nodes and
-        // resources for the larger pools, storage classes.
+        // resources for the larger pools, storage classes. (A re-run of a
+        // stored size passed these when it was first asked for.)
         let report = super::check::preflight(&loaded.conn, &target, &super::check::PreflightOptions::scale()).await?;
         super::check::enforce(&report, quiet)?;
     }
@@ -218,10 +220,15 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
     }
     apply_change(global, &loaded, &target, options, &log).await?;
     outcome.objects = log.applied();
+    if already_stored && outcome.objects.iter().all(|o| o.action == Action::Unchanged) {
+        outcome.result = "unchanged";
+    }
     outcome.timings.applied_ms = Some(started.elapsed().as_millis() as u64);
     view.message(&format!("applied after {:.1}s", started.elapsed().as_secs_f64()));
     if args.change.no_wait {
-        outcome.result = "applied";
+        if outcome.result != "unchanged" {
+            outcome.result = "applied";
+        }
         return Ok(outcome);
     }
     wait_for_new_size(global, &loaded, &target, &removed).await?;

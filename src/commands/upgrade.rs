@@ -104,9 +104,10 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
     let version = args.kafka_version.trim().to_string();
     if kafka_version(&version).is_none() {
         return Err(Failure::usage(format!(
-            "\"{version}\" is not a Kafka version; write MAJOR.MINOR.PATCH, e.g. {}",
+            "--kafka-version: \"{version}\" is not a Kafka version; write MAJOR.MINOR.PATCH, e.g. {}",
             old.kafka_version
-        )));
+        ))
+        .with_hint("nothing was changed"));
     }
     check_operator_supports(&loaded, &version)?;
     let order = compare_kafka_versions(&version, &old.kafka_version).unwrap_or(Ordering::Equal);

@@ -110,7 +110,7 @@ fn check_version(version: &str) -> Result<(), Failure> {
         Ok(())
     } else {
         Err(
-            Failure::usage(format!("\"{version}\" is not a Strimzi release version"))
+            Failure::usage(format!("--version: \"{version}\" is not a Strimzi release version"))
                 .with_hint("pass one such as 1.2.0 or 0.45.2"),
         )
     }

@@ -59,7 +59,7 @@ pub enum TransformError {
     ReservedEnv { key: String, flag: String },
     #[error("the bundle contains a {kind} ({name}), which kafkactl does not know how to apply")]
     UnknownKind { kind: String, name: String },
-    #[error("\"{0}\" is not a valid namespace name (lowercase letters, digits and '-', at most 63)")]
+    #[error("--watch/-n: \"{0}\" is not a valid namespace name (lowercase letters, digits and '-', at most 63)")]
     InvalidNamespace(String),
 }
 

@@ -176,15 +176,18 @@ pub fn pod_set(cluster: &str, pool: &str) -> String {
 /// owns `[k*100, k*100+99]`; ZooKeeper mode has one pool, ids `0..n`.
 pub fn pool_id_range(spec: &ClusterSpec, pool: &str) -> Option<(i32, i32)> {
     let index = spec.pools.keys().position(|name| name == pool)? as i32;
-    Some((index * 100, index * 100 + 99))
+    Some((index * POOL_ID_RANGE, index * POOL_ID_RANGE + POOL_ID_RANGE - 1))
 }
+
+/// How many node ids each pool owns, and so the most replicas a pool can have.
+pub const POOL_ID_RANGE: i32 = 100;
 
 /// The node ids kafkactl expects a pool to have when nothing else is known.
 pub fn predicted_node_ids(spec: &ClusterSpec, pool: &str) -> Vec<i32> {
     let (Some((first, _)), Some(pool_spec)) = (pool_id_range(spec, pool), spec.pools.get(pool)) else {
         return Vec::new();
     };
-    (first..first + pool_spec.replicas.max(0)).collect()
+    (first..first.saturating_add(pool_spec.replicas.clamp(0, POOL_ID_RANGE))).collect()
 }
 
 /// Every name derived from the cluster name that must fit in 63 characters,

@@ -22,7 +22,10 @@ use super::model::ClusterSpec;
 use super::problem::Report;
 
 pub use exposure::{INTERNAL_LOAD_BALANCERS, InternalLoadBalancer, internal_load_balancer};
-pub use syntax::{cidr_problem, image_problem, prometheus_bytes, prometheus_duration_ms, registry_problem};
+pub use names::{existing_cluster_name_problem, namespace_problem};
+pub use syntax::{
+    cidr_problem, image_problem, prometheus_bytes, prometheus_duration_ms, registry_problem, subdomain_violations,
+};
 
 /// Everything wrong with `spec`: errors make it unusable, warnings are shown
 /// and let the command go on.

@@ -2,12 +2,14 @@
 //! with the simulated controllers and Strimzi operator. Each test asserts on
 //! what the fake holds afterwards, not only on what kafkactl prints.
 
+mod bad_input;
 mod check;
 mod common;
 mod create;
 mod delete;
 mod expose;
 mod faults;
+mod interrupt;
 mod monitor;
 mod operator;
 mod scale;

@@ -2,7 +2,8 @@
 //! pool names and listener names.
 
 use super::syntax::{
-    DNS_1035_RULES, DNS_1123_RULES, DNS_LABEL_MAX, label_character_violations, label_violations, suggest_label,
+    DNS_1035_RULES, DNS_1123_RULES, DNS_LABEL_MAX, label_character_violations, label_violations, subdomain_violations,
+    suggest_label,
 };
 use crate::spec::model::ClusterSpec;
 use crate::spec::names::{MAX_NAME_LEN, derived_names};
@@ -94,6 +95,35 @@ fn derived_length_message(spec: &ClusterSpec) -> Option<String> {
         spec.name,
         spec.name.len(),
         worst.len(),
+    ))
+}
+
+/// What is wrong with a namespace name given on the command line (`-n`), as a
+/// whole message; `None` when it is a valid DNS-1123 label.
+pub fn namespace_problem(namespace: &str) -> Option<String> {
+    if namespace.is_empty() {
+        return Some("a namespace name cannot be empty, e.g. \"kafka\"".to_string());
+    }
+    label_message(namespace, "namespace", false, "kafka")
+}
+
+/// What is wrong with the NAME of a cluster that should already exist, as a
+/// whole message. Only names Kubernetes could not store are refused (a cluster
+/// made by other tools may have a name kafkactl would not choose).
+pub fn existing_cluster_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some(
+            "the cluster name is empty; pass the name of an existing cluster, e.g. \"my-cluster\"".to_string(),
+        );
+    }
+    let violations = subdomain_violations(name);
+    if violations.is_empty() {
+        return None;
+    }
+    let example = suggest_label(name, true, DNS_LABEL_MAX).unwrap_or_else(|| "my-cluster".to_string());
+    Some(format!(
+        "\"{name}\" cannot be the name of a Kafka cluster: it {}; {DNS_1035_RULES} (e.g. \"{example}\")",
+        violations.join(", ")
     ))
 }
 

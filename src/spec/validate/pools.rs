@@ -5,7 +5,11 @@ use std::collections::BTreeSet;
 
 use super::resources::{validate_heap, validate_resources, validate_scheduling, validate_storage};
 use crate::spec::model::{ClusterSpec, PoolSpec, Role, ZOOKEEPER_MODE_POOL};
+use crate::spec::names::POOL_ID_RANGE;
 use crate::spec::problem::Report;
+
+/// The largest ZooKeeper ensemble kafkactl renders (larger ones only slow writes down).
+const MAX_ZOOKEEPERS: i32 = 15;
 
 pub(super) fn validate_pools(spec: &ClusterSpec, report: &mut Report) {
     if spec.pools.is_empty() {
@@ -39,6 +43,14 @@ fn validate_pool(name: &str, pool: &PoolSpec, report: &mut Report) {
             format!("{prefix}.replicas"),
             format!(
                 "must be at least 1, got {}; a pool needs nodes (remove the pool from the spec instead of scaling it to zero)",
+                pool.replicas
+            ),
+        );
+    } else if pool.replicas > POOL_ID_RANGE {
+        report.error(
+            format!("{prefix}.replicas"),
+            format!(
+                "must be at most {POOL_ID_RANGE}, got {}; each pool owns {POOL_ID_RANGE} node ids (spread more nodes over several pools in a preset file)",
                 pool.replicas
             ),
         );
@@ -148,6 +160,11 @@ pub(super) fn validate_zookeeper(spec: &ClusterSpec, report: &mut Report) {
         report.error(
             "zookeeper.replicas",
             format!("must be at least 1, got {replicas}; 3 is the usual ensemble (--zookeepers 3)"),
+        );
+    } else if replicas > MAX_ZOOKEEPERS {
+        report.error(
+            "zookeeper.replicas",
+            format!("must be at most {MAX_ZOOKEEPERS}, got {replicas}; every write waits for a majority of the ensemble, so 3 or 5 is usual (--zookeepers 3)"),
         );
     } else if replicas % 2 == 0 {
         report.warning("zookeeper.replicas", even_quorum_message("ZooKeeper nodes", replicas));

@@ -1340,8 +1340,9 @@ fn write_pool_statuses(store: &Store, c: &Cluster, groups: &[PodGroup]) {
             .unwrap_or_default();
         let status = json!({
             "conditions": conditions,
-            // The generation this reconciliation started from, not a newer one
-            // applied meanwhile: that change has not been rolled out yet.
+            // The generation this reconciliation acted on: the pool may have
+            // changed since (a scale applied mid-reconcile), and Strimzi only
+            // reports what it reconciled.
             "observedGeneration": kube::generation(obj),
             "nodeIds": g.ids,
             "clusterId": cluster_id(c.kafka),
