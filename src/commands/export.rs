@@ -74,7 +74,7 @@ pub fn preset_document(spec: &ClusterSpec, format: OutputFormat) -> anyhow::Resu
     })
 }
 
-fn preset_value(spec: &ClusterSpec) -> anyhow::Result<Value> {
+pub fn preset_value(spec: &ClusterSpec) -> anyhow::Result<Value> {
     let mut value = serde_json::to_value(spec)?;
     if let Some(map) = value.as_object_mut() {
         map.remove("name");
