@@ -61,8 +61,10 @@ pub fn complete(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<(Global
 /// Prompts are off: a usage error naming what to pass instead.
 fn refusal(args: &CreateArgs, reason: &str) -> Failure {
     if args.interactive {
-        return Failure::usage(format!("--interactive needs a terminal, and prompts are off ({reason})"))
-            .with_hint("leave --interactive out and answer with flags: kafkactl create NAME --preset P [--brokers N ...]");
+        return Failure::usage(format!(
+            "--interactive needs a terminal, and prompts are off ({reason})"
+        ))
+        .with_hint("leave --interactive out and answer with flags: kafkactl create NAME --preset P [--brokers N ...]");
     }
     Failure::usage(format!(
         "the cluster name is missing, and the wizard cannot ask for it: prompts are off ({reason})"
@@ -91,7 +93,9 @@ fn given(global: &GlobalArgs, args: &CreateArgs) -> Vec<Step> {
         (Step::Monitoring, s.no_monitoring),
     ]
     .into_iter()
-    .filter(|(step, given)| *given || (*step == Step::Preset && args.preset.as_deref().is_some_and(|p| builtin(p).is_none())))
+    .filter(|(step, given)| {
+        *given || (*step == Step::Preset && args.preset.as_deref().is_some_and(|p| builtin(p).is_none()))
+    })
     .map(|(step, _)| step)
     .collect()
 }
@@ -102,13 +106,15 @@ fn read_offer(global: &GlobalArgs) -> ClusterOffer {
     let read = async {
         let conn = connect(&global.connection).await?;
         let (info, classes) = futures::try_join!(discover(&conn), storage_classes(&conn))?;
+        let mut classes: Vec<(String, bool)> = classes
+            .iter()
+            .map(storage_class_fact)
+            .map(|c| (c.name, c.default))
+            .collect();
+        classes.sort();
         Ok::<_, Failure>(ClusterOffer {
             served_api: info.api(),
-            storage_classes: classes
-                .iter()
-                .map(storage_class_fact)
-                .map(|c| (c.name, c.default))
-                .collect(),
+            storage_classes: classes,
         })
     };
     let result = super::runtime().map_err(|e| e.to_string()).and_then(|runtime| {

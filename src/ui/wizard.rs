@@ -165,7 +165,11 @@ impl Answers {
                 },
             );
         }
-        for (name, value) in [("--brokers", s.brokers), ("--controllers", s.controllers), ("--zookeepers", s.zookeepers)] {
+        for (name, value) in [
+            ("--brokers", s.brokers),
+            ("--controllers", s.controllers),
+            ("--zookeepers", s.zookeepers),
+        ] {
             if let Some(n) = value {
                 flag(name, &n.to_string());
             }
@@ -303,14 +307,24 @@ pub fn choices(step: Step, offer: &ClusterOffer) -> Option<Vec<Choice>> {
                 },
             )];
             items.extend(offer.storage_classes.iter().map(|(name, default)| {
-                Choice::new(name, if *default { format!("{name} (default)") } else { name.clone() })
+                Choice::new(
+                    name,
+                    if *default {
+                        format!("{name} (default)")
+                    } else {
+                        name.clone()
+                    },
+                )
             }));
             items
         }
         Step::Exposure => vec![
             Choice::new("no", "no: reachable inside Kubernetes only"),
             Choice::new("nodeport", "nodeport: a NodePort per broker and for bootstrap"),
-            Choice::new("loadbalancer", "loadbalancer: a LoadBalancer per broker and for bootstrap"),
+            Choice::new(
+                "loadbalancer",
+                "loadbalancer: a LoadBalancer per broker and for bootstrap",
+            ),
         ],
         Step::Monitoring => vec![
             Choice::new("yes", "yes: Prometheus with alert rules for this cluster"),
@@ -322,23 +336,23 @@ pub fn choices(step: Step, offer: &ClusterOffer) -> Option<Vec<Choice>> {
 
 /// Take one answer: parse it into the flags, then keep it only if the spec
 /// it makes has no validation error that the answers before it did not have.
-/// The error says why, to re-ask with.
+/// The error says why, to re-ask with. An answer that leaves the spec as it
+/// was adds no flag, so the equivalent command line stays short.
 pub fn record(answers: &Answers, step: Step, text: &str) -> Result<Answers, String> {
     let (spec_before, before) = answers.build()?;
     let mut next = answers.clone();
     set(&mut next, step, text.trim(), &spec_before)?;
-    let (_, after) = next.build()?;
+    let (spec_after, after) = next.build()?;
+    if spec_after == spec_before && step != Step::Name {
+        return Ok(answers.clone());
+    }
     let new: Vec<String> = after
         .errors
         .iter()
         .filter(|p| !before.errors.contains(p))
         .map(|p| format!("{}: {}", p.field, p.message))
         .collect();
-    if new.is_empty() {
-        Ok(next)
-    } else {
-        Err(new.join("; "))
-    }
+    if new.is_empty() { Ok(next) } else { Err(new.join("; ")) }
 }
 
 fn set(answers: &mut Answers, step: Step, text: &str, before: &ClusterSpec) -> Result<(), String> {
@@ -480,7 +494,12 @@ fn pool_summary(pool: &spec::PoolSpec) -> String {
 /// Ask every question that applies (all of them with `ask_all`, else those
 /// whose flag was not given) on the terminal; answers are re-asked until the
 /// spec accepts them.
-pub fn ask(mut answers: Answers, given: &[Step], ask_all: bool, offer: &ClusterOffer) -> Result<Answers, crate::error::Failure> {
+pub fn ask(
+    mut answers: Answers,
+    given: &[Step],
+    ask_all: bool,
+    offer: &ClusterOffer,
+) -> Result<Answers, crate::error::Failure> {
     use crate::error::Failure;
     for &step in STEPS {
         let (spec, _) = answers.build().map_err(Failure::usage)?;
@@ -507,6 +526,11 @@ fn ask_text(answers: &Answers, step: Step, default: &str) -> Result<Answers, cra
         input = input.allow_empty(true);
     }
     let text = input.interact_text().map_err(interrupted)?;
+    // Enter keeps what the spec says, even where one flag would set more
+    // (the preset's CPU request below its limit stays as it is).
+    if !default.is_empty() && text.trim() == default {
+        return Ok(answers.clone());
+    }
     record(answers, step, &text).map_err(crate::error::Failure::usage)
 }
 
@@ -571,8 +595,20 @@ mod tests {
     fn zero_brokers_is_refused_naming_the_pool_field() {
         let err = record(&answers("production"), Step::Brokers, "0").unwrap_err();
         assert!(err.contains("pools.brokers.replicas"), "{err}");
-        assert!(record(&answers("production"), Step::Brokers, "three").unwrap_err().contains("whole number"));
-        assert_eq!(record(&answers("production"), Step::Brokers, "5").unwrap().spec.brokers, Some(5));
+        assert!(
+            record(&answers("production"), Step::Brokers, "three")
+                .unwrap_err()
+                .contains("whole number")
+        );
+        assert_eq!(
+            record(&answers("production"), Step::Brokers, "5").unwrap().spec.brokers,
+            Some(5)
+        );
+        assert_eq!(
+            record(&answers("production"), Step::Brokers, "3").unwrap().spec.brokers,
+            None,
+            "the preset's own count adds no flag"
+        );
     }
 
     #[test]
@@ -595,9 +631,18 @@ mod tests {
         let dev = answers("dev");
         let spec = spec_of(&dev);
         assert_eq!(default_answer(Step::Brokers, &dev, &spec), "1");
-        assert!(!applies(Step::Controllers, &spec, &ClusterOffer::default()), "dev is dual-role");
-        assert!(!applies(Step::StorageSize, &spec, &ClusterOffer::default()), "dev is ephemeral");
-        assert!(!applies(Step::Monitoring, &spec, &ClusterOffer::default()), "dev has no Prometheus");
+        assert!(
+            !applies(Step::Controllers, &spec, &ClusterOffer::default()),
+            "dev is dual-role"
+        );
+        assert!(
+            !applies(Step::StorageSize, &spec, &ClusterOffer::default()),
+            "dev is ephemeral"
+        );
+        assert!(
+            !applies(Step::Monitoring, &spec, &ClusterOffer::default()),
+            "dev has no Prometheus"
+        );
     }
 
     #[test]
@@ -621,7 +666,10 @@ mod tests {
         let values: Vec<&str> = items.iter().map(|c| c.value.as_str()).collect();
         assert_eq!(values, vec!["", "fast", "standard"]);
         assert!(items[0].label.contains("standard"));
-        assert!(choices(Step::StorageClass, &ClusterOffer::default()).is_none(), "typed when offline");
+        assert!(
+            choices(Step::StorageClass, &ClusterOffer::default()).is_none(),
+            "typed when offline"
+        );
     }
 
     #[test]

@@ -12,3 +12,4 @@ mod monitor;
 mod operator;
 mod scale;
 mod status;
+mod wizard;
