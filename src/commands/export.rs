@@ -48,7 +48,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
         if !objects.secrets.is_empty() {
             eprintln!(
                 "{} {} hold(s) the credentials of {} KafkaUser(s), base64-encoded but not encrypted: keep it secret and delete it once restored",
-                console::style("warning:").yellow().bold(),
+                console::style("warning:").for_stderr().yellow().bold(),
                 if objects_to_stdout {
                     "the output".to_string()
                 } else {

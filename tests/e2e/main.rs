@@ -3,6 +3,7 @@
 //! what the fake holds afterwards, not only on what kafkactl prints.
 
 mod check;
+mod cli_surface;
 mod common;
 mod create;
 mod delete;

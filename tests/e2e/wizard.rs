@@ -12,13 +12,13 @@ use serde_json::Value;
 use crate::common::{env, output_text};
 
 /// A detached tmux server of its own (socket in a temp dir) running one command.
-struct Terminal {
+pub struct Terminal {
     socket: PathBuf,
 }
 
 impl Terminal {
     /// Start `script` (a shell script) in a 160x60 pane.
-    fn start(dir: &Path, script: &Path) -> Terminal {
+    pub fn start(dir: &Path, script: &Path) -> Terminal {
         let socket = dir.join("tmux.sock");
         let status = Process::new("tmux")
             .arg("-S")
@@ -38,7 +38,7 @@ impl Terminal {
     }
 
     /// The pane's text, with its scrollback.
-    fn screen(&self) -> String {
+    pub fn screen(&self) -> String {
         let out = self
             .tmux()
             .args(["capture-pane", "-p", "-J", "-S", "-500"])
@@ -48,7 +48,7 @@ impl Terminal {
     }
 
     /// Wait until the screen shows `text`.
-    fn wait_for(&self, text: &str) -> String {
+    pub fn wait_for(&self, text: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
@@ -61,6 +61,16 @@ impl Terminal {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The pane's text with its colour and attribute escapes.
+    pub fn screen_with_escapes(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p", "-e", "-J", "-S", "-500"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
     /// Type `text` literally, then press Enter.
