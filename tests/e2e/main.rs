@@ -9,6 +9,7 @@ mod create;
 mod delete;
 mod expose;
 mod faults;
+mod machine_output;
 mod monitor;
 mod operator;
 mod scale;
