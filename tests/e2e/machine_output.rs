@@ -233,11 +233,20 @@ fn changing_commands_print_their_outcome_as_json_and_yaml() {
 
     let uninstalled = machine(&env, Format::Yaml, &["--yes", "operator", "uninstall"]);
     assert_eq!(uninstalled["operator"], "kafka/strimzi-cluster-operator");
+    assert_keys(
+        "operator uninstall",
+        &uninstalled,
+        &["deleted", "kept", "kafkaClusters"],
+    );
     let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi/1.2.0/install/cluster-operator");
     let installed = machine(
         &env,
         Format::Yaml,
         &["operator", "install", "--from", bundle.to_str().unwrap()],
     );
-    assert_keys("operator install", &installed, &["namespace", "version"]);
+    assert_keys(
+        "operator install",
+        &installed,
+        &["result", "version", "namespace", "watches", "image", "objects"],
+    );
 }
