@@ -12,7 +12,7 @@ use crate::cluster::facts::storage_class_fact;
 use crate::cluster::volumes::storage_classes;
 use crate::error::{Failure, FailureKind};
 use crate::spec::ClusterSpec;
-use crate::spec::preset::{DEFAULT_PRESET, builtin};
+use crate::spec::preset::DEFAULT_PRESET;
 use crate::ui;
 use crate::ui::wizard::{Answers, ClusterOffer, Step};
 
@@ -93,9 +93,7 @@ fn given(global: &GlobalArgs, args: &CreateArgs) -> Vec<Step> {
         (Step::Monitoring, s.no_monitoring),
     ]
     .into_iter()
-    .filter(|(step, given)| {
-        *given || (*step == Step::Preset && args.preset.as_deref().is_some_and(|p| builtin(p).is_none()))
-    })
+    .filter(|(_, given)| *given)
     .map(|(step, _)| step)
     .collect()
 }
@@ -147,4 +145,44 @@ pub fn save_preset(path: &Path, spec: &ClusterSpec, quiet: bool) -> anyhow::Resu
         eprintln!("saved the spec as preset {}", path.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn parse(args: &[&str]) -> (GlobalArgs, CreateArgs) {
+        let cli = Cli::try_parse_from(args).unwrap();
+        match cli.command {
+            Command::Create(create) => (cli.global, *create),
+            other => panic!("not create: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_given_are_questions_answered() {
+        let (global, args) = parse(&["kafkactl", "-n", "team", "create", "--brokers", "5", "--ephemeral"]);
+        let steps = given(&global, &args);
+        assert_eq!(steps, vec![Step::Namespace, Step::Brokers, Step::Storage]);
+    }
+
+    #[test]
+    fn nothing_missing_and_not_interactive_leaves_the_arguments_alone() {
+        let (global, args) = parse(&["kafkactl", "create", "c1", "--preset", "dev"]);
+        let (_, args) = complete(&global, args).unwrap();
+        assert_eq!(args.name.as_deref(), Some("c1"));
+    }
+
+    #[test]
+    fn no_input_without_a_name_is_a_usage_error_naming_name() {
+        let (global, args) = parse(&["kafkactl", "--no-input", "create"]);
+        let error = complete(&global, args).unwrap_err();
+        let failure = error.downcast_ref::<Failure>().unwrap();
+        assert_eq!(failure.kind, FailureKind::Usage);
+        assert!(failure.message.contains("--no-input was given"), "{}", failure.message);
+        assert!(failure.hints[0].contains("pass NAME"), "{:?}", failure.hints);
+    }
 }

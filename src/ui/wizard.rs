@@ -5,6 +5,7 @@
 //! asks the questions with dialoguer; it holds no rules of its own.
 
 use crate::cli::{MetadataArg, SpecArgs};
+use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
 use crate::spec::preset::BUILTIN_PRESETS;
 use crate::spec::{self, ClusterSpec, ListenerType, Report, SpecOverrides, StorageType, StrimziApi};
@@ -491,19 +492,28 @@ fn pool_summary(pool: &spec::PoolSpec) -> String {
     )
 }
 
+/// Whether the wizard asks `step` now: it applies to the spec so far, and
+/// no flag answered it (unless every question is asked). A preset file is
+/// kept: the preset question offers only the built-in ones.
+pub fn should_ask(
+    step: Step,
+    answers: &Answers,
+    spec: &ClusterSpec,
+    offer: &ClusterOffer,
+    given: &[Step],
+    ask_all: bool,
+) -> bool {
+    let preset_file = step == Step::Preset && crate::spec::preset::builtin(&answers.preset).is_none();
+    applies(step, spec, offer) && (ask_all || !given.contains(&step)) && !preset_file
+}
+
 /// Ask every question that applies (all of them with `ask_all`, else those
 /// whose flag was not given) on the terminal; answers are re-asked until the
 /// spec accepts them.
-pub fn ask(
-    mut answers: Answers,
-    given: &[Step],
-    ask_all: bool,
-    offer: &ClusterOffer,
-) -> Result<Answers, crate::error::Failure> {
-    use crate::error::Failure;
+pub fn ask(mut answers: Answers, given: &[Step], ask_all: bool, offer: &ClusterOffer) -> Result<Answers, Failure> {
     for &step in STEPS {
         let (spec, _) = answers.build().map_err(Failure::usage)?;
-        if !applies(step, &spec, offer) || (given.contains(&step) && !ask_all) {
+        if !should_ask(step, &answers, &spec, offer, given, ask_all) {
             continue;
         }
         let default = default_answer(step, &answers, &spec);
@@ -515,7 +525,7 @@ pub fn ask(
     Ok(answers)
 }
 
-fn ask_text(answers: &Answers, step: Step, default: &str) -> Result<Answers, crate::error::Failure> {
+fn ask_text(answers: &Answers, step: Step, default: &str) -> Result<Answers, Failure> {
     let theme = super::prompts::theme();
     let mut input = dialoguer::Input::<String>::with_theme(&theme)
         .with_prompt(step.prompt())
@@ -531,15 +541,10 @@ fn ask_text(answers: &Answers, step: Step, default: &str) -> Result<Answers, cra
     if !default.is_empty() && text.trim() == default {
         return Ok(answers.clone());
     }
-    record(answers, step, &text).map_err(crate::error::Failure::usage)
+    record(answers, step, &text).map_err(Failure::usage)
 }
 
-fn ask_choice(
-    answers: &Answers,
-    step: Step,
-    items: &[Choice],
-    default: &str,
-) -> Result<Answers, crate::error::Failure> {
+fn ask_choice(answers: &Answers, step: Step, items: &[Choice], default: &str) -> Result<Answers, Failure> {
     let labels: Vec<&str> = items.iter().map(|c| c.label.as_str()).collect();
     let mut index = items.iter().position(|c| c.value == default).unwrap_or(0);
     loop {
@@ -556,9 +561,9 @@ fn ask_choice(
     }
 }
 
-fn interrupted(error: dialoguer::Error) -> crate::error::Failure {
-    crate::error::Failure::new(
-        crate::error::FailureKind::Interrupted,
+fn interrupted(error: dialoguer::Error) -> Failure {
+    Failure::new(
+        FailureKind::Interrupted,
         format!("no answer ({error}); nothing was changed"),
     )
 }
@@ -654,6 +659,49 @@ mod tests {
         };
         assert!(!applies(Step::Metadata, &spec, &v1));
         assert!(applies(Step::Metadata, &spec, &ClusterOffer::default()));
+    }
+
+    #[test]
+    fn zookeeper_mode_on_a_v1beta2_cluster_asks_for_zookeepers_not_controllers() {
+        let offer = ClusterOffer {
+            served_api: Some(StrimziApi::V1beta2),
+            ..ClusterOffer::default()
+        };
+        let start = Answers {
+            served_api: offer.served_api,
+            ..answers("production")
+        };
+        assert!(applies(Step::Metadata, &spec_of(&start), &offer));
+        let zk = record(&start, Step::Metadata, "zookeeper").unwrap();
+        let spec = spec_of(&zk);
+        assert!(applies(Step::Zookeepers, &spec, &offer));
+        assert!(!applies(Step::Controllers, &spec, &offer));
+        assert_eq!(default_answer(Step::Zookeepers, &zk, &spec), "3");
+        assert!(
+            zk.command_line().contains("--metadata zookeeper"),
+            "{}",
+            zk.command_line()
+        );
+        assert!(record(&zk, Step::Zookeepers, "0").unwrap_err().contains("zookeeper"));
+    }
+
+    #[test]
+    fn given_flags_are_asked_only_with_ask_all_and_a_preset_file_never() {
+        let a = answers("production");
+        let spec = spec_of(&a);
+        let offer = ClusterOffer::default();
+        assert!(!should_ask(Step::Brokers, &a, &spec, &offer, &[Step::Brokers], false));
+        assert!(should_ask(Step::Brokers, &a, &spec, &offer, &[Step::Brokers], true));
+        assert!(should_ask(Step::Preset, &a, &spec, &offer, &[], true));
+        let dir = std::env::temp_dir().join(format!("kafkactl-wizard-{}.yaml", std::process::id()));
+        std::fs::write(&dir, "metadata: kraft\n").unwrap();
+        let file = Answers {
+            preset: dir.display().to_string(),
+            ..a.clone()
+        };
+        let file_spec = spec_of(&file);
+        std::fs::remove_file(&dir).unwrap();
+        assert!(!should_ask(Step::Preset, &file, &file_spec, &offer, &[], true));
     }
 
     #[test]
