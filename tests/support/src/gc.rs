@@ -183,6 +183,21 @@ impl State {
         }
     }
 
+    /// The garbage collector also deletes what is created for owners that are all
+    /// already gone, as when a controller's create races its owner's deletion;
+    /// without this, such a pod would stay forever.
+    pub(crate) fn collect_if_orphaned(&mut self, info: &ResourceInfo, key: &Key) {
+        let Some(obj) = self.objects.get(key) else {
+            return;
+        };
+        let owners = owner_uids(obj);
+        if owners.is_empty() || owners.iter().any(|u| self.find_uid(u).is_some()) {
+            return;
+        }
+        let ns = (!key.namespace.is_empty()).then_some(key.namespace.clone());
+        let _ = self.delete(info, ns.as_deref(), &key.name, Propagation::Background, false);
+    }
+
     fn terminate_namespace(&mut self, info: &ResourceInfo, key: &Key, current: Value) -> Value {
         let mut marked = current.clone();
         if marked.pointer("/metadata/deletionTimestamp").is_none() {

@@ -811,6 +811,9 @@ impl State {
             self.remove(&key);
             self.sweep();
         }
+        if old.is_none() {
+            self.collect_if_orphaned(info, &key);
+        }
         Ok(new)
     }
 

@@ -73,6 +73,28 @@ fn foreground_deletion_keeps_the_owner_until_dependents_are_gone() {
 }
 
 #[test]
+fn an_object_created_for_an_owner_already_gone_is_collected() {
+    let fc = cluster();
+    let uid = owner_and_dependent(&fc, false);
+    assert_eq!(fc.client().delete(&format!("{CM}/owner")).status, 200);
+    // A controller that read the owner before its deletion creates one more dependent.
+    let mut late = cm("late");
+    late["metadata"]["ownerReferences"] =
+        json!([{"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid}]);
+    fc.store().put(late).unwrap();
+    assert!(!exists(&fc, "late"), "the garbage collector deletes it");
+    // One live owner among several keeps it.
+    let other = fc.store().put(cm("other")).unwrap();
+    let mut kept = cm("kept");
+    kept["metadata"]["ownerReferences"] = json!([
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "owner", "uid": uid},
+        {"apiVersion": "v1", "kind": "ConfigMap", "name": "other", "uid": other["metadata"]["uid"]},
+    ]);
+    fc.store().put(kept).unwrap();
+    assert!(exists(&fc, "kept"));
+}
+
+#[test]
 fn orphan_deletion_keeps_dependents_without_the_owner_reference() {
     let fc = cluster();
     owner_and_dependent(&fc, false);
