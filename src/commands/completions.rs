@@ -72,14 +72,17 @@ fi
     )
 }
 
+// `words` only holds the subcommand's part by now; the whole line before the
+// cursor (LBUFFER) still has the connection flags given before it.
 const ZSH_FUNCTION: &str = r#"# Cluster names (kafkactl __complete-clusters) with the connection flags typed so far.
 _kafkactl_clusters() {
-    local -a names connection
+    local -a names connection typed
     local i
-    for ((i = 1; i < CURRENT; i++)); do
-        case "${words[i]}" in
-            -n|--namespace|--context|--kubeconfig) connection+=("${words[i]}" "${words[i+1]}") ;;
-            --namespace=*|--context=*|--kubeconfig=*) connection+=("${words[i]}") ;;
+    typed=(${(z)LBUFFER})
+    for ((i = 1; i <= ${#typed}; i++)); do
+        case "${typed[i]}" in
+            -n|--namespace|--context|--kubeconfig) connection+=("${typed[i]}" "${typed[i+1]}") ;;
+            --namespace=*|--context=*|--kubeconfig=*) connection+=("${typed[i]}") ;;
         esac
     done
     names=(${(f)"$(kafkactl "${connection[@]}" __complete-clusters 2>/dev/null)"})

@@ -111,6 +111,76 @@ fn bash_completes_cluster_names_from_the_cluster_for_commands_that_take_one() {
     assert!(bash_complete(&env, &script, &["status", "--nam"]).contains(&"--namespace".to_string()));
 }
 
+/// Completions fish offers for `line`, with the script `kafkactl completions fish` prints.
+fn fish_complete(env: &Env, script: &std::path::Path, line: &str) -> Vec<String> {
+    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Process::new("fish")
+        .args(["--no-config", "-c"])
+        .arg(format!("source '{}'; complete -C '{line}'", script.display()))
+        .env("PATH", path)
+        .env("KAFKACTL_KUBECONFIG", env.fake.kubeconfig_path())
+        .env_remove("KAFKACTL_NAMESPACE")
+        .env_remove("KUBECONFIG")
+        .current_dir(script.parent().unwrap())
+        .output()
+        .expect("fish runs (Debian package fish; .ci/run installs it)");
+    assert!(out.status.success(), "{}", output_text(&out));
+    stdout(&out)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn fish_and_zsh_complete_cluster_names_from_the_cluster() {
+    let env = env(StrimziRelease::V1_2_0).operator_watching(&["*"]).start();
+    for (ns, name) in [("kafka", "alpha"), ("kafka", "beta"), ("other", "gamma")] {
+        put_kafka(&env, ns, name);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = |shell: &str| {
+        let out = env.kafkactl().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{}", output_text(&out));
+        let path = dir.path().join(format!("kafkactl.{shell}"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        path
+    };
+    let fish = script("fish");
+    assert_eq!(fish_complete(&env, &fish, "kafkactl status "), vec!["alpha", "beta"]);
+    assert_eq!(fish_complete(&env, &fish, "kafkactl -n other delete "), vec!["gamma"]);
+    assert!(!fish_complete(&env, &fish, "kafkactl create ").contains(&"alpha".to_string()));
+    assert!(!fish_complete(&env, &fish, "kafkactl status alpha ").contains(&"beta".to_string()));
+
+    // zsh completes on Tab in a real terminal, after compinit.
+    let zsh = script("zsh");
+    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+    let run = dir.path().join("zsh.sh");
+    std::fs::write(
+        &run,
+        format!(
+            "unset KAFKACTL_NAMESPACE KUBECONFIG CI\nexport PATH='{}':\"$PATH\" KAFKACTL_KUBECONFIG='{}' TERM=xterm\nexec zsh -f\n",
+            bin.parent().unwrap().display(),
+            env.fake.kubeconfig_path().display()
+        ),
+    )
+    .unwrap();
+    let term = Terminal::start(dir.path(), &run);
+    term.answer(&format!(
+        "autoload -U compinit && compinit -u && source '{}' && echo comp''init-done",
+        zsh.display()
+    ));
+    term.wait_for("compinit-done");
+    term.send(&["-l", "kafkactl -n other scale "]);
+    term.send(&["Tab"]);
+    let screen = term.wait_for("kafkactl -n other scale gamma");
+    assert!(!screen.contains("alpha"), "{screen}");
+}
+
 #[test]
 fn man_writes_a_page_per_visible_subcommand_mentioning_its_flags() {
     let dir = tempfile::tempdir().unwrap();

@@ -74,14 +74,14 @@ impl Terminal {
     }
 
     /// Type `text` literally, then press Enter.
-    fn answer(&self, text: &str) {
+    pub fn answer(&self, text: &str) {
         if !text.is_empty() {
             self.send(&["-l", text]);
         }
         self.send(&["Enter"]);
     }
 
-    fn send(&self, keys: &[&str]) {
+    pub fn send(&self, keys: &[&str]) {
         let status = self.tmux().args(["send-keys", "-t", "0"]).args(keys).status().unwrap();
         assert!(status.success(), "tmux send-keys {keys:?}");
     }
