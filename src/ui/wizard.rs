@@ -380,7 +380,7 @@ fn set(answers: &mut Answers, step: Step, text: &str, before: &ClusterSpec) -> R
         Step::Storage => spec.ephemeral = text == "ephemeral",
         Step::StorageSize => spec.storage_size = some(text),
         Step::StorageClass => spec.storage_class = some(text),
-        Step::Exposure => spec.listeners = exposure_listener(text, before)?.into_iter().collect(),
+        Step::Exposure => set_exposure(&mut spec.listeners, text, before)?,
         Step::Monitoring => spec.no_monitoring = text == "no",
     }
     Ok(())
@@ -391,23 +391,35 @@ fn count(text: &str) -> Result<i64, String> {
         .map_err(|_| format!("\"{text}\" is not a whole number (for example 3)"))
 }
 
-/// The `--listener` value for an exposure answer: the spec's external
+/// The `--listener` flags for an exposure answer: the spec's external
 /// listener changes type (keeping its port and TLS), else a TLS listener
-/// named `external` is added on [`EXTERNAL_PORT`].
-fn exposure_listener(text: &str, spec: &ClusterSpec) -> Result<Option<String>, String> {
+/// named `external` is added on [`EXTERNAL_PORT`]. Other `--listener` flags
+/// stay. "no" cannot take an external listener away: flags add listeners only.
+fn set_exposure(listeners: &mut Vec<String>, text: &str, spec: &ClusterSpec) -> Result<(), String> {
+    let external = external_listener(spec);
     let kind = match text {
-        "no" | "" => return Ok(None),
+        "no" | "" => {
+            return match external {
+                Some((name, l)) => Err(format!(
+                    "listener \"{name}\" already opens Kafka outside Kubernetes ({}); flags cannot remove a listener, so pick its type here or use a preset file without it",
+                    l.kind.as_str()
+                )),
+                None => Ok(()),
+            };
+        }
         "nodeport" => ListenerType::Nodeport,
         "loadbalancer" => ListenerType::Loadbalancer,
         other => return Err(format!("\"{other}\" is not an exposure: no, nodeport or loadbalancer")),
     };
-    let (name, port, tls) = match external_listener(spec) {
-        Some((_, l)) if l.kind == kind => return Ok(None),
+    let (name, port, tls) = match external {
+        Some((_, l)) if l.kind == kind => return Ok(()),
         Some((name, l)) => (name.clone(), l.port, l.tls),
         None => ("external".to_string(), EXTERNAL_PORT, true),
     };
+    listeners.retain(|flag| flag.split(':').next() != Some(name.as_str()));
     let tls = if tls { ":tls" } else { "" };
-    Ok(Some(format!("{name}:{port}:{}{tls}", kind.as_str())))
+    listeners.push(format!("{name}:{port}:{}{tls}", kind.as_str()));
+    Ok(())
 }
 
 /// The plan shown before asking to apply: a summary table, then every object.
@@ -730,6 +742,22 @@ mod tests {
         assert_eq!(classic.spec.listeners, vec!["external:9092:loadbalancer".to_string()]);
         let kept = record(&answers("zookeeper-classic"), Step::Exposure, "nodeport").unwrap();
         assert!(kept.spec.listeners.is_empty());
+        let err = record(&answers("zookeeper-classic"), Step::Exposure, "no").unwrap_err();
+        assert!(
+            err.contains("listener \"external\"") && err.contains("preset file"),
+            "{err}"
+        );
+        let mut flagged = answers("production");
+        flagged.spec.listeners = vec!["extra:9096:internal".into()];
+        let both = record(&flagged, Step::Exposure, "nodeport").unwrap();
+        assert_eq!(
+            both.spec.listeners,
+            vec![
+                "extra:9096:internal".to_string(),
+                "external:9094:nodeport:tls".to_string()
+            ],
+            "other --listener flags stay"
+        );
     }
 
     #[test]
