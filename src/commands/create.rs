@@ -19,8 +19,11 @@ use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
+    let (global, args) = super::wizard::complete(global, args)?;
+    let global = &global;
     if args.dry_run == Some(DryRun::Client) {
         let spec = spec_from_args(global, &args, None)?;
+        save_preset(global, &args, &spec)?;
         return print_offline_render(&spec, global.output.output);
     }
     let runtime = super::runtime()?;
@@ -35,6 +38,14 @@ pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
         return print_objects(&outcome.dry_run_objects, global.output.output);
     }
     ui::output::print_outcome(&outcome, global.output.output)
+}
+
+/// `--save-preset FILE`, once the spec is valid (before anything is applied).
+fn save_preset(global: &GlobalArgs, args: &CreateArgs, spec: &ClusterSpec) -> anyhow::Result<()> {
+    match &args.save_preset {
+        Some(path) => super::wizard::save_preset(path, spec, global.output.quiet),
+        None => Ok(()),
+    }
 }
 
 /// Name and namespace of the cluster to create, before the API is known.
@@ -120,7 +131,9 @@ fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> anyhow:
             "{}\n",
             serde_json::to_string_pretty(&ui::output::kubernetes_list(objects))?
         ),
-        OutputFormat::Text | OutputFormat::Yaml => ui::output::multi_document_yaml(objects)?,
+        // -o yaml is one document, like -o json; text stays a stream for kubectl apply -f.
+        OutputFormat::Yaml => ui::output::to_yaml(&ui::output::kubernetes_list(objects))?,
+        OutputFormat::Text => ui::output::multi_document_yaml(objects)?,
     };
     ui::output::print_stdout(&text);
     Ok(())
@@ -184,6 +197,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     let info = super::operator::install_for_create(global, args, &conn, info).await?;
     let api = super::served_api(&info)?;
     let spec = spec_from_args(global, args, Some(api))?;
+    save_preset(global, args, &spec)?;
     check_operator(&info, &spec)?;
     let existing = match api {
         StrimziApi::V1 => kafka_v1,

@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
     let warnings = warnings(&teardown);
     if !global.output.quiet {
         for w in &warnings {
-            eprintln!("{} {w}", console::style("warning:").yellow().bold());
+            eprintln!("{} {w}", console::style("warning:").for_stderr().yellow().bold());
         }
     }
     if args.dry_run {

@@ -50,7 +50,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
         if !objects.secrets.is_empty() {
             eprintln!(
                 "{} {} hold(s) the credentials of {} KafkaUser(s), base64-encoded but not encrypted: keep it secret and delete it once restored",
-                console::style("warning:").yellow().bold(),
+                console::style("warning:").for_stderr().yellow().bold(),
                 if objects_to_stdout {
                     "the output".to_string()
                 } else {
@@ -76,7 +76,7 @@ pub fn preset_document(spec: &ClusterSpec, format: OutputFormat) -> anyhow::Resu
     })
 }
 
-fn preset_value(spec: &ClusterSpec) -> anyhow::Result<Value> {
+pub fn preset_value(spec: &ClusterSpec) -> anyhow::Result<Value> {
     let mut value = serde_json::to_value(spec)?;
     if let Some(map) = value.as_object_mut() {
         map.remove("name");

@@ -21,6 +21,7 @@ pub mod restart;
 pub mod scale;
 pub mod status;
 pub mod upgrade;
+pub mod wizard;
 
 use std::process::ExitCode;
 

@@ -197,7 +197,9 @@ fn print_dry_run(request: &InstallRequest, format: OutputFormat) -> anyhow::Resu
             "{}\n",
             serde_json::to_string_pretty(&ui::output::kubernetes_list(&objects))?
         ),
-        OutputFormat::Text | OutputFormat::Yaml => ui::output::multi_document_yaml(&objects)?,
+        // -o yaml is one document, like -o json; text stays a stream for kubectl apply -f.
+        OutputFormat::Yaml => ui::output::to_yaml(&ui::output::kubernetes_list(&objects))?,
+        OutputFormat::Text => ui::output::multi_document_yaml(&objects)?,
     };
     ui::output::print_stdout(&text);
     Ok(())

@@ -8,7 +8,7 @@ use crate::spec::{Problem, Report};
 
 /// The whole error as text for stderr.
 pub fn format_error(error: &anyhow::Error) -> String {
-    let mut out = format!("{} {}\n", style("error:").red().bold(), error);
+    let mut out = format!("{} {}\n", style("error:").for_stderr().red().bold(), error);
     let mut hints: Vec<String> = Vec::new();
     for cause in error.chain().skip(1) {
         let text = cause.to_string();
@@ -25,7 +25,7 @@ pub fn format_error(error: &anyhow::Error) -> String {
         }
     }
     for hint in hints {
-        out.push_str(&format!("{} {hint}\n", style("hint:").cyan().bold()));
+        out.push_str(&format!("{} {hint}\n", style("hint:").for_stderr().cyan().bold()));
     }
     out
 }
@@ -34,7 +34,14 @@ pub fn format_error(error: &anyhow::Error) -> String {
 pub fn format_problems(problems: &[Problem]) -> String {
     problems
         .iter()
-        .map(|p| format!("  {} {}: {}\n", style("✗").red(), style(&p.field).bold(), p.message))
+        .map(|p| {
+            format!(
+                "  {} {}: {}\n",
+                style("✗").for_stderr().red(),
+                style(&p.field).for_stderr().bold(),
+                p.message
+            )
+        })
         .collect()
 }
 
@@ -43,7 +50,14 @@ pub fn format_warnings(report: &Report) -> String {
     report
         .warnings
         .iter()
-        .map(|p| format!("{} {}: {}\n", style("warning:").yellow().bold(), p.field, p.message))
+        .map(|p| {
+            format!(
+                "{} {}: {}\n",
+                style("warning:").for_stderr().yellow().bold(),
+                p.field,
+                p.message
+            )
+        })
         .collect()
 }
 

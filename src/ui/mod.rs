@@ -8,3 +8,4 @@ pub mod output;
 pub mod progress;
 pub mod prompts;
 pub mod terminal;
+pub mod wizard;

@@ -65,7 +65,7 @@ impl ProgressView {
         for diagnostic in &progress.diagnostics {
             let line = diagnostic.to_string();
             if self.shown_diagnostics.insert(line.clone()) {
-                self.message(&format!("  {} {line}", style("!").yellow().bold()));
+                self.message(&format!("  {} {line}", style("!").for_stderr().yellow().bold()));
             }
         }
     }
@@ -93,7 +93,7 @@ impl ProgressView {
                 bar.set_position(u64::from(c.ready));
                 bar.set_message(c.phase.clone());
                 if c.done && !bar.is_finished() {
-                    bar.finish_with_message(format!("{} {}", style("✓").green(), c.phase));
+                    bar.finish_with_message(format!("{} {}", style("✓").for_stderr().green(), c.phase));
                 }
             }
         }

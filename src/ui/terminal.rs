@@ -8,6 +8,22 @@ pub fn interactive(yes: bool, no_input: bool) -> bool {
     !yes && !no_input && !ci() && std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
+/// Why prompts are off, ignoring `--yes` (which answers confirmations, not
+/// questions); `None` when a wizard may ask.
+pub fn prompts_off_reason(no_input: bool) -> Option<&'static str> {
+    if no_input {
+        Some("--no-input was given")
+    } else if ci() {
+        Some("CI is set")
+    } else if !std::io::stdin().is_terminal() {
+        Some("stdin is not a terminal")
+    } else if !std::io::stderr().is_terminal() {
+        Some("stderr is not a terminal")
+    } else {
+        None
+    }
+}
+
 /// `CI=true` (or any non-empty value but `false`/`0`) counts as non-interactive.
 pub fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")

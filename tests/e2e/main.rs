@@ -4,13 +4,16 @@
 
 mod bad_input;
 mod check;
+mod cli_surface;
 mod common;
 mod create;
 mod delete;
 mod expose;
 mod faults;
 mod interrupt;
+mod machine_output;
 mod monitor;
 mod operator;
 mod scale;
 mod status;
+mod wizard;

@@ -34,7 +34,7 @@ fn query(panel: &str) -> String {
 }
 
 /// Answers as a real Prometheus would give them for a one-node dev cluster.
-fn record_healthy_answers(env: &Env, service_ns: &str, service: &str, alerts: &str) {
+pub fn record_healthy_answers(env: &Env, service_ns: &str, service: &str, alerts: &str) {
     let proxy = env.fake.proxy();
     let pod = [
         ("pod", "c1-dual-0"),

@@ -1,0 +1,276 @@
+//! The command surface around the commands: shell completion of cluster
+//! names against the fake, man pages for every visible subcommand, and no
+//! colour off a terminal or with `NO_COLOR`.
+
+use std::process::Command as Process;
+
+use clap::CommandFactory;
+use fake_kube::StrimziRelease;
+use serde_json::json;
+
+use crate::common::{Env, env, output_text};
+use crate::wizard::Terminal;
+
+fn put_kafka(env: &Env, namespace: &str, name: &str) {
+    let store = env.fake.store();
+    if store.get("v1", "Namespace", None, namespace).is_none() {
+        store
+            .put(json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}))
+            .unwrap();
+    }
+    store
+        .put(json!({
+            "apiVersion": "kafka.strimzi.io/v1",
+            "kind": "Kafka",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": {"kafka": {"listeners": [{"name": "plain", "port": 9092, "type": "internal", "tls": false}]}},
+        }))
+        .unwrap();
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn complete_clusters_prints_the_names_of_the_namespace() {
+    let env = env(StrimziRelease::V1_2_0).operator_watching(&["*"]).start();
+    for (ns, name) in [("kafka", "beta"), ("kafka", "alpha"), ("other", "gamma")] {
+        put_kafka(&env, ns, name);
+    }
+    let out = env.kafkactl().arg("__complete-clusters").output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(stdout(&out), "alpha\nbeta\n");
+    let out = env
+        .kafkactl()
+        .args(["-n", "other", "__complete-clusters"])
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&out), "gamma\n");
+}
+
+/// Run bash's completion for `words` (the last one being completed) with the
+/// script `kafkactl completions bash` prints, as bash would on Tab.
+fn bash_complete(env: &Env, script: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let program = format!(
+        "source '{script}'\nCOMP_WORDS=('{bin}' {words})\nCOMP_CWORD={cword}\nCOMP_LINE=\"${{COMP_WORDS[*]}}\"\nCOMP_POINT=${{#COMP_LINE}}\n_kafkactl_with_clusters '{bin}' '{cur}' '{prev}'\nprintf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        script = script.display(),
+        bin = bin.display(),
+        words = quoted.join(" "),
+        cword = words.len(),
+        cur = words.last().unwrap(),
+        prev = words.get(words.len().wrapping_sub(2)).copied().unwrap_or("kafkactl"),
+    );
+    let out = Process::new("bash")
+        .args(["--norc", "--noprofile", "-c", &program])
+        .env("KAFKACTL_KUBECONFIG", env.fake.kubeconfig_path())
+        .env_remove("KAFKACTL_NAMESPACE")
+        .env_remove("KUBECONFIG")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    stdout(&out)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn bash_completes_cluster_names_from_the_cluster_for_commands_that_take_one() {
+    let env = env(StrimziRelease::V1_2_0).operator_watching(&["*"]).start();
+    for (ns, name) in [
+        ("kafka", "alpha"),
+        ("kafka", "alps"),
+        ("kafka", "beta"),
+        ("other", "gamma"),
+    ] {
+        put_kafka(&env, ns, name);
+    }
+    let out = env.kafkactl().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let script_text = stdout(&out);
+    assert!(script_text.contains("__complete-clusters"), "the hook is in the script");
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kafkactl.bash");
+    std::fs::write(&script, script_text).unwrap();
+
+    assert_eq!(
+        bash_complete(&env, &script, &["status", ""]),
+        vec!["alpha", "alps", "beta"]
+    );
+    assert_eq!(bash_complete(&env, &script, &["delete", "al"]), vec!["alpha", "alps"]);
+    assert_eq!(
+        bash_complete(&env, &script, &["-n", "other", "scale", ""]),
+        vec!["gamma"]
+    );
+    // create names a new cluster, and options stay clap's.
+    assert!(!bash_complete(&env, &script, &["create", "a"]).contains(&"alpha".to_string()));
+    assert!(bash_complete(&env, &script, &["status", "--nam"]).contains(&"--namespace".to_string()));
+}
+
+/// Completions fish offers for `line`, with the script `kafkactl completions fish` prints.
+fn fish_complete(env: &Env, script: &std::path::Path, line: &str) -> Vec<String> {
+    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let out = Process::new("fish")
+        .args(["--no-config", "-c"])
+        .arg(format!("source '{}'; complete -C '{line}'", script.display()))
+        .env("PATH", path)
+        .env("KAFKACTL_KUBECONFIG", env.fake.kubeconfig_path())
+        .env_remove("KAFKACTL_NAMESPACE")
+        .env_remove("KUBECONFIG")
+        .current_dir(script.parent().unwrap())
+        .output()
+        .expect("fish runs (Debian package fish; .ci/run installs it)");
+    assert!(out.status.success(), "{}", output_text(&out));
+    stdout(&out)
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[test]
+fn fish_and_zsh_complete_cluster_names_from_the_cluster() {
+    let env = env(StrimziRelease::V1_2_0).operator_watching(&["*"]).start();
+    for (ns, name) in [("kafka", "alpha"), ("kafka", "beta"), ("other", "gamma")] {
+        put_kafka(&env, ns, name);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = |shell: &str| {
+        let out = env.kafkactl().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{}", output_text(&out));
+        let path = dir.path().join(format!("kafkactl.{shell}"));
+        std::fs::write(&path, &out.stdout).unwrap();
+        path
+    };
+    let fish = script("fish");
+    assert_eq!(fish_complete(&env, &fish, "kafkactl status "), vec!["alpha", "beta"]);
+    assert_eq!(fish_complete(&env, &fish, "kafkactl -n other delete "), vec!["gamma"]);
+    assert!(!fish_complete(&env, &fish, "kafkactl create ").contains(&"alpha".to_string()));
+    assert!(!fish_complete(&env, &fish, "kafkactl status alpha ").contains(&"beta".to_string()));
+
+    // zsh completes on Tab in a real terminal, after compinit.
+    let zsh = script("zsh");
+    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+    let run = dir.path().join("zsh.sh");
+    std::fs::write(
+        &run,
+        format!(
+            "unset KAFKACTL_NAMESPACE KUBECONFIG CI\nexport PATH='{}':\"$PATH\" KAFKACTL_KUBECONFIG='{}' TERM=xterm\nexec zsh -f\n",
+            bin.parent().unwrap().display(),
+            env.fake.kubeconfig_path().display()
+        ),
+    )
+    .unwrap();
+    let term = Terminal::start(dir.path(), &run);
+    term.answer(&format!(
+        "autoload -U compinit && compinit -u && source '{}' && echo comp''init-done",
+        zsh.display()
+    ));
+    term.wait_for("compinit-done");
+    term.send(&["-l", "kafkactl -n other scale "]);
+    term.send(&["Tab"]);
+    let screen = term.wait_for("kafkactl -n other scale gamma");
+    assert!(!screen.contains("alpha"), "{screen}");
+}
+
+#[test]
+fn man_writes_a_page_per_visible_subcommand_mentioning_its_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crate::common::kafkactl()
+        .args(["man", "--out"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let root = std::fs::read_to_string(dir.path().join("kafkactl.1")).unwrap();
+    assert!(root.contains(".TH kafkactl"), "{root}");
+    let mut checked = 0;
+    let command = kafkactl::cli::Cli::command();
+    let mut pending: Vec<(String, &clap::Command)> = command
+        .get_subcommands()
+        .map(|s| (format!("kafkactl-{}", s.get_name()), s))
+        .collect();
+    while let Some((page_name, sub)) = pending.pop() {
+        if sub.is_hide_set() {
+            assert!(
+                !dir.path().join(format!("{page_name}.1")).exists(),
+                "no page for hidden {page_name}"
+            );
+            continue;
+        }
+        let page = std::fs::read_to_string(dir.path().join(format!("{page_name}.1")))
+            .unwrap_or_else(|e| panic!("{page_name}.1: {e}"));
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+            if let Some(long) = arg.get_long() {
+                let roff = format!("\\-\\-{}", long.replace('-', "\\-"));
+                assert!(page.contains(&roff), "{page_name}.1 mentions --{long}");
+            }
+        }
+        checked += 1;
+        pending.extend(
+            sub.get_subcommands()
+                .map(|s| (format!("{page_name}-{}", s.get_name()), s)),
+        );
+    }
+    assert!(checked >= 20, "every subcommand and nested one has a page ({checked})");
+}
+
+/// Escape sequences (colour, cursor movement) in the output.
+fn has_ansi(out: &std::process::Output) -> bool {
+    out.stdout.contains(&0x1b) || out.stderr.contains(&0x1b)
+}
+
+#[test]
+fn no_colour_off_a_terminal_or_with_no_color() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    for no_color in [true, false] {
+        let run = |args: &[&str]| {
+            let mut cmd = env.kafkactl();
+            if !no_color {
+                cmd.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+            }
+            cmd.args(args).output().unwrap()
+        };
+        let failing = run(&["status", "missing"]);
+        assert_eq!(failing.status.code(), Some(3), "{}", output_text(&failing));
+        assert!(!has_ansi(&failing), "NO_COLOR={no_color}: {:?}", failing.stderr);
+        let check = run(&["check", "--preset", "production", "--brokers", "9"]);
+        assert!(!check.stdout.is_empty(), "{}", output_text(&check));
+        assert!(!has_ansi(&check), "NO_COLOR={no_color}: {}", output_text(&check));
+    }
+}
+
+#[test]
+fn no_color_is_honoured_on_a_terminal_too() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let screen_of = |no_color: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+        let script = dir.path().join("run.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "unset CI NO_COLOR CLICOLOR CLICOLOR_FORCE\n{no_color}export TERM=xterm-256color\n'{}' --kubeconfig '{}' status missing\necho done-$?\nexec sleep 600\n",
+                bin.display(),
+                env.fake.kubeconfig_path().display()
+            ),
+        )
+        .unwrap();
+        let term = Terminal::start(dir.path(), &script);
+        term.wait_for("done-3");
+        term.screen_with_escapes()
+    };
+    let coloured = screen_of("");
+    assert!(coloured.contains('\x1b'), "a terminal gets colour: {coloured:?}");
+    let plain = screen_of("export NO_COLOR=1\n");
+    assert!(plain.contains("not found"), "{plain}");
+    assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
+}
