@@ -26,11 +26,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn symbol(self) -> &'static str {
+    pub fn mark(self) -> crate::ui::terminal::Mark {
+        use crate::ui::terminal::Mark;
         match self {
-            Status::Pass => "✓",
-            Status::Warn => "!",
-            Status::Fail => "✗",
+            Status::Pass => Mark::Done,
+            Status::Warn => Mark::Warn,
+            Status::Fail => Mark::Fail,
         }
     }
 }

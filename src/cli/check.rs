@@ -14,7 +14,8 @@ The checklist covers the API server and its version (against what the Strimzi re
 ready, watching the namespace, supporting the Kafka version and metadata mode), StorageClasses (present or a \
 default, volume expansion), scheduling (nodes for required anti-affinity, taints, node selectors, allocatable CPU \
 and memory, NodePorts, load balancers), and names (the cluster name, KafkaNodePool names in the namespace).\n\n\
-Each line is ✓ (passed), ! (warning, does not stop a create) or ✗ (failed), with a hint under the problems. \
+Each line is ✓ (passed), ! (warning, does not stop a create) or ✗ (failed), with a hint under the problems; \
+when stdout is not a terminal the marks are the words ok, warn and FAIL. \
 The exit code is 4 when any check failed, 0 otherwise. `create` runs the same checks before applying \
 (skip them with --skip-checks).\n\n\
 Examples:\n  kafkactl check my-cluster\n  kafkactl check my-cluster --preset zookeeper-classic -n kafka-zk\n  \

@@ -291,7 +291,7 @@ fn prometheus_error(answer: &Value) -> Option<QueryError> {
 fn excerpt(text: &str) -> String {
     let text = text.trim();
     match text.char_indices().nth(200) {
-        Some((end, _)) => format!("{}…", &text[..end]),
+        Some((end, _)) => format!("{}...", &text[..end]),
         None => text.to_string(),
     }
 }

@@ -18,6 +18,7 @@ use crate::spec::versions::api_supports;
 use crate::spec::{self, ClusterSpec, StrimziApi};
 use crate::ui;
 use crate::ui::output::TextOutput;
+use crate::ui::terminal::Mark;
 
 /// The cluster name the spec gets when `check` is run without one.
 pub const PLACEHOLDER_NAME: &str = "preflight";
@@ -30,7 +31,10 @@ pub fn run(global: &GlobalArgs, args: CheckArgs) -> anyhow::Result<()> {
         Ok(())
     } else {
         Err(failed(&report)
-            .with_hint("each ✗ line above says what to do; nothing was changed in the cluster")
+            .with_hint(format!(
+                "each {} line above says what to do; nothing was changed in the cluster",
+                Mark::Fail.on_stderr().trim_end()
+            ))
             .into())
     }
 }
@@ -135,7 +139,7 @@ pub fn enforce(report: &CheckReport, quiet: bool) -> Result<(), Failure> {
     let mut lines = String::new();
     for result in report.checks.iter().filter(|c| c.status != Status::Pass) {
         if result.status == Status::Fail || !quiet {
-            lines.push_str(&format_line(result));
+            lines.push_str(&format_line(result, ui::terminal::stderr_is_tty()));
         }
     }
     if !lines.is_empty() {
@@ -145,7 +149,10 @@ pub fn enforce(report: &CheckReport, quiet: bool) -> Result<(), Failure> {
         return Ok(());
     }
     Err(failed(report)
-        .with_hint("nothing was applied; fix the ✗ lines above and run the same command again")
+        .with_hint(format!(
+            "nothing was applied; fix the {} lines above and run the same command again",
+            Mark::Fail.on_stderr().trim_end()
+        ))
         .with_hint("kafkactl check NAME with the same flags shows the whole checklist; --skip-checks applies anyway"))
 }
 
@@ -162,8 +169,9 @@ fn failed(report: &CheckReport) -> Failure {
     )
 }
 
-fn symbol(status: Status) -> String {
-    let s = status.symbol();
+/// The status mark for a line on a terminal (`on_terminal`) or elsewhere.
+fn symbol(status: Status, on_terminal: bool) -> String {
+    let s = status.mark().render(on_terminal);
     match status {
         Status::Pass => style(s).green().to_string(),
         Status::Warn => style(s).yellow().bold().to_string(),
@@ -172,8 +180,13 @@ fn symbol(status: Status) -> String {
 }
 
 /// `✗ name: detail` and, under problems, the indented hint.
-fn format_line(result: &CheckResult) -> String {
-    let mut out = format!("\n{} {}: {}", symbol(result.status), result.name, result.detail);
+fn format_line(result: &CheckResult, on_terminal: bool) -> String {
+    let mut out = format!(
+        "\n{} {}: {}",
+        symbol(result.status, on_terminal),
+        result.name,
+        result.detail
+    );
     if let Some(hint) = &result.hint
         && result.status != Status::Pass
     {
@@ -184,6 +197,7 @@ fn format_line(result: &CheckResult) -> String {
 
 impl TextOutput for CheckReport {
     fn text(&self) -> String {
+        let on_terminal = ui::terminal::stdout_is_tty();
         let mut out = String::new();
         let mut section = None;
         for result in &self.checks {
@@ -195,12 +209,12 @@ impl TextOutput for CheckReport {
                 out.push_str(&format!("{title}\n{}", "-".repeat(title.chars().count())));
                 section = Some(result.section);
             }
-            out.push_str(&format_line(result));
+            out.push_str(&format_line(result, on_terminal));
         }
         let verdict = if self.ok {
-            symbol(Status::Pass)
+            symbol(Status::Pass, on_terminal)
         } else {
-            symbol(Status::Fail)
+            symbol(Status::Fail, on_terminal)
         };
         out.push_str(&format!(
             "\n\nStatus check results are {verdict}: {} failed, {} warnings, {} passed\n",

@@ -37,7 +37,9 @@ pub fn format_problems(problems: &[Problem]) -> String {
         .map(|p| {
             format!(
                 "  {} {}: {}\n",
-                style("✗").for_stderr().red(),
+                style(crate::ui::terminal::Mark::Fail.on_stderr().trim_end())
+                    .for_stderr()
+                    .red(),
                 style(&p.field).for_stderr().bold(),
                 p.message
             )

@@ -9,6 +9,7 @@ use console::style;
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cluster::readiness::{ComponentProgress, Progress};
+use crate::ui::terminal::Mark;
 
 enum Mode {
     Quiet,
@@ -78,7 +79,7 @@ impl ProgressView {
             Mode::Quiet => {}
             Mode::Lines => {
                 if changed {
-                    let mark = if c.done { "✓" } else { "…" };
+                    let mark = if c.done { Mark::Done } else { Mark::Pending }.on_stderr();
                     eprintln!("{stamp} {mark} {}: {}", c.name, c.phase);
                 }
             }
@@ -93,7 +94,11 @@ impl ProgressView {
                 bar.set_position(u64::from(c.ready));
                 bar.set_message(c.phase.clone());
                 if c.done && !bar.is_finished() {
-                    bar.finish_with_message(format!("{} {}", style("✓").for_stderr().green(), c.phase));
+                    bar.finish_with_message(format!(
+                        "{} {}",
+                        style(Mark::Done.render(true)).for_stderr().green(),
+                        c.phase
+                    ));
                 }
             }
         }

@@ -42,3 +42,57 @@ pub fn configure_colors() {
 pub fn stderr_is_tty() -> bool {
     std::io::stderr().is_terminal()
 }
+
+/// Whether stdout is a terminal (symbols in results) or a pipe or file (words).
+pub fn stdout_is_tty() -> bool {
+    std::io::stdout().is_terminal()
+}
+
+/// A status mark. Symbols only on terminals: in pipes, files and CI logs a
+/// word that `grep` finds and any encoding shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mark {
+    Done,
+    Pending,
+    Warn,
+    Fail,
+}
+
+impl Mark {
+    /// The symbol on a terminal; otherwise a word, padded to one width so
+    /// that checklists stay aligned.
+    pub fn render(self, on_terminal: bool) -> &'static str {
+        match (self, on_terminal) {
+            (Mark::Done, true) => "✓",
+            (Mark::Pending, true) => "…",
+            (Mark::Warn, true) => "!",
+            (Mark::Fail, true) => "✗",
+            (Mark::Done, false) => "ok  ",
+            (Mark::Pending, false) => "..  ",
+            (Mark::Warn, false) => "warn",
+            (Mark::Fail, false) => "FAIL",
+        }
+    }
+
+    /// For a line written to stderr.
+    pub fn on_stderr(self) -> &'static str {
+        self.render(stderr_is_tty())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_are_symbols_on_terminals_and_ascii_words_of_one_width_elsewhere() {
+        for mark in [Mark::Done, Mark::Pending, Mark::Warn, Mark::Fail] {
+            let plain = mark.render(false);
+            assert!(plain.is_ascii(), "{plain:?}");
+            assert_eq!(plain.len(), 4, "{plain:?}");
+            assert_eq!(mark.render(true).chars().count(), 1);
+        }
+        assert_eq!(Mark::Fail.render(false), "FAIL");
+        assert_eq!(Mark::Done.render(true), "✓");
+    }
+}

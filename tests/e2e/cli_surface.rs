@@ -245,6 +245,10 @@ fn no_colour_off_a_terminal_or_with_no_color() {
         let check = run(&["check", "--preset", "production", "--brokers", "9"]);
         assert!(!check.stdout.is_empty(), "{}", output_text(&check));
         assert!(!has_ansi(&check), "NO_COLOR={no_color}: {}", output_text(&check));
+        // Symbols only on terminals: words in pipes and logs.
+        let text = output_text(&check);
+        assert!(!text.contains(['✓', '✗', '…']), "{text}");
+        assert!(text.contains("FAIL nodes for pool brokers"), "{text}");
     }
 }
 
@@ -273,4 +277,30 @@ fn no_color_is_honoured_on_a_terminal_too() {
     let plain = screen_of("export NO_COLOR=1\n");
     assert!(plain.contains("not found"), "{plain}");
     assert!(!plain.contains('\x1b'), "NO_COLOR: {plain:?}");
+}
+
+#[test]
+fn a_terminal_gets_symbols_and_a_pipe_gets_words() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let dir = tempfile::tempdir().unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+    let script = dir.path().join("run.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "unset CI\nexport NO_COLOR=1 TERM=xterm-256color\n'{bin}' --kubeconfig '{cfg}' check --brokers 9\necho done-$?\n\
+             '{bin}' --kubeconfig '{cfg}' check --brokers 9 | cat\necho piped-$?\nexec sleep 600\n",
+            bin = bin.display(),
+            cfg = env.fake.kubeconfig_path().display()
+        ),
+    )
+    .unwrap();
+    let term = Terminal::start(dir.path(), &script);
+    let screen = term.wait_for("piped-");
+    let (on_terminal, piped) = screen.split_once("done-4").unwrap_or_else(|| panic!("{screen}"));
+    assert!(on_terminal.contains("✗ nodes for pool brokers"), "{on_terminal}");
+    assert!(on_terminal.contains("✓ API server"), "{on_terminal}");
+    assert!(piped.contains("FAIL nodes for pool brokers"), "{piped}");
+    // (stderr is still the terminal there: its hint may show the symbol)
+    assert!(!piped.contains("✗ nodes for pool brokers"), "{piped}");
 }
