@@ -175,6 +175,16 @@ fn pool_cases() -> Vec<Case> {
         ),
         error(spec("production").brokers(-2), "pools.brokers.replicas", "got -2"),
         error(
+            spec("production").brokers(101),
+            "pools.brokers.replicas",
+            "must be at most 100, got 101; each pool owns 100 node ids",
+        ),
+        error(
+            spec("production").brokers(i32::MAX),
+            "pools.brokers.replicas",
+            "must be at most 100",
+        ),
+        error(
             spec("production").pool("brokers", |p| p.roles.clear()),
             "pools.brokers.roles",
             "at least one role",
@@ -225,6 +235,11 @@ fn pool_cases() -> Vec<Case> {
             spec("zookeeper-classic").zookeeper(|z| z.replicas = 0),
             "zookeeper.replicas",
             "at least 1, got 0",
+        ),
+        error(
+            spec("zookeeper-classic").zookeeper(|z| z.replicas = 16),
+            "zookeeper.replicas",
+            "must be at most 15, got 16",
         ),
         warning(
             spec("zookeeper-classic").zookeeper(|z| z.replicas = 4),

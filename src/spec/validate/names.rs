@@ -158,3 +158,28 @@ fn listener_name_message(name: &str) -> Option<String> {
         "listener name \"{name}\" does not match Strimzi's pattern {LISTENER_NAME_PATTERN}: lowercase letters and digits only, at most {LISTENER_NAME_MAX} characters (e.g. \"{example}\")"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_line_namespaces_are_dns_labels() {
+        assert_eq!(namespace_problem("kafka"), None);
+        assert_eq!(namespace_problem("team-a1"), None);
+        let bad = namespace_problem("Bad_NS").unwrap();
+        assert!(bad.contains("uppercase letters") && bad.contains("\"bad-ns\""), "{bad}");
+        assert!(namespace_problem("").unwrap().contains("empty"));
+        assert!(namespace_problem(&"a".repeat(64)).unwrap().contains("at most 63"));
+    }
+
+    #[test]
+    fn existing_cluster_names_refused_only_when_kubernetes_cannot_store_them() {
+        assert_eq!(existing_cluster_name_problem("my-cluster"), None);
+        // Another tool's cluster may have a name kafkactl would not choose.
+        assert_eq!(existing_cluster_name_problem("1st.cluster"), None);
+        let bad = existing_cluster_name_problem("Bad_Name").unwrap();
+        assert!(bad.contains("\"Bad_Name\"") && bad.contains("\"bad-name\""), "{bad}");
+        assert!(existing_cluster_name_problem("").unwrap().contains("empty"));
+    }
+}
