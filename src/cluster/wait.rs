@@ -65,8 +65,25 @@ pub async fn wait_until_ready_or_refused(
     on_progress(&last);
     let deadline = tokio::time::Instant::now() + timeout;
     let mut failing_since: Option<tokio::time::Instant> = None;
+    let mut heartbeat = tokio::time::interval_at(tokio::time::Instant::now() + HEARTBEAT_EVERY, HEARTBEAT_EVERY);
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut unanswered_since: Option<tokio::time::Instant> = None;
     loop {
-        let next = tokio::time::timeout_at(deadline, stream.next()).await;
+        let next = tokio::select! {
+            next = tokio::time::timeout_at(deadline, stream.next()) => next,
+            _ = heartbeat.tick() => {
+                if api_server_answers(conn).await {
+                    unanswered_since = None;
+                } else {
+                    let since = *unanswered_since.get_or_insert_with(tokio::time::Instant::now);
+                    if since.elapsed() >= LOST_CONTACT_AFTER {
+                        let why = format!("no answer to GET /version for {}s", LOST_CONTACT_AFTER.as_secs());
+                        return Err(lost_contact(conn, &last, &why));
+                    }
+                }
+                continue;
+            }
+        };
         let update = match next {
             Err(_) => return Err(timed_out(&last, timeout)),
             Ok(None) => return Err(Failure::runtime("the watches on the cluster ended unexpectedly")),
@@ -78,7 +95,7 @@ pub async fn wait_until_ready_or_refused(
                 // unless the API server has been unreachable for too long.
                 let since = *failing_since.get_or_insert_with(tokio::time::Instant::now);
                 if since.elapsed() >= LOST_CONTACT_AFTER {
-                    return Err(lost_contact(conn, &last, &error));
+                    return Err(lost_contact(conn, &last, &super::errors::error_chain(&error)));
                 }
                 continue;
             }
@@ -125,11 +142,23 @@ fn timed_out(last: &Progress, timeout: Duration) -> Failure {
 /// gives up on the API server instead of waiting out the whole --timeout.
 const LOST_CONTACT_AFTER: Duration = Duration::from_secs(10);
 
-fn lost_contact(conn: &Connection, last: &Progress, error: &watcher::Error) -> Failure {
+/// How often the API server is asked whether it is still there. Watches
+/// over a connection that went silent (a network partition, a hung server)
+/// report nothing at all; without this kafkactl would wait out --timeout.
+const HEARTBEAT_EVERY: Duration = Duration::from_secs(3);
+
+/// `GET /version` answered within `HEARTBEAT_EVERY`.
+async fn api_server_answers(conn: &Connection) -> bool {
+    matches!(
+        tokio::time::timeout(HEARTBEAT_EVERY, conn.client.apiserver_version()).await,
+        Ok(Ok(_))
+    )
+}
+
+fn lost_contact(conn: &Connection, last: &Progress, why: &str) -> Failure {
     Failure::runtime(format!(
-        "lost contact with the API server at {} while waiting ({}); last seen: {}",
+        "lost contact with the API server at {} while waiting ({why}); last seen: {}",
         conn.server,
-        super::errors::error_chain(error),
         last.summary()
     ))
     .with_hint("what was applied stays applied; run the same command again when the API server is back: it converges")

@@ -182,3 +182,44 @@ fn an_api_server_that_goes_away_mid_create_is_a_clear_error_and_a_rerun_converge
     assert!(rerun.status.success(), "{}", output_text(&rerun));
     assert!(ready(&env));
 }
+
+#[test]
+fn a_silent_api_server_is_noticed_by_the_heartbeat_long_before_the_timeout() {
+    // The volumes never bind (no such StorageClass): only the API server
+    // going silent can end the wait before the timeout.
+    let env = env(StrimziRelease::V1_2_0).start();
+    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
+    let child = std::process::Command::new(bin)
+        .arg("--kubeconfig")
+        .arg(env.fake.kubeconfig_path())
+        .args(["create", "c1", "--preset", "production", "--timeout", "300s"])
+        .args(["--storage-class", "missing", "--skip-checks"])
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !env
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.query.get("watch").is_some_and(|w| w == "true") && r.path.ends_with("/kafkas"))
+    {
+        assert!(Instant::now() < deadline, "kafkactl never started waiting");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The open watches stay connected but nothing answers any more, as in a
+    // network partition: no error ever reaches the watches.
+    env.fake.faults().set_latency_ms(600_000);
+    let started = Instant::now();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    assert!(started.elapsed() < Duration::from_secs(60), "{:?}", started.elapsed());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("lost contact with the API server") && stderr.contains("no answer to GET /version"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("converges"), "{stderr}");
+}
