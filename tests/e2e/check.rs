@@ -655,3 +655,20 @@ fn load_balancers_that_never_get_an_address_warn_and_provisioned_ones_pass() {
     assert!(line["detail"].as_str().unwrap().contains("kafka/web"), "{line:#}");
     assert!(line["hint"].as_str().unwrap().contains("nodeport"), "{line:#}");
 }
+
+#[test]
+fn a_kubernetes_older_than_the_strimzi_release_needs_fails() {
+    let old = env(StrimziRelease::V1_2_0).start();
+    old.fake.faults().set_kubernetes_minor(27);
+    let (code, report, text) = check(&old, &["prod"]);
+    assert_eq!(code, Some(4), "{text}");
+    let version = line(&report, "Kubernetes version");
+    assert_eq!(version["status"], "fail", "{version:#}");
+    let detail = version["detail"].as_str().unwrap();
+    assert!(detail.contains("1.27") && detail.contains("1.30"), "{detail}");
+    // The same cluster is new enough for Strimzi 0.45 (1.25 or newer).
+    let older_strimzi = env(StrimziRelease::V0_45_2).start();
+    older_strimzi.fake.faults().set_kubernetes_minor(27);
+    let (_, report, text) = check(&older_strimzi, &["zk", "--preset", "zookeeper-classic"]);
+    assert_eq!(status(&report, "Kubernetes version"), "pass", "{text}");
+}

@@ -8,15 +8,21 @@ use serde_json::{Value, json};
 pub const SERVER_MINOR: &str = "33";
 pub const SERVER_GIT_VERSION: &str = "v1.33.1";
 
-pub fn version() -> Value {
+/// `/version`, claiming 1.`minor` when given, else the default.
+pub fn version(minor: Option<u32>) -> Value {
+    let (minor, git_version) = match minor {
+        Some(m) => (m.to_string(), format!("v1.{m}.0")),
+        None => (SERVER_MINOR.to_string(), SERVER_GIT_VERSION.to_string()),
+    };
+    let compatible = minor.parse::<u32>().map(|m| m.saturating_sub(1)).unwrap_or(32);
     json!({
         "major": "1",
-        "minor": SERVER_MINOR,
+        "minor": minor,
         "emulationMajor": "1",
-        "emulationMinor": SERVER_MINOR,
+        "emulationMinor": minor,
         "minCompatibilityMajor": "1",
-        "minCompatibilityMinor": "32",
-        "gitVersion": SERVER_GIT_VERSION,
+        "minCompatibilityMinor": compatible.to_string(),
+        "gitVersion": git_version,
         "gitCommit": "0000000000000000000000000000000000000000",
         "gitTreeState": "clean",
         "buildDate": "2025-05-15T00:00:00Z",

@@ -102,6 +102,8 @@ struct FaultState {
     forbids: Vec<ForbidRule>,
     user: Option<String>,
     log: Vec<RecordedRequest>,
+    /// The minor version `/version` claims (`None`: the default, 1.33).
+    kubernetes_minor: Option<u32>,
 }
 
 /// Fault injection settings, changeable at any time while the server runs.
@@ -118,6 +120,16 @@ impl Faults {
     /// Delays every request by `ms` milliseconds (0 turns it off).
     pub fn set_latency_ms(&self, ms: u64) {
         self.lock().latency = Duration::from_millis(ms);
+    }
+
+    /// Makes `/version` claim Kubernetes 1.`minor` (an older cluster than the
+    /// default 1.33, for version checks).
+    pub fn set_kubernetes_minor(&self, minor: u32) {
+        self.lock().kubernetes_minor = Some(minor);
+    }
+
+    pub fn kubernetes_minor(&self) -> Option<u32> {
+        self.lock().kubernetes_minor
     }
 
     /// Fails the next `n` requests.

@@ -217,7 +217,7 @@ fn route(app: &AppState, call: &Call) -> Result<Reply, ApiError> {
         }
     };
     match segs.as_slice() {
-        ["version"] => get_only().map(|_| Reply::Json(200, discovery::version())),
+        ["version"] => get_only().map(|_| Reply::Json(200, discovery::version(app.faults.kubernetes_minor()))),
         ["healthz" | "livez" | "readyz"] => Ok(Reply::Text(200, "ok")),
         ["api"] => get_only().map(|_| Reply::Json(200, discovery::core_versions(&app.address))),
         ["apis"] => get_only().map(|_| Reply::Json(200, discovery::group_list(&registry()))),
