@@ -206,7 +206,12 @@ pub fn kafka_change(spec: &ClusterSpec, args: &KafkaExposeArgs, brokers: &[Broke
 fn remove_listener(mut spec: ClusterSpec, listener: &str) -> Change {
     let mut notes = Vec::new();
     match spec.listeners.get(listener) {
-        None => notes.push(format!("listener \"{listener}\" is not there; nothing to remove")),
+        // Still a success, so that removing twice is idempotent; the names
+        // there are make a typo visible.
+        None => notes.push(format!(
+            "listener \"{listener}\" is not there; nothing to remove (listeners: {})",
+            spec.listeners.keys().cloned().collect::<Vec<_>>().join(", ")
+        )),
         Some(l) if !l.kind.is_external() => notes.push(format!(
             "listener \"{listener}\" is {}, not exposed outside the cluster; it stays",
             l.kind.as_str()

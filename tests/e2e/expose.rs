@@ -232,6 +232,12 @@ fn remove_takes_the_listener_and_its_user_away() {
     // Removing what is not there is not an error.
     let again = run_json(&env, &["expose", "c1", "kafka", "--remove", "external"]);
     assert_eq!(again["result"], "unchanged", "{again:#}");
+    // A typo is visible: the note names the listeners there are.
+    let notes = again["notes"].to_string();
+    assert!(
+        notes.contains("is not there") && notes.contains("(listeners: plain)"),
+        "{again:#}"
+    );
 }
 
 #[test]
