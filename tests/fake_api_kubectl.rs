@@ -101,6 +101,21 @@ fn kubectl_api_resources_lists_builtins_and_strimzi_kinds() {
 }
 
 #[test]
+fn kubectl_discovers_everything_in_two_aggregated_requests() {
+    let (fc, cache) = setup();
+    fc.clear_requests();
+    let out = ok(&kubectl(&fc, cache.path(), &["api-resources"]));
+    assert!(out.contains("kafkanodepools") && out.contains("statefulsets"), "{out}");
+    let paths: Vec<String> = fc.requests().iter().map(|r| r.path.clone()).collect();
+    // Aggregated discovery: /api and /apis answer for every group version, so
+    // kubectl asks for no /apis/{group}/{version} document (only /version besides).
+    assert_eq!(paths, ["/version", "/api", "/apis"], "{paths:?}");
+    // A client that does not ask for it still gets the legacy documents.
+    let legacy = fc.client().get("/apis").json();
+    assert_eq!(legacy["kind"], "APIGroupList", "{legacy:#}");
+}
+
+#[test]
 fn kubectl_gets_builtins_as_tables_and_yaml() {
     let (fc, cache) = setup();
     let out = ok(&kubectl(&fc, cache.path(), &["get", "nodes"]));

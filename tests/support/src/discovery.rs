@@ -127,3 +127,84 @@ pub fn resource_list(registry: &Registry, group: &str, version: &str) -> Option<
         "resources": resources,
     }))
 }
+
+/// The content type of an aggregated discovery answer.
+pub const AGGREGATED_CONTENT_TYPE: &str = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+
+/// Whether an `Accept` header asks for aggregated discovery (`apidiscovery.k8s.io/v2`;
+/// clients list it first and fall back to the legacy documents).
+pub fn wants_aggregated(accept: &str) -> bool {
+    accept
+        .split(',')
+        .any(|t| t.contains("as=APIGroupDiscoveryList") && t.contains("g=apidiscovery.k8s.io") && t.contains("v=v2"))
+}
+
+/// `/api` (`core`) or `/apis` as one aggregated document: every group, its
+/// versions (preferred first) and their resources with subresources.
+pub fn aggregated(registry: &Registry, core: bool) -> Value {
+    let groups: Vec<(String, Vec<String>)> = if core {
+        vec![(String::new(), vec!["v1".to_string()])]
+    } else {
+        registry.groups()
+    };
+    let items: Vec<Value> = groups
+        .iter()
+        .map(|(group, versions)| {
+            let versions: Vec<Value> = versions
+                .iter()
+                .map(|version| {
+                    let resources: Vec<Value> = registry
+                        .all()
+                        .iter()
+                        .filter(|r| r.group == *group && r.serves(version))
+                        .map(|r| aggregated_resource(r, version))
+                        .collect();
+                    json!({"version": version, "resources": resources, "freshness": "Current"})
+                })
+                .collect();
+            let mut metadata = json!({"creationTimestamp": null});
+            if !group.is_empty() {
+                metadata["name"] = json!(group);
+            }
+            json!({"metadata": metadata, "versions": versions})
+        })
+        .collect();
+    json!({
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": items,
+    })
+}
+
+fn aggregated_resource(r: &ResourceInfo, version: &str) -> Value {
+    let kind = json!({"group": r.group, "version": version, "kind": r.kind});
+    let mut out = json!({
+        "resource": r.plural,
+        "responseKind": kind,
+        "scope": if r.namespaced { "Namespaced" } else { "Cluster" },
+        "singularResource": r.singular,
+        "verbs": r.verbs,
+    });
+    if !r.short_names.is_empty() {
+        out["shortNames"] = json!(r.short_names);
+    }
+    if !r.categories.is_empty() {
+        out["categories"] = json!(r.categories);
+    }
+    let mut subresources = Vec::new();
+    if r.has_status {
+        subresources.push(json!({"subresource": "status", "responseKind": kind, "verbs": ["get", "patch", "update"]}));
+    }
+    if r.scale.is_some() {
+        subresources.push(json!({
+            "subresource": "scale",
+            "responseKind": {"group": "autoscaling", "version": "v1", "kind": "Scale"},
+            "verbs": ["get", "patch", "update"],
+        }));
+    }
+    if !subresources.is_empty() {
+        out["subresources"] = json!(subresources);
+    }
+    out
+}

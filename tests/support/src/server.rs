@@ -43,6 +43,7 @@ struct Call {
     query: BTreeMap<String, String>,
     content_type: String,
     user_agent: String,
+    accept: String,
     body: String,
 }
 
@@ -74,6 +75,8 @@ impl Call {
 
 enum Reply {
     Json(u16, Value),
+    /// An aggregated discovery document (`apidiscovery.k8s.io/v2`), with its content type.
+    Discovery(Value),
     Text(u16, &'static str),
     Stream(Body),
 }
@@ -84,7 +87,7 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
     let query = parse_query(req.uri().query().unwrap_or(""));
     // Read headers before awaiting the body: the request is not Sync, so no borrow of it
     // may live across an await.
-    let (content_type, user_agent) = {
+    let (content_type, user_agent, accept) = {
         let h = |name: header::HeaderName| {
             req.headers()
                 .get(name)
@@ -92,7 +95,7 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
                 .unwrap_or("")
                 .to_string()
         };
-        (h(header::CONTENT_TYPE), h(header::USER_AGENT))
+        (h(header::CONTENT_TYPE), h(header::USER_AGENT), h(header::ACCEPT))
     };
     let body = match to_bytes(req.into_body(), 64 * 1024 * 1024).await {
         Ok(b) => String::from_utf8_lossy(&b).into_owned(),
@@ -104,6 +107,7 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
         query,
         content_type,
         user_agent,
+        accept,
         body,
     };
     let latency = app.faults.latency();
@@ -119,6 +123,14 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
     };
     let (status, response) = match reply {
         Ok(Reply::Json(code, v)) => (code, json_response(code, &v)),
+        Ok(Reply::Discovery(v)) => {
+            let mut r = json_response(200, &v);
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(crate::discovery::AGGREGATED_CONTENT_TYPE),
+            );
+            (200, r)
+        }
         Ok(Reply::Text(code, t)) => (code, (status_code(code), t).into_response()),
         Ok(Reply::Stream(body)) => {
             let mut r = Response::new(body);
@@ -219,6 +231,13 @@ fn route(app: &AppState, call: &Call) -> Result<Reply, ApiError> {
     match segs.as_slice() {
         ["version"] => get_only().map(|_| Reply::Json(200, discovery::version(app.faults.kubernetes_minor()))),
         ["healthz" | "livez" | "readyz"] => Ok(Reply::Text(200, "ok")),
+        // Aggregated discovery when the client asks for it (kubectl does), else the legacy documents.
+        ["api"] if discovery::wants_aggregated(&call.accept) => {
+            get_only().map(|_| Reply::Discovery(discovery::aggregated(&registry(), true)))
+        }
+        ["apis"] if discovery::wants_aggregated(&call.accept) => {
+            get_only().map(|_| Reply::Discovery(discovery::aggregated(&registry(), false)))
+        }
         ["api"] => get_only().map(|_| Reply::Json(200, discovery::core_versions(&app.address))),
         ["apis"] => get_only().map(|_| Reply::Json(200, discovery::group_list(&registry()))),
         ["api", "v1"] => get_only().and_then(|_| {
