@@ -100,9 +100,26 @@ impl ApplyLog {
     }
 }
 
-/// What the cluster held before applying: resourceVersion per object.
+/// What the cluster held before applying: a `change_fingerprint` per object.
 /// `None` means "not read": actions are then judged from the answers alone.
 pub type BeforeState = Option<BTreeMap<ObjectRef, String>>;
+
+/// What must differ for an apply to count as "configured". Objects with a
+/// `generation` (custom resources, workloads): the generation, labels and
+/// annotations — a status written meanwhile by Strimzi or a controller
+/// changes the resourceVersion but is not kafkactl's change. Others
+/// (ConfigMaps, Services, RBAC): the resourceVersion.
+pub fn change_fingerprint(metadata: &Value) -> String {
+    match metadata["generation"].as_i64() {
+        Some(generation) => format!("g{generation} {} {}", metadata["labels"], metadata["annotations"]),
+        None => format!("rv{}", metadata["resourceVersion"].as_str().unwrap_or_default()),
+    }
+}
+
+/// `change_fingerprint` of typed metadata (what a list or get returns).
+pub fn fingerprint_of(metadata: &kube::api::ObjectMeta) -> String {
+    change_fingerprint(&serde_json::to_value(metadata).unwrap_or(Value::Null))
+}
 
 /// Apply `plan` wave by wave. Every object of a wave is sent at once; a
 /// failure stops before the next wave (the objects of the failing wave that
@@ -219,11 +236,11 @@ async fn namespace_exists_anyway(
 /// Created, configured or unchanged: from the resourceVersion read before
 /// applying when there is one; without it (a first create), "created".
 pub fn judge_action(reference: &ObjectRef, stored: &Value, before: &BeforeState) -> Action {
-    let rv = stored["metadata"]["resourceVersion"].as_str().unwrap_or_default();
+    let now = change_fingerprint(&stored["metadata"]);
     match before {
         Some(map) => match map.get(reference) {
             None => Action::Created,
-            Some(old) if old == rv => Action::Unchanged,
+            Some(old) if *old == now => Action::Unchanged,
             Some(_) => Action::Configured,
         },
         None => Action::Created,
@@ -320,11 +337,33 @@ mod tests {
     }
 
     #[test]
+    fn a_status_written_meanwhile_is_not_a_change_but_spec_labels_and_annotations_are() {
+        let meta = |rv: &str, generation: i64, note: &str| json!({"resourceVersion": rv, "generation": generation, "labels": {"a": "1"}, "annotations": {"n": note}});
+        let before = Some(BTreeMap::from([(reference(), change_fingerprint(&meta("5", 2, "x")))]));
+        // Strimzi wrote the status: a new resourceVersion, the same generation.
+        let status_only = json!({"metadata": meta("9", 2, "x")});
+        assert_eq!(judge_action(&reference(), &status_only, &before), Action::Unchanged);
+        let spec_changed = json!({"metadata": meta("9", 3, "x")});
+        assert_eq!(judge_action(&reference(), &spec_changed, &before), Action::Configured);
+        let annotation_changed = json!({"metadata": meta("9", 2, "y")});
+        assert_eq!(
+            judge_action(&reference(), &annotation_changed, &before),
+            Action::Configured
+        );
+    }
+
+    #[test]
     fn action_is_judged_from_the_resource_version_before() {
         let stored = json!({"metadata": {"resourceVersion": "7"}});
-        let before = Some(BTreeMap::from([(reference(), "7".to_string())]));
+        let before = Some(BTreeMap::from([(
+            reference(),
+            change_fingerprint(&json!({"resourceVersion": "7"})),
+        )]));
         assert_eq!(judge_action(&reference(), &stored, &before), Action::Unchanged);
-        let before = Some(BTreeMap::from([(reference(), "5".to_string())]));
+        let before = Some(BTreeMap::from([(
+            reference(),
+            change_fingerprint(&json!({"resourceVersion": "5"})),
+        )]));
         assert_eq!(judge_action(&reference(), &stored, &before), Action::Configured);
         assert_eq!(
             judge_action(&reference(), &stored, &Some(BTreeMap::new())),

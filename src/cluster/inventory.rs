@@ -106,7 +106,7 @@ pub async fn before_state(
                             namespace: o.metadata.namespace.clone(),
                             name: o.metadata.name.clone()?,
                         };
-                        Some((reference, o.metadata.resource_version.clone().unwrap_or_default()))
+                        Some((reference, crate::cluster::apply::fingerprint_of(&o.metadata)))
                     })
                     .collect::<Vec<_>>()),
                 Err(e) => Err(describe(

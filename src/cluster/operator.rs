@@ -29,7 +29,7 @@ use crate::spec::names::FIELD_MANAGER;
 /// The label Strimzi puts on every object of its bundle.
 pub const BUNDLE_SELECTOR: &str = "app=strimzi";
 
-/// resourceVersion of every object of `plan` that exists now (read by name,
+/// The change fingerprint of every object of `plan` that exists now (read by name,
 /// concurrently), so that applying can say created/configured/unchanged.
 pub async fn before_state(conn: &Connection, plan: &Plan) -> Result<BTreeMap<ObjectRef, String>, Failure> {
     let reads = plan.objects.iter().map(|object| async move {
@@ -38,7 +38,7 @@ pub async fn before_state(conn: &Connection, plan: &Plan) -> Result<BTreeMap<Obj
             return Ok(None);
         };
         match api.get_opt(object.name()).await {
-            Ok(found) => Ok(found.map(|o| (reference, o.metadata.resource_version.unwrap_or_default()))),
+            Ok(found) => Ok(found.map(|o| (reference, super::apply::fingerprint_of(&o.metadata)))),
             Err(e) => Err(describe(e, &Operation::new("get", reference.to_string()), &conn.server)),
         }
     });
