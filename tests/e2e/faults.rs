@@ -14,6 +14,33 @@ fn create_dev(env: &Env, extra: &[&str]) -> std::process::Output {
     env.kafkactl().args(&args).output().unwrap()
 }
 
+/// kafkactl started in the background (to be stopped under it), output piped.
+fn spawn_kafkactl(env: &Env, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(assert_cmd::cargo::cargo_bin("kafkactl"))
+        .arg("--kubeconfig")
+        .arg(env.fake.kubeconfig_path())
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Until kafkactl has opened its watch on Kafkas: it is past applying and waiting.
+fn wait_until_kafkactl_waits(env: &Env) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !env
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.query.get("watch").is_some_and(|w| w == "true") && r.path.ends_with("/kafkas"))
+    {
+        assert!(Instant::now() < deadline, "kafkactl never started waiting");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn ready(env: &Env) -> bool {
     env.kafka("c1").is_some_and(|k| {
         k["status"]["conditions"]
@@ -144,28 +171,10 @@ fn an_api_server_that_goes_away_mid_create_is_a_clear_error_and_a_rerun_converge
     let env = env(StrimziRelease::V1_2_0)
         .sim(|s| s.readiness_delay(Duration::from_secs(3)))
         .start();
-    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
-    let child = std::process::Command::new(bin)
-        .arg("--kubeconfig")
-        .arg(env.fake.kubeconfig_path())
-        .args(["create", "c1", "--preset", "dev", "--timeout", "120s"])
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_kafkactl(&env, &["create", "c1", "--preset", "dev", "--timeout", "120s"]);
     // Stop the server once kafkactl is waiting (its watches are open), not
     // while it still applies: this test is about losing contact mid-wait.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !env
-        .fake
-        .requests()
-        .iter()
-        .any(|r| r.query.get("watch").is_some_and(|w| w == "true") && r.path.ends_with("/kafkas"))
-    {
-        assert!(Instant::now() < deadline, "kafkactl never started waiting");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until_kafkactl_waits(&env);
     assert!(env.kafka("c1").is_some());
     env.fake.shutdown();
     let started = Instant::now();
@@ -188,27 +197,21 @@ fn a_silent_api_server_is_noticed_by_the_heartbeat_long_before_the_timeout() {
     // The volumes never bind (no such StorageClass): only the API server
     // going silent can end the wait before the timeout.
     let env = env(StrimziRelease::V1_2_0).start();
-    let bin = assert_cmd::cargo::cargo_bin("kafkactl");
-    let child = std::process::Command::new(bin)
-        .arg("--kubeconfig")
-        .arg(env.fake.kubeconfig_path())
-        .args(["create", "c1", "--preset", "production", "--timeout", "300s"])
-        .args(["--storage-class", "missing", "--skip-checks"])
-        .env("NO_COLOR", "1")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !env
-        .fake
-        .requests()
-        .iter()
-        .any(|r| r.query.get("watch").is_some_and(|w| w == "true") && r.path.ends_with("/kafkas"))
-    {
-        assert!(Instant::now() < deadline, "kafkactl never started waiting");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = spawn_kafkactl(
+        &env,
+        &[
+            "create",
+            "c1",
+            "--preset",
+            "production",
+            "--timeout",
+            "300s",
+            "--storage-class",
+            "missing",
+            "--skip-checks",
+        ],
+    );
+    wait_until_kafkactl_waits(&env);
     // The open watches stay connected but nothing answers any more, as in a
     // network partition: no error ever reaches the watches.
     env.fake.faults().set_latency_ms(600_000);
