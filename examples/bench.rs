@@ -109,15 +109,22 @@ fn bench_dry_run(bin: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A fake cluster with the simulated operator installed, watching all namespaces.
-fn fake(latency_ms: u64) -> anyhow::Result<(FakeCluster, Sim)> {
+/// A fake cluster of `nodes` production-sized nodes (8 CPU, 32Gi) with the
+/// simulated operator installed, watching all namespaces.
+fn fake(latency_ms: u64, nodes: usize) -> anyhow::Result<(FakeCluster, Sim)> {
     let sim = Sim::new(SimConfig::fast());
-    let fake = FakeCluster::builder()
+    let mut builder = FakeCluster::builder()
         .strimzi(StrimziRelease::V1_2_0)
-        .nodes(3)
         .storage_class("standard", true, true)
-        .with_controller(sim.controller())
-        .try_start()?;
+        .with_controller(sim.controller());
+    for _ in 0..nodes {
+        builder = builder.node(NodeConfig {
+            cpu: "8".into(),
+            memory: "32Gi".into(),
+            ..NodeConfig::default()
+        });
+    }
+    let fake = builder.try_start()?;
     install_operator(&fake.store(), StrimziRelease::V1_2_0, "kafka", &["*"])?;
     let ready = fake.wait_until(Duration::from_secs(10), |s| {
         s.get("apps/v1", "Deployment", Some("kafka"), "strimzi-cluster-operator")
@@ -143,7 +150,7 @@ fn bench_create(bin: &Path) -> anyhow::Result<()> {
         .output()?;
     let manifests = String::from_utf8(rendered.stdout)?;
     for latency in [0u64, 20, 50] {
-        let (fake, _sim) = fake(latency)?;
+        let (fake, _sim) = fake(latency, 3)?;
         let kubeconfig = fake.kubeconfig_path().to_path_buf();
         let kafkactl_create = |namespace: &str, extra: &[&str]| -> anyhow::Result<(Duration, usize)> {
             fake.clear_requests();
@@ -222,7 +229,7 @@ fn bench_create(bin: &Path) -> anyhow::Result<()> {
 /// (its "kafka: Ready" progress line), over several runs.
 fn bench_readiness(bin: &Path) -> anyhow::Result<()> {
     println!("## readiness detection (Kafka Ready in the API server → kafkactl notices)");
-    let (fake, _sim) = fake(0)?;
+    let (fake, _sim) = fake(0, 3)?;
     let mut delays = Vec::new();
     for run in 0..10 {
         let name = format!("r{run}");
@@ -295,20 +302,8 @@ fn bench_readiness(bin: &Path) -> anyhow::Result<()> {
 /// the whole process), on six nodes with room for five brokers.
 fn bench_scale(bin: &Path) -> anyhow::Result<()> {
     println!("## scale 3 → 5 brokers (production, simulated operator)");
-    let sim = Sim::new(SimConfig::fast());
-    let mut builder = FakeCluster::builder()
-        .strimzi(StrimziRelease::V1_2_0)
-        .storage_class("standard", true, true)
-        .with_controller(sim.controller());
-    for _ in 0..6 {
-        builder = builder.node(NodeConfig {
-            cpu: "8".into(),
-            memory: "32Gi".into(),
-            ..NodeConfig::default()
-        });
-    }
-    let fake = builder.try_start()?;
-    install_operator(&fake.store(), StrimziRelease::V1_2_0, "kafka", &["*"])?;
+    // Six nodes: room for five brokers under required anti-affinity.
+    let (fake, _sim) = fake(0, 6)?;
     let (mut applied, mut ready, mut whole) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..5 {
         let namespace = format!("scale-{run}");
