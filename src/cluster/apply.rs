@@ -110,15 +110,31 @@ pub type BeforeState = Option<BTreeMap<ObjectRef, String>>;
 /// changes the resourceVersion but is not kafkactl's change. Others
 /// (ConfigMaps, Services, RBAC): the resourceVersion.
 pub fn change_fingerprint(metadata: &Value) -> String {
+    // Sorted, whatever order the maps came in.
+    let sorted = |map: &Value| -> BTreeMap<String, Value> {
+        map.as_object()
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
     match metadata["generation"].as_i64() {
-        Some(generation) => format!("g{generation} {} {}", metadata["labels"], metadata["annotations"]),
+        Some(generation) => format!(
+            "g{generation} {:?} {:?}",
+            sorted(&metadata["labels"]),
+            sorted(&metadata["annotations"])
+        ),
         None => format!("rv{}", metadata["resourceVersion"].as_str().unwrap_or_default()),
     }
 }
 
 /// `change_fingerprint` of typed metadata (what a list or get returns).
 pub fn fingerprint_of(metadata: &kube::api::ObjectMeta) -> String {
-    change_fingerprint(&serde_json::to_value(metadata).unwrap_or(Value::Null))
+    // Only what the fingerprint reads (not the managed fields).
+    change_fingerprint(&serde_json::json!({
+        "generation": metadata.generation,
+        "labels": metadata.labels,
+        "annotations": metadata.annotations,
+        "resourceVersion": metadata.resource_version,
+    }))
 }
 
 /// Apply `plan` wave by wave. Every object of a wave is sent at once; a
@@ -350,6 +366,18 @@ mod tests {
             judge_action(&reference(), &annotation_changed, &before),
             Action::Configured
         );
+    }
+
+    #[test]
+    fn typed_and_stored_metadata_give_the_same_fingerprint() {
+        let stored = json!({"name": "a", "resourceVersion": "9", "generation": 2,
+            "labels": {"b": "2", "a": "1"}, "annotations": {"n": "x"},
+            "managedFields": [{"manager": "kafkactl"}]});
+        let typed: kube::api::ObjectMeta = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(fingerprint_of(&typed), change_fingerprint(&stored));
+        let plain = json!({"name": "a", "resourceVersion": "9"});
+        let typed: kube::api::ObjectMeta = serde_json::from_value(plain.clone()).unwrap();
+        assert_eq!(fingerprint_of(&typed), change_fingerprint(&plain));
     }
 
     #[test]
