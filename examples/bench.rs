@@ -238,8 +238,8 @@ fn bench_readiness(bin: &Path) -> anyhow::Result<()> {
         let mut child = Command::new(bin)
             .arg("--kubeconfig")
             .arg(fake.kubeconfig_path())
-            // One namespace per run: the preflight refuses a second cluster's
-            // node pool "dual" in the same namespace.
+            // One namespace per run: each run watches a namespace with only
+            // its own cluster in it.
             .args([
                 "-n",
                 &format!("ready-{run}"),

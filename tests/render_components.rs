@@ -203,7 +203,11 @@ fn jmx_services_follow_the_node_ids_the_cluster_reports() {
     ctx.node_ids.insert("brokers".to_string(), vec![0, 2, 5]);
     assert_eq!(
         jmx_pods(&render(&spec, &ctx)),
-        pods(&["orders-brokers-0", "orders-brokers-2", "orders-brokers-5"])
+        pods(&[
+            "orders-orders-brokers-0",
+            "orders-orders-brokers-2",
+            "orders-orders-brokers-5"
+        ])
     );
 }
 

@@ -6,6 +6,7 @@
 use super::{CheckResult, Intent, Section, Target, and_list};
 use crate::cluster::facts::ClusterFacts;
 use crate::cluster::inventory::stored_spec;
+use crate::spec::{ClusterSpec, NodePoolNames, names};
 
 const SECTION: Section = Section::Naming;
 
@@ -108,9 +109,9 @@ fn pool_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
     };
     // Without a name, the placeholder owns nothing: every existing pool of that name collides.
     let owner = target.named.then_some(spec.name.as_str());
-    let taken: Vec<String> = spec
-        .pools
-        .keys()
+    let wanted: Vec<String> = spec.pools.keys().map(|pool| names::node_pool(spec, pool)).collect();
+    let taken: Vec<String> = wanted
+        .iter()
         .filter_map(|pool| {
             let existing = pools.iter().find(|p| &p.name == pool)?;
             let other = existing.cluster.as_deref();
@@ -124,23 +125,33 @@ fn pool_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
             })
         })
         .collect();
-    let names: Vec<String> = spec.pools.keys().cloned().collect();
     if taken.is_empty() {
         CheckResult::pass(
             SECTION,
             title,
-            format!("{} free in namespace {}", and_list(&names), spec.namespace),
+            format!("{} free in namespace {}", and_list(&wanted), spec.namespace),
         )
     } else {
         CheckResult::fail(
             SECTION,
             title,
             format!(
-                "{} in namespace {}: KafkaNodePools are named by the bare pool name, so they would collide",
+                "{} in namespace {}: KafkaNodePool names are unique in a namespace",
                 taken.join("; "),
                 spec.namespace
             ),
-            "rename the pools in a preset file (pools: {my-brokers: ...}) or use another namespace (-n)",
+            collision_hint(spec),
         )
+    }
+}
+
+/// How to get out of a KafkaNodePool name collision, by naming scheme.
+fn collision_hint(spec: &ClusterSpec) -> &'static str {
+    match spec.node_pool_names {
+        NodePoolNames::Bare => {
+            "with nodePoolNames: bare, pool names must be unique in the namespace: drop that line from the preset \
+             (pools are then named <cluster>-<pool>), rename the pools, or use another namespace (-n)"
+        }
+        NodePoolNames::Prefixed => "choose another cluster name or pool names, or another namespace (-n)",
     }
 }

@@ -257,6 +257,7 @@ impl SpecArgs {
             registry: self.registry.clone(),
             image_pull_secrets: self.image_pull_secrets.clone(),
             no_monitoring: self.no_monitoring,
+            node_pool_names: None,
         }
     }
 }

@@ -14,8 +14,8 @@ use super::readiness::Observed;
 use super::resources::{dynamic_api, strimzi};
 use crate::error::Failure;
 use crate::render::Plan;
-use crate::spec::ClusterSpec;
 use crate::spec::names::{CLUSTER_LABEL, SPEC_ANNOTATION, STRIMZI_CLUSTER_LABEL};
+use crate::spec::{ClusterSpec, NodePoolNames, names};
 
 fn kafka_api(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Api<DynamicObject>, Failure> {
     let resource =
@@ -61,8 +61,24 @@ pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&st
 /// The ClusterSpec kafkactl stored on a Kafka CR, when it has one.
 pub fn stored_spec(kafka: &Value) -> Option<Result<ClusterSpec, serde_json::Error>> {
     let text = kafka["metadata"]["annotations"][SPEC_ANNOTATION].as_str()?;
-    Some(serde_json::from_str(text))
+    Some(parse_stored_spec(text))
 }
+
+/// A stored spec from its JSON. Specs stored before kafkactl recorded
+/// `nodePoolNames` belong to clusters whose KafkaNodePools have bare names:
+/// they keep them (renaming a pool would replace its pods and claims).
+pub fn parse_stored_spec(text: &str) -> Result<ClusterSpec, serde_json::Error> {
+    let mut value: Value = serde_json::from_str(text)?;
+    if let Some(fields) = value.as_object_mut() {
+        fields
+            .entry(NODE_POOL_NAMES_FIELD)
+            .or_insert_with(|| Value::from(NodePoolNames::Bare.as_str()));
+    }
+    serde_json::from_value(value)
+}
+
+/// The stored spec's field for [`ClusterSpec::node_pool_names`].
+const NODE_POOL_NAMES_FIELD: &str = "nodePoolNames";
 
 /// resourceVersion of every object of `plan` that exists now: one list per
 /// kind (by the cluster label), plus the namespace, all concurrently.
@@ -230,8 +246,9 @@ pub fn prefixed(meta: &kube::api::ObjectMeta, cluster: &str) -> bool {
         .is_some_and(|n| n.starts_with(&format!("{cluster}-")))
 }
 
-/// Node ids per pool as Strimzi assigned them (KafkaNodePool `status.nodeIds`);
-/// pools without a status yet are left out (render predicts them).
+/// Node ids per pool (keyed like `spec.pools`) as Strimzi assigned them
+/// (KafkaNodePool `status.nodeIds`); pools without a status yet are left out
+/// (render predicts them), and so are KafkaNodePools the spec does not have.
 pub async fn node_ids(
     conn: &Connection,
     version: &str,
@@ -253,14 +270,46 @@ pub async fn node_ids(
         .items
         .into_iter()
         .filter_map(|pool| {
-            let name = pool.metadata.name.clone()?;
+            let key = names::pool_key(spec, pool.metadata.name.as_deref()?)?.to_string();
             let ids: Vec<i32> = pool.data["status"]["nodeIds"]
                 .as_array()?
                 .iter()
                 .filter_map(|v| v.as_i64())
                 .map(|v| v as i32)
                 .collect();
-            Some((name, ids))
+            Some((key, ids))
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::preset;
+
+    fn dev() -> ClusterSpec {
+        let mut spec = preset::resolve(&preset::find("dev").unwrap()).unwrap();
+        spec.name = "c".to_string();
+        spec
+    }
+
+    #[test]
+    fn a_spec_stored_without_pool_naming_is_read_as_bare() {
+        let mut stored = serde_json::to_value(dev()).unwrap();
+        stored.as_object_mut().unwrap().remove(NODE_POOL_NAMES_FIELD);
+        let spec = parse_stored_spec(&stored.to_string()).unwrap();
+        assert_eq!(spec.node_pool_names, NodePoolNames::Bare);
+        assert_eq!(names::node_pool(&spec, "dual"), "dual");
+    }
+
+    #[test]
+    fn a_stored_pool_naming_is_kept_and_new_specs_are_prefixed() {
+        let spec = dev();
+        assert_eq!(spec.node_pool_names, NodePoolNames::Prefixed);
+        let text = serde_json::to_string(&spec).unwrap();
+        assert!(text.contains("\"nodePoolNames\":\"prefixed\""), "{text}");
+        assert_eq!(parse_stored_spec(&text).unwrap(), spec);
+        let kafka = serde_json::json!({"metadata": {"annotations": {SPEC_ANNOTATION: text}}});
+        assert_eq!(stored_spec(&kafka).unwrap().unwrap(), spec);
+    }
 }

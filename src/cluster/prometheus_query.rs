@@ -599,12 +599,12 @@ fn disk_use(spec: &ClusterSpec, samples: &[Sample]) -> Vec<DiskUse> {
     disks
 }
 
-/// The pool of a Kafka pod, from Strimzi's `<cluster>-<pool>-<id>` name.
+/// The pool of a Kafka pod, from Strimzi's `<cluster>-<KafkaNodePool>-<id>` name.
 fn pool_of_pod<'a>(spec: &'a ClusterSpec, pod: &str) -> Option<&'a PoolSpec> {
     let rest = pod.strip_prefix(&spec.name)?.strip_prefix('-')?;
     let (pool, id) = rest.rsplit_once('-')?;
     id.parse::<i32>().ok()?;
-    spec.pools.get(pool)
+    spec.pools.get(names::pool_key(spec, pool)?)
 }
 
 fn volume_bytes(pool: &PoolSpec) -> Option<u64> {
@@ -817,7 +817,7 @@ mod tests {
             (&[("consumergroup", "b"), ("topic", "t")], "500"),
         ]);
         let disks = vector(&[
-            (&[("pod", "orders-brokers-0")], "10737418240"),
+            (&[("pod", "orders-orders-brokers-0")], "10737418240"),
             (&[("pod", "stranger")], "1"),
         ]);
         let view = build_view(&spec(), vec![ok(Panel::ConsumerLag, &lags), ok(Panel::DiskUse, &disks)]);

@@ -86,7 +86,7 @@ pub fn evaluate(spec: &ClusterSpec, observed: &Observed) -> Progress {
     for (pool, pool_spec) in &spec.pools {
         let pods: Vec<&Pod> = pool_pods(spec, observed, pool).collect();
         let mut progress = pods_progress(pool, pool_spec.replicas, &pods);
-        if let Some(node_pool) = observed.node_pools.get(pool)
+        if let Some(node_pool) = observed.node_pools.get(&names::node_pool(spec, pool))
             && !generation_observed(node_pool)
         {
             // Scaling or resizing through a KafkaNodePool: its pods can all be
@@ -139,7 +139,7 @@ fn pool_pods<'a>(spec: &'a ClusterSpec, observed: &'a Observed, pool: &'a str) -
             && if spec.is_zookeeper() {
                 label(p, STRIMZI_NAME_LABEL) == Some(&kafka_name)
             } else {
-                label(p, STRIMZI_POOL_LABEL).map(String::as_str) == Some(pool)
+                label(p, STRIMZI_POOL_LABEL).is_some_and(|l| *l == names::node_pool(spec, pool))
             }
     })
 }
@@ -499,10 +499,10 @@ mod tests {
         let s = spec("dev");
         let mut observed = Observed::default();
         observed.pods.insert(
-            "c-dual-0".into(),
+            "c-c-dual-0".into(),
             pod(
-                "c-dual-0",
-                json!({"strimzi.io/cluster": "c", "strimzi.io/pool-name": "dual"}),
+                "c-c-dual-0",
+                json!({"strimzi.io/cluster": "c", "strimzi.io/pool-name": "c-dual"}),
                 false,
             ),
         );
@@ -511,10 +511,10 @@ mod tests {
         assert_eq!((pool.ready, pool.total, pool.done), (0, 1, false));
         assert!(!p.ready);
         observed.pods.insert(
-            "c-dual-0".into(),
+            "c-c-dual-0".into(),
             pod(
-                "c-dual-0",
-                json!({"strimzi.io/cluster": "c", "strimzi.io/pool-name": "dual"}),
+                "c-c-dual-0",
+                json!({"strimzi.io/cluster": "c", "strimzi.io/pool-name": "c-dual"}),
                 true,
             ),
         );
@@ -528,12 +528,12 @@ mod tests {
         let s = spec("dev");
         let mut observed = Observed::default();
         let p: Pod = serde_json::from_value(json!({
-            "metadata": {"name": "c-dual-0", "labels": {"strimzi.io/cluster": "c"}},
+            "metadata": {"name": "c-c-dual-0", "labels": {"strimzi.io/cluster": "c"}},
             "status": {"containerStatuses": [{"name": "kafka", "image": "x/kafka:1", "imageID": "", "ready": false, "restartCount": 0,
                 "state": {"waiting": {"reason": "ImagePullBackOff", "message": "Back-off pulling image \"x/kafka:1\""}}}]}
         }))
         .unwrap();
-        observed.pods.insert("c-dual-0".into(), p);
+        observed.pods.insert("c-c-dual-0".into(), p);
         let d = diagnostics(&s, &observed);
         assert_eq!(d[0].reason, "ImagePullBackOff");
         assert!(d[0].message.contains("x/kafka:1"));
@@ -544,15 +544,15 @@ mod tests {
         let s = spec("dev");
         let mut observed = Observed::default();
         observed.pods.insert(
-            "c-dual-0".into(),
+            "c-c-dual-0".into(),
             pod(
-                "c-dual-0",
-                json!({"strimzi.io/cluster": "c", "strimzi.io/pool-name": "dual"}),
+                "c-c-dual-0",
+                json!({"strimzi.io/cluster": "c", "strimzi.io/pool-name": "c-dual"}),
                 true,
             ),
         );
         observed.node_pools.insert(
-            "dual".into(),
+            "c-dual".into(),
             json!({"metadata": {"generation": 2}, "status": {"observedGeneration": 1}}),
         );
         let pool = evaluate(&s, &observed)
@@ -562,7 +562,7 @@ mod tests {
             .unwrap();
         assert!(!pool.done && pool.phase.contains("reconciling"), "{pool:?}");
         observed.node_pools.insert(
-            "dual".into(),
+            "c-dual".into(),
             json!({"metadata": {"generation": 2}, "status": {"observedGeneration": 2}}),
         );
         assert!(

@@ -55,7 +55,7 @@ pub fn pod_group(spec: &ClusterSpec, pod: &str) -> Option<String> {
     }
     spec.pools
         .keys()
-        .find(|pool| numbered(&format!("{}-", names::pod_set(&spec.name, pool))))
+        .find(|pool| numbered(&format!("{}-", names::pod_set(spec, pool))))
         .cloned()
 }
 
@@ -427,12 +427,16 @@ mod tests {
     #[test]
     fn pods_are_grouped_by_pool_and_zookeeper_from_their_names() {
         let production = spec("production");
-        assert_eq!(pod_group(&production, "c-brokers-101").as_deref(), Some("brokers"));
+        assert_eq!(pod_group(&production, "c-c-brokers-101").as_deref(), Some("brokers"));
         assert_eq!(
-            pod_group(&production, "c-controllers-0").as_deref(),
+            pod_group(&production, "c-c-controllers-0").as_deref(),
             Some("controllers")
         );
         assert_eq!(pod_group(&production, "c-entity-operator-abc"), None);
+        let mut bare = spec("production");
+        bare.node_pool_names = crate::spec::NodePoolNames::Bare;
+        assert_eq!(pod_group(&bare, "c-brokers-101").as_deref(), Some("brokers"));
+        assert_eq!(pod_group(&bare, "c-c-brokers-101"), None);
         let zk = spec("zookeeper-classic");
         assert_eq!(pod_group(&zk, "c-kafka-2").as_deref(), Some("kafka"));
         assert_eq!(pod_group(&zk, "c-zookeeper-0").as_deref(), Some("zookeeper"));
@@ -442,17 +446,17 @@ mod tests {
     #[test]
     fn a_pod_counts_once_it_has_a_new_uid_and_is_ready() {
         let s = spec("production");
-        let before = observed(&[pod("c-brokers-100", "a", true), pod("c-brokers-101", "b", true)]);
+        let before = observed(&[pod("c-c-brokers-100", "a", true), pod("c-c-brokers-101", "b", true)]);
         let t = targets(&s, &before.pods, |g| g == "brokers");
         assert_eq!(t.len(), 1);
         let goal = KafkaGoal::default();
         assert!(!rollout_progress(&s, &t, &before, &goal).ready);
-        let midway = observed(&[pod("c-brokers-100", "a2", true), pod("c-brokers-101", "b", true)]);
+        let midway = observed(&[pod("c-c-brokers-100", "a2", true), pod("c-c-brokers-101", "b", true)]);
         let p = rollout_progress(&s, &t, &midway, &goal);
         assert_eq!((p.components[0].ready, p.components[0].total, p.ready), (1, 2, false));
-        let unready = observed(&[pod("c-brokers-100", "a2", true), pod("c-brokers-101", "b2", false)]);
+        let unready = observed(&[pod("c-c-brokers-100", "a2", true), pod("c-c-brokers-101", "b2", false)]);
         assert!(!rollout_progress(&s, &t, &unready, &goal).ready);
-        let done = observed(&[pod("c-brokers-100", "a2", true), pod("c-brokers-101", "b2", true)]);
+        let done = observed(&[pod("c-c-brokers-100", "a2", true), pod("c-c-brokers-101", "b2", true)]);
         assert!(rollout_progress(&s, &t, &done, &goal).ready);
     }
 

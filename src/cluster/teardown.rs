@@ -458,9 +458,9 @@ fn known_pools(listing: &Listing) -> BTreeSet<String> {
             .object
             .annotations()
             .get(SPEC_ANNOTATION)
-            .map(|s| serde_json::from_str::<crate::spec::ClusterSpec>(s))
+            .map(|s| super::inventory::parse_stored_spec(s))
         {
-            pools.extend(spec.pools.into_keys());
+            pools.extend(spec.pools.keys().map(|pool| names::node_pool(&spec, pool)));
         }
     }
     pools

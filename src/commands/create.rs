@@ -22,7 +22,7 @@ pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
     let (global, args) = super::wizard::complete(global, args)?;
     let global = &global;
     if args.dry_run == Some(DryRun::Client) {
-        let spec = spec_from_args(global, &args, None)?;
+        let spec = spec_from_args(global, &args, None, None)?;
         save_preset(global, &args, &spec)?;
         return print_offline_render(&spec, global.output.output);
     }
@@ -80,11 +80,13 @@ async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure
 }
 
 /// The validated spec of this `create`, or the problems with it (exit code 2).
-/// `live_api` is the Strimzi API the cluster serves, when connected.
+/// `live_api` is the Strimzi API the cluster serves, when connected;
+/// `existing` the Kafka CR of the same name, whose pool naming is kept.
 pub fn spec_from_args(
     global: &GlobalArgs,
     args: &CreateArgs,
     live_api: Option<StrimziApi>,
+    existing: Option<&serde_json::Value>,
 ) -> anyhow::Result<ClusterSpec> {
     let Some(name) = args.name.as_deref() else {
         return Err(Failure::usage("the cluster name is missing")
@@ -93,6 +95,10 @@ pub fn spec_from_args(
     };
     let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
     let mut overrides: SpecOverrides = args.spec.to_overrides(global.connection.namespace.as_deref());
+    overrides.node_pool_names = existing
+        .and_then(stored_spec)
+        .and_then(Result::ok)
+        .map(|s| s.node_pool_names);
     if let Some(served) = live_api {
         if let Some(asked) = overrides.strimzi_api.filter(|a| *a != served) {
             return Err(Failure::usage(format!(
@@ -196,13 +202,13 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     )?;
     let info = super::operator::install_for_create(global, args, &conn, info).await?;
     let api = super::served_api(&info)?;
-    let spec = spec_from_args(global, args, Some(api))?;
-    save_preset(global, args, &spec)?;
-    check_operator(&info, &spec)?;
     let existing = match api {
         StrimziApi::V1 => kafka_v1,
         StrimziApi::V1beta2 => kafka_v1beta2,
     };
+    let spec = spec_from_args(global, args, Some(api), existing.as_ref())?;
+    save_preset(global, args, &spec)?;
+    check_operator(&info, &spec)?;
     let rerun = match &existing {
         Some(kafka) => check_existing(kafka, &spec, args.apply.update)?,
         None => false,

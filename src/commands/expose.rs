@@ -440,12 +440,12 @@ pub fn own_services(change: &Change, brokers: &[Broker]) -> BTreeSet<String> {
     let qualified = |name: String| format!("{}/{name}", spec.namespace);
     match &change.target {
         Target::Kafka { listener } => std::iter::once(names::listener_bootstrap_service(c, listener))
-            .chain(brokers.iter().map(|b| broker_service(c, &b.pool, listener, b.id)))
+            .chain(brokers.iter().map(|b| broker_service(spec, &b.pool, listener, b.id)))
             .map(qualified)
             .collect(),
         Target::Jmx => brokers
             .iter()
-            .map(|b| qualified(names::jmx_service(&names::pool_pod(c, &b.pool, b.id))))
+            .map(|b| qualified(names::jmx_service(&names::pool_pod(spec, &b.pool, b.id))))
             .collect(),
         Target::Zookeeper => BTreeSet::from([qualified(names::zoo_entrance(c))]),
         Target::Prometheus => BTreeSet::from([qualified(names::prometheus(c))]),
@@ -484,9 +484,9 @@ fn exposure_port(exposure: Option<&ServiceExposure>, what: &str) -> Vec<(i32, St
         .unwrap_or_default()
 }
 
-/// Strimzi's per-broker Service of an external listener: `<cluster>-<pool>-<listener>-<id>`.
-pub fn broker_service(cluster: &str, pool: &str, listener: &str, id: i32) -> String {
-    format!("{cluster}-{pool}-{listener}-{id}")
+/// Strimzi's per-broker Service of an external listener: `<cluster>-<KafkaNodePool>-<listener>-<id>`.
+pub fn broker_service(spec: &ClusterSpec, pool: &str, listener: &str, id: i32) -> String {
+    format!("{}-{}-{listener}-{id}", spec.name, names::node_pool(spec, pool))
 }
 
 /// One line on what the change opens (or closes) and to whom.
@@ -1099,14 +1099,14 @@ async fn read_addresses(
                 ));
             }
             let endpoints = read_endpoints(conn, ns).await?;
-            outcome.addresses = broker_addresses(c, listener, l, &brokers_now, &endpoints);
+            outcome.addresses = broker_addresses(spec, listener, l, &brokers_now, &endpoints);
             let mut ports = Vec::new();
             if l.kind == ListenerType::Nodeport {
                 ports.extend(endpoints.node_port(&names::listener_bootstrap_service(c, listener)));
                 ports.extend(
                     brokers_now
                         .iter()
-                        .filter_map(|b| endpoints.node_port(&broker_service(c, &b.pool, listener, b.id))),
+                        .filter_map(|b| endpoints.node_port(&broker_service(spec, &b.pool, listener, b.id))),
                 );
             }
             Ok(ports)
@@ -1119,7 +1119,7 @@ async fn read_addresses(
             let any_node = endpoints.node_addresses().into_iter().next();
             let mut ports = Vec::new();
             for b in &brokers_now {
-                let pod = names::pool_pod(c, &b.pool, b.id);
+                let pod = names::pool_pod(spec, &b.pool, b.id);
                 let Some(port) = endpoints.node_port(&names::jmx_service(&pod)) else {
                     continue;
                 };
@@ -1170,7 +1170,7 @@ async fn read_addresses(
 
 /// Per-broker addresses of an external listener, from Strimzi's Services.
 fn broker_addresses(
-    cluster: &str,
+    cluster: &ClusterSpec,
     listener: &str,
     spec: &ListenerSpec,
     brokers: &[Broker],

@@ -82,7 +82,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
             let Some((name, group)) = pods
                 .keys()
                 .filter_map(|name| Some((name, pod_group(spec, name)?)))
-                .find(|(name, group)| group != "zookeeper" && **name == names::pool_pod(&spec.name, group, id))
+                .find(|(name, group)| group != "zookeeper" && **name == names::pool_pod(spec, group, id))
             else {
                 return Err(no_such_node(&loaded, id, &pods));
             };
@@ -94,7 +94,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
         }
         (None, Some(pool), _) => (
             targets(spec, &pods, |g| g == pool),
-            vec![("StrimziPodSet", names::pod_set(&spec.name, pool))],
+            vec![("StrimziPodSet", names::pod_set(spec, pool))],
         ),
         (None, None, true) => (
             targets(spec, &pods, |g| g == "zookeeper"),
@@ -104,7 +104,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
             targets(spec, &pods, |g| g != "zookeeper"),
             spec.pools
                 .keys()
-                .map(|pool| ("StrimziPodSet", names::pod_set(&spec.name, pool)))
+                .map(|pool| ("StrimziPodSet", names::pod_set(spec, pool)))
                 .collect(),
         ),
     };

@@ -371,7 +371,7 @@ async fn removed_brokers(loaded: &LoadedCluster, new: &ClusterSpec) -> Result<Ve
     for (name, replicas) in shrinking {
         let pool = live
             .iter()
-            .find(|p| p["metadata"]["name"].as_str() == Some(name.as_str()));
+            .find(|p| p["metadata"]["name"].as_str() == Some(names::node_pool(old, name).as_str()));
         let current: Vec<i32> = pool
             .and_then(|p| p["status"]["nodeIds"].as_array())
             .map(|ids| ids.iter().filter_map(|v| v.as_i64()).map(|v| v as i32).collect())

@@ -8,7 +8,7 @@ use super::prometheus_config::{
     KAFKA_EXPORTER_JOB, KAFKA_JOB, ZOOKEEPER_EXPORTER_JOB, ZOOKEEPER_JOB, regex_escape, to_yaml,
 };
 use super::workload::storage_bytes;
-use crate::spec::{ClusterSpec, PoolSpec, StorageType};
+use crate::spec::{ClusterSpec, PoolSpec, StorageType, names};
 
 /// Total lag of a consumer group on one topic (messages) above which it is
 /// reported. A starting point: tune per workload with your own rules.
@@ -176,9 +176,12 @@ fn kafka_rules_of(spec: &ClusterSpec) -> Vec<Value> {
     rules
 }
 
-/// `pod=~"…"` matching the broker pods of the given pools (`<c>-<pool>-<id>`).
+/// `pod=~"…"` matching the broker pods of the given pools (`<c>-<KafkaNodePool>-<id>`).
 fn pods_of_pools<'a>(spec: &ClusterSpec, pools: impl IntoIterator<Item = &'a String>) -> String {
-    let alternatives: Vec<String> = pools.into_iter().map(|pool| regex_escape(pool)).collect();
+    let alternatives: Vec<String> = pools
+        .into_iter()
+        .map(|pool| regex_escape(&names::node_pool(spec, pool)))
+        .collect();
     let regex = format!("{}-({})-[0-9]+", regex_escape(&spec.name), alternatives.join("|"));
     format!("pod=~{}", promql_string(&regex))
 }
@@ -399,7 +402,7 @@ mod tests {
         let expr = alert(&rules, "BrokersMissing").unwrap()["expr"].as_str().unwrap();
         assert_eq!(
             expr,
-            "(count(up{job=\"kafka\", pod=~\"orders-(brokers)-[0-9]+\"} == 1) or vector(0)) < 5"
+            "(count(up{job=\"kafka\", pod=~\"orders-(orders-brokers)-[0-9]+\"} == 1) or vector(0)) < 5"
         );
     }
 
@@ -432,11 +435,11 @@ mod tests {
         let rules = rules(&spec);
         let expr = alert(&rules, "DiskFillingUp").unwrap()["expr"].as_str().unwrap();
         assert!(
-            expr.contains("pod=~\"orders-(big)-[0-9]+\"}) / 2199023255552 > 0.8"),
+            expr.contains("pod=~\"orders-(orders-big)-[0-9]+\"}) / 2199023255552 > 0.8"),
             "{expr}"
         );
         assert!(
-            expr.contains("pod=~\"orders-(brokers)-[0-9]+\"}) / 107374182400 > 0.8"),
+            expr.contains("pod=~\"orders-(orders-brokers)-[0-9]+\"}) / 107374182400 > 0.8"),
             "{expr}"
         );
     }

@@ -24,7 +24,7 @@ pub fn jmx_services(spec: &ClusterSpec, ctx: &RenderContext) -> Vec<Value> {
         .flat_map(|(pool, _)| {
             ctx.node_ids(spec, pool)
                 .into_iter()
-                .map(move |id| names::pool_pod(&spec.name, pool, id))
+                .map(move |id| names::pool_pod(spec, pool, id))
         })
         .map(|pod| jmx_service(spec, &pod))
         .collect()
@@ -94,8 +94,8 @@ mod tests {
     #[test]
     fn one_service_per_broker_and_none_for_controllers() {
         let services = jmx_services(&spec(true, true), &RenderContext::offline());
-        assert_eq!(names_of(&services), ["c-brokers-0-jmx", "c-brokers-1-jmx"]);
-        assert_eq!(services[1]["spec"]["selector"]["strimzi.io/pod-name"], "c-brokers-1");
+        assert_eq!(names_of(&services), ["c-c-brokers-0-jmx", "c-c-brokers-1-jmx"]);
+        assert_eq!(services[1]["spec"]["selector"]["strimzi.io/pod-name"], "c-c-brokers-1");
         assert_eq!(services[1]["spec"]["type"], "NodePort");
         assert_eq!(services[1]["spec"]["ports"][0]["port"], 9999);
     }
@@ -105,7 +105,7 @@ mod tests {
         let mut ctx = RenderContext::offline();
         ctx.node_ids.insert("brokers".to_string(), vec![3, 7]);
         let services = jmx_services(&spec(true, true), &ctx);
-        assert_eq!(names_of(&services), ["c-brokers-3-jmx", "c-brokers-7-jmx"]);
+        assert_eq!(names_of(&services), ["c-c-brokers-3-jmx", "c-c-brokers-7-jmx"]);
     }
 
     #[test]

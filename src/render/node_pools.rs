@@ -36,7 +36,7 @@ fn node_pool(spec: &ClusterSpec, name: &str, pool: &PoolSpec) -> Value {
 fn metadata(spec: &ClusterSpec, name: &str) -> Value {
     let mut labels = names::common_labels(&spec.name, Component::Kafka);
     labels.insert(names::STRIMZI_CLUSTER_LABEL.to_string(), spec.name.clone());
-    let mut metadata = json!({ "name": name, "namespace": spec.namespace, "labels": labels });
+    let mut metadata = json!({ "name": names::node_pool(spec, name), "namespace": spec.namespace, "labels": labels });
     if let Some(ids) = next_node_ids(spec, name) {
         metadata["annotations"] = json!({ NEXT_NODE_IDS_ANNOTATION: ids });
     }
@@ -71,7 +71,7 @@ fn pool_spec(spec: &ClusterSpec, name: &str, pool: &PoolSpec) -> Value {
 fn pool_selector(spec: &ClusterSpec, pool: &str) -> PodSelector {
     PodSelector::from([
         (names::STRIMZI_CLUSTER_LABEL.to_string(), spec.name.clone()),
-        (names::STRIMZI_POOL_LABEL.to_string(), pool.to_string()),
+        (names::STRIMZI_POOL_LABEL.to_string(), names::node_pool(spec, pool)),
     ])
 }
 
@@ -112,7 +112,7 @@ mod tests {
             .iter()
             .map(|p| (p["metadata"]["name"].as_str().unwrap(), annotation(p)))
             .collect();
-        assert_eq!(ranges, vec![("brokers", "[0-99]"), ("controllers", "[100-199]")]);
+        assert_eq!(ranges, vec![("c-brokers", "[0-99]"), ("c-controllers", "[100-199]")]);
     }
 
     #[test]
@@ -144,7 +144,7 @@ mod tests {
             [0];
         assert_eq!(
             term["labelSelector"]["matchLabels"],
-            json!({ "strimzi.io/cluster": "c", "strimzi.io/pool-name": "brokers" })
+            json!({ "strimzi.io/cluster": "c", "strimzi.io/pool-name": "c-brokers" })
         );
         assert_eq!(term["topologyKey"], json!("kubernetes.io/hostname"));
     }

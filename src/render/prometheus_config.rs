@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 
 use super::kafka_exporter::KAFKA_EXPORTER_PORT;
 use super::zookeeper_exporter::PORT_NAME as ZOOKEEPER_EXPORTER_PORT_NAME;
-use crate::spec::ClusterSpec;
 use crate::spec::names::{self, Component};
+use crate::spec::{ClusterSpec, NodePoolNames};
 
 /// File names inside the ConfigMap (and the mounted config directory).
 pub const CONFIG_FILE: &str = "prometheus.yml";
@@ -147,6 +147,15 @@ pub(super) fn node_labels(spec: &ClusterSpec, with_pool: bool) -> Vec<Value> {
             "target_label": "pool",
             "replacement": "$1",
         }));
+        if spec.node_pool_names == NodePoolNames::Prefixed && !spec.is_zookeeper() {
+            // `pool` is the spec's pool name, whatever the KafkaNodePool is called.
+            rules.push(json!({
+                "source_labels": ["pool"],
+                "regex": format!("{}-(.+)", regex_escape(&spec.name)),
+                "target_label": "pool",
+                "replacement": "$1",
+            }));
+        }
     }
     rules
 }

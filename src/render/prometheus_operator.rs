@@ -238,7 +238,7 @@ mod tests {
             .iter()
             .filter_map(|r| r["targetLabel"].as_str())
             .collect();
-        assert_eq!(targets, ["job", "cluster", "kind", "node_id", "pool", "pool"]);
+        assert_eq!(targets, ["job", "cluster", "kind", "node_id", "pool", "pool", "pool"]);
         assert!(endpoint["relabelings"].to_string().contains("sourceLabels"));
         assert!(!endpoint["relabelings"].to_string().contains("source_labels"));
         assert_eq!(endpoint["relabelings"][0]["replacement"], "kafka");

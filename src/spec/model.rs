@@ -28,6 +28,9 @@ pub struct ClusterSpec {
     pub metadata_version: Option<String>,
     /// Node pools keyed by pool name. ZooKeeper mode has exactly one broker pool named `kafka`.
     pub pools: BTreeMap<String, PoolSpec>,
+    /// How the KafkaNodePools (and so Strimzi's pods, claims and Services)
+    /// are named after the pool names above.
+    pub node_pool_names: NodePoolNames,
     /// Listeners keyed by listener name.
     pub listeners: BTreeMap<String, ListenerSpec>,
     /// Broker configuration (`spec.kafka.config`): key → string, number or bool.
@@ -58,6 +61,7 @@ impl Default for ClusterSpec {
             kafka_version: String::new(),
             metadata_version: None,
             pools: BTreeMap::new(),
+            node_pool_names: NodePoolNames::default(),
             listeners: BTreeMap::new(),
             config: BTreeMap::new(),
             zookeeper: None,
@@ -92,6 +96,32 @@ impl MetadataMode {
         match self {
             MetadataMode::Kraft => "kraft",
             MetadataMode::Zookeeper => "zookeeper",
+        }
+    }
+}
+
+/// How a pool's KafkaNodePool is named. Strimzi names the pool's pods
+/// `<cluster>-<KafkaNodePool>-<id>`, and KafkaNodePool names are unique in a
+/// namespace, so bare pool names (`brokers`) of two clusters collide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum NodePoolNames {
+    /// `<cluster>-<pool>` (pods `<cluster>-<cluster>-<pool>-<id>`): clusters
+    /// can share a namespace. What new clusters get.
+    #[default]
+    Prefixed,
+    /// `<pool>` (pods `<cluster>-<pool>-<id>`): shorter names, one cluster
+    /// per namespace with these pool names. Clusters kafkactl created before
+    /// it prefixed pool names keep this, since renaming a pool replaces its
+    /// pods and volume claims.
+    Bare,
+}
+
+impl NodePoolNames {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodePoolNames::Prefixed => "prefixed",
+            NodePoolNames::Bare => "bare",
         }
     }
 }

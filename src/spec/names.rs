@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::model::ClusterSpec;
+use super::model::{ClusterSpec, ListenerType, NodePoolNames};
 
 /// Label every kafkactl object carries (`app.kubernetes.io/managed-by`).
 pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
@@ -129,9 +129,28 @@ pub fn grafana_dashboard(cluster: &str, dashboard: &str) -> String {
 pub fn prometheus_data_claim(cluster: &str) -> String {
     format!("data-{}-0", prometheus(cluster))
 }
-/// Strimzi's name for a node pool's pods: `<cluster>-<pool>-<id>`.
-pub fn pool_pod(cluster: &str, pool: &str, node_id: i32) -> String {
-    format!("{cluster}-{pool}-{node_id}")
+/// Strimzi's name of pool `pool` (a key of `spec.pools`): the KafkaNodePool's
+/// name and its pods' `strimzi.io/pool-name`. Strimzi names the pool's pods,
+/// StrimziPodSet and per-broker Services after it. ZooKeeper mode has no
+/// KafkaNodePool: its one pool is Strimzi's `kafka` group.
+pub fn node_pool(spec: &ClusterSpec, pool: &str) -> String {
+    match spec.node_pool_names {
+        NodePoolNames::Prefixed if !spec.is_zookeeper() => format!("{}-{pool}", spec.name),
+        _ => pool.to_string(),
+    }
+}
+
+/// The key in `spec.pools` of a Strimzi pool name (the inverse of [`node_pool`]).
+pub fn pool_key<'a>(spec: &'a ClusterSpec, strimzi_pool: &str) -> Option<&'a str> {
+    spec.pools
+        .keys()
+        .find(|pool| node_pool(spec, pool) == strimzi_pool)
+        .map(String::as_str)
+}
+
+/// Strimzi's name for a node pool's pods: `<cluster>-<KafkaNodePool>-<id>`.
+pub fn pool_pod(spec: &ClusterSpec, pool: &str, node_id: i32) -> String {
+    format!("{}-{}-{node_id}", spec.name, node_pool(spec, pool))
 }
 pub fn zookeeper_pod(cluster: &str, index: i32) -> String {
     format!("{cluster}-zookeeper-{index}")
@@ -165,9 +184,9 @@ pub fn zookeeper_pods_name(cluster: &str) -> String {
 pub fn rebalance(cluster: &str, mode: &str) -> String {
     format!("{cluster}-{mode}")
 }
-/// Strimzi's StrimziPodSet of a node pool (ZooKeeper mode: `<c>-kafka`, `<c>-zookeeper`).
-pub fn pod_set(cluster: &str, pool: &str) -> String {
-    format!("{cluster}-{pool}")
+/// Strimzi's StrimziPodSet of a node pool (ZooKeeper mode: `<c>-kafka`).
+pub fn pod_set(spec: &ClusterSpec, pool: &str) -> String {
+    format!("{}-{}", spec.name, node_pool(spec, pool))
 }
 
 /// Node ids a pool gets: kafkactl pins each pool to its own id range with
@@ -207,14 +226,23 @@ pub fn derived_names(spec: &ClusterSpec) -> Vec<(String, &'static str)> {
     ];
     for pool in spec.pools.keys() {
         let last = predicted_node_ids(spec, pool).last().copied().unwrap_or(0);
-        let pod = pool_pod(c, pool, last);
+        let pod = pool_pod(spec, pool, last);
         if spec.jmx.enabled && spec.jmx.node_port_services {
             names.push((jmx_service(&pod), "JMX Service"));
         }
         names.push((pod, "pod host name"));
     }
-    for listener in spec.listeners.keys() {
+    for (listener, l) in &spec.listeners {
         names.push((listener_bootstrap_service(c, listener), "listener bootstrap Service"));
+        if l.kind != ListenerType::Internal {
+            for pool in spec.broker_pools().map(|(name, _)| name) {
+                let last = predicted_node_ids(spec, pool).last().copied().unwrap_or(0);
+                names.push((
+                    format!("{}-{}-{listener}-{last}", spec.name, node_pool(spec, pool)),
+                    "per-broker listener Service",
+                ));
+            }
+        }
     }
     if spec.is_zookeeper() {
         names.push((zookeeper_client_service(c), "Strimzi ZooKeeper client Service"));
@@ -230,4 +258,88 @@ pub fn derived_names(spec: &ClusterSpec) -> Vec<(String, &'static str)> {
         names.push((prometheus_config(c), "Prometheus ConfigMap"));
     }
     names
+}
+
+/// The longest cluster name with which every derived name of `spec` fits in
+/// 63 characters; `None` when the pool and listener names leave no room.
+/// A derived name holds the cluster name once, or twice (pods of prefixed
+/// pools: `<c>-<c>-<pool>-<id>`), so its length is judged per name.
+pub fn longest_cluster_name(spec: &ClusterSpec) -> Option<usize> {
+    let with_name = |len: usize| {
+        let mut probe = spec.clone();
+        probe.name = "a".repeat(len);
+        derived_names(&probe)
+    };
+    with_name(1)
+        .iter()
+        .zip(with_name(2).iter())
+        .map(|((one, _), (two, _))| {
+            let per_char = two.len().saturating_sub(one.len()).max(1);
+            let fixed = one.len().saturating_sub(per_char);
+            MAX_NAME_LEN.saturating_sub(fixed) / per_char
+        })
+        .min()
+        .filter(|max| *max > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::MetadataMode;
+
+    fn spec(naming: NodePoolNames) -> ClusterSpec {
+        let mut spec = crate::spec::preset::resolve(&crate::spec::preset::find("production").unwrap()).unwrap();
+        spec.name = "orders".to_string();
+        spec.node_pool_names = naming;
+        spec
+    }
+
+    #[test]
+    fn prefixed_pools_carry_the_cluster_name_twice_in_their_pods() {
+        let spec = spec(NodePoolNames::Prefixed);
+        assert_eq!(node_pool(&spec, "brokers"), "orders-brokers");
+        assert_eq!(pool_pod(&spec, "brokers", 3), "orders-orders-brokers-3");
+        assert_eq!(pod_set(&spec, "brokers"), "orders-orders-brokers");
+        assert_eq!(pool_key(&spec, "orders-brokers"), Some("brokers"));
+        assert_eq!(pool_key(&spec, "brokers"), None, "another cluster's bare pool");
+    }
+
+    #[test]
+    fn bare_pools_are_named_by_the_pool_alone() {
+        let spec = spec(NodePoolNames::Bare);
+        assert_eq!(node_pool(&spec, "brokers"), "brokers");
+        assert_eq!(pool_pod(&spec, "brokers", 3), "orders-brokers-3");
+        assert_eq!(pool_key(&spec, "brokers"), Some("brokers"));
+        assert_eq!(pool_key(&spec, "orders-brokers"), None);
+    }
+
+    #[test]
+    fn zookeeper_mode_brokers_are_strimzis_kafka_group_whatever_the_naming() {
+        let mut spec = spec(NodePoolNames::Prefixed);
+        spec.metadata = MetadataMode::Zookeeper;
+        assert_eq!(node_pool(&spec, "kafka"), "kafka");
+        assert_eq!(pool_pod(&spec, "kafka", 0), "orders-kafka-0");
+        assert_eq!(pod_set(&spec, "kafka"), "orders-kafka");
+    }
+
+    #[test]
+    fn the_longest_cluster_name_fits_every_derived_name_and_one_more_does_not() {
+        for naming in [NodePoolNames::Prefixed, NodePoolNames::Bare] {
+            let mut spec = spec(naming);
+            let longest = longest_cluster_name(&spec).unwrap();
+            spec.name = "k".repeat(longest);
+            assert!(
+                derived_names(&spec).iter().all(|(n, _)| n.len() <= MAX_NAME_LEN),
+                "{naming:?}"
+            );
+            spec.name.push('k');
+            assert!(
+                derived_names(&spec).iter().any(|(n, _)| n.len() > MAX_NAME_LEN),
+                "{naming:?}"
+            );
+        }
+        assert!(
+            longest_cluster_name(&spec(NodePoolNames::Prefixed)) < longest_cluster_name(&spec(NodePoolNames::Bare))
+        );
+    }
 }

@@ -30,6 +30,9 @@ pub struct SpecOverrides {
     pub registry: Option<String>,
     pub image_pull_secrets: Vec<String>,
     pub no_monitoring: bool,
+    /// The pool naming of the cluster being updated, which it keeps: not a
+    /// flag, since renaming a KafkaNodePool replaces its pods and claims.
+    pub node_pool_names: Option<NodePoolNames>,
 }
 
 impl SpecOverrides {
@@ -76,6 +79,9 @@ impl SpecOverrides {
         }
         if self.no_monitoring {
             spec.prometheus.enabled = false;
+        }
+        if let Some(naming) = self.node_pool_names {
+            spec.node_pool_names = naming;
         }
         report
     }

@@ -784,7 +784,7 @@ mod tests {
         let text = plan_text(&spec, "dev");
         assert!(text.contains("Pool dual"), "{text}");
         assert!(text.contains("Kafka/demo"), "{text}");
-        assert!(text.contains("KafkaNodePool/dual"), "{text}");
+        assert!(text.contains("KafkaNodePool/demo-dual"), "{text}");
         assert!(text.contains("Monitoring"), "{text}");
     }
 }

@@ -5,7 +5,7 @@
 use fake_kube::{NodeConfig, StrimziRelease, Taint};
 use serde_json::{Value, json};
 
-use crate::common::{Env, env, output_text};
+use crate::common::{Env, bare_dev_preset, dev_preset_with, env, output_text};
 
 /// `kafkactl check ARGS -o json`: exit code, the report, and the whole output.
 fn check(env: &Env, args: &[&str]) -> (Option<i32>, Value, String) {
@@ -349,14 +349,12 @@ fn cordoned_and_tainted_nodes_are_not_counted_and_are_named() {
 #[test]
 fn a_pool_that_tolerates_the_taint_may_use_the_node() {
     let dir = tempfile::tempdir().unwrap();
-    let preset = dir.path().join("tolerant.yaml");
-    let dev = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/dev.yaml")).unwrap();
-    let tolerant = dev.replace(
-        "scheduling: { antiAffinity: none }",
-        "scheduling: { antiAffinity: none, tolerations: [{ key: dedicated, operator: Equal, value: kafka, effect: NoSchedule }] }",
-    );
-    assert_ne!(dev, tolerant, "the preset was changed");
-    std::fs::write(&preset, tolerant).unwrap();
+    let preset = dev_preset_with(dir.path(), "tolerant.yaml", |dev| {
+        dev.replace(
+            "scheduling: { antiAffinity: none }",
+            "scheduling: { antiAffinity: none, tolerations: [{ key: dedicated, operator: Equal, value: kafka, effect: NoSchedule }] }",
+        )
+    });
     // The only untainted node is too small for the broker (the operator still runs there).
     let env = env(StrimziRelease::V1_2_0)
         .nodes(0)
@@ -374,7 +372,7 @@ fn a_pool_that_tolerates_the_taint_may_use_the_node() {
             ..node("kafka-1")
         })
         .start();
-    let (code, report, text) = check(&env, &["c1", "--preset", preset.to_str().unwrap()]);
+    let (code, report, text) = check(&env, &["c1", "--preset", &preset]);
     assert_eq!(code, Some(0), "{text}");
     assert!(
         line(&report, "nodes for pool dual")["detail"]
@@ -439,16 +437,13 @@ fn a_pod_larger_than_any_node_fails_per_node_although_the_total_fits() {
 }
 
 /// The dev preset with an external NodePort listener on fixed NodePorts.
-fn node_port_preset(dir: &std::path::Path) -> std::path::PathBuf {
-    let dev = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/dev.yaml")).unwrap();
-    let with_node_port = dev.replace(
-        "listeners:\n",
-        "listeners:\n  external: { port: 9094, type: nodeport, tls: false, bootstrapNodePort: 31090, brokerNodePorts: { 0: 31091 } }\n",
-    );
-    assert_ne!(dev, with_node_port);
-    let path = dir.join("nodeport.yaml");
-    std::fs::write(&path, with_node_port).unwrap();
-    path
+fn node_port_preset(dir: &std::path::Path) -> String {
+    dev_preset_with(dir, "nodeport.yaml", |dev| {
+        dev.replace(
+            "listeners:\n",
+            "listeners:\n  external: { port: 9094, type: nodeport, tls: false, bootstrapNodePort: 31090, brokerNodePorts: { 0: 31091 } }\n",
+        )
+    })
 }
 
 #[test]
@@ -456,7 +451,7 @@ fn a_node_port_taken_by_another_service_fails() {
     let dir = tempfile::tempdir().unwrap();
     let preset = node_port_preset(dir.path());
     let env = env(StrimziRelease::V1_2_0).start();
-    let (code, report, text) = check(&env, &["c1", "--preset", preset.to_str().unwrap()]);
+    let (code, report, text) = check(&env, &["c1", "--preset", &preset]);
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(status(&report, "NodePorts"), "pass");
     env.fake
@@ -469,7 +464,7 @@ fn a_node_port_taken_by_another_service_fails() {
                      "ports": [{"port": 80, "targetPort": 8080, "nodePort": 31091}]},
         }))
         .unwrap();
-    let (code, report, text) = check(&env, &["c1", "--preset", preset.to_str().unwrap()]);
+    let (code, report, text) = check(&env, &["c1", "--preset", &preset]);
     assert_eq!(code, Some(4), "{text}");
     let ports = line(&report, "NodePorts");
     assert_eq!(ports["status"], "fail");
@@ -522,29 +517,45 @@ fn a_cluster_by_that_name_not_made_by_kafkactl_fails_and_the_same_spec_passes() 
     );
 }
 
+/// Create `first` (no wait), then `second`: the preflight refuses the second
+/// with exit 4 and writes nothing. Returns the second's stderr.
+fn second_create_is_refused(env: &Env, first: &[&str], second: &[&str]) -> String {
+    let out = env
+        .kafkactl()
+        .arg("create")
+        .args(first)
+        .arg("--no-wait")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    env.fake.clear_requests();
+    let out = env
+        .kafkactl()
+        .arg("create")
+        .args(second)
+        .arg("--no-wait")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[test]
 fn create_refuses_a_node_pool_name_another_cluster_uses_and_writes_nothing() {
     let env = env(StrimziRelease::V1_2_0).start();
-    let first = env
-        .kafkactl()
-        .args(["create", "first", "--preset", "dev", "--no-wait"])
-        .output()
-        .unwrap();
-    assert!(first.status.success(), "{}", output_text(&first));
-    env.fake.clear_requests();
-    let second = env
-        .kafkactl()
-        .args(["create", "second", "--preset", "dev", "--no-wait"])
-        .output()
-        .unwrap();
-    assert_eq!(second.status.code(), Some(4), "{}", output_text(&second));
-    let stderr = String::from_utf8_lossy(&second.stderr);
+    let dir = tempfile::tempdir().unwrap();
+    let bare = bare_dev_preset(dir.path());
+    let stderr = second_create_is_refused(&env, &["first", "--preset", &bare], &["second", "--preset", &bare]);
     assert!(
         stderr.contains("FAIL node pool names: KafkaNodePool dual belongs to cluster first"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("nodePoolNames: bare"),
+        "the hint names the cause: {stderr}"
+    );
     assert!(stderr.contains("--skip-checks"), "{stderr}");
-    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
     assert!(env.kafka("second").is_none());
     let pool = env
         .fake
@@ -554,6 +565,22 @@ fn create_refuses_a_node_pool_name_another_cluster_uses_and_writes_nothing() {
     assert_eq!(
         pool["metadata"]["labels"]["strimzi.io/cluster"], "first",
         "the pool was not taken over"
+    );
+}
+
+#[test]
+fn a_prefixed_pool_name_can_still_collide_and_is_refused() {
+    // Cluster `a` with pool `b-dual` and cluster `a-b` with pool `dual` both
+    // want KafkaNodePool `a-b-dual`.
+    let env = env(StrimziRelease::V1_2_0).start();
+    let dir = tempfile::tempdir().unwrap();
+    let renamed = dev_preset_with(dir.path(), "renamed.yaml", |dev| {
+        dev.replace("\n  dual:\n", "\n  b-dual:\n")
+    });
+    let stderr = second_create_is_refused(&env, &["a", "--preset", &renamed], &["a-b", "--preset", "dev"]);
+    assert!(
+        stderr.contains("KafkaNodePool a-b-dual belongs to cluster a"),
+        "{stderr}"
     );
 }
 

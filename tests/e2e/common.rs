@@ -173,3 +173,19 @@ pub fn output_text(out: &std::process::Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     )
 }
+
+/// The built-in dev preset changed by `edit`, written to `dir/file`; the edit
+/// must change something (a replace that matched nothing fails here).
+pub fn dev_preset_with(dir: &std::path::Path, file: &str, edit: impl FnOnce(&str) -> String) -> String {
+    let dev = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/dev.yaml")).unwrap();
+    let changed = edit(&dev);
+    assert_ne!(dev, changed, "the edit changed the dev preset");
+    let path = dir.join(file);
+    std::fs::write(&path, changed).unwrap();
+    path.display().to_string()
+}
+
+/// The dev preset with bare KafkaNodePool names (`dual`, not `<cluster>-dual`).
+pub fn bare_dev_preset(dir: &std::path::Path) -> String {
+    dev_preset_with(dir, "bare.yaml", |dev| format!("{dev}nodePoolNames: bare\n"))
+}

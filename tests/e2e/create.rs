@@ -186,7 +186,7 @@ fn create_of_an_existing_cluster_with_another_spec_is_refused() {
     let pool = env
         .fake
         .store()
-        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "brokers")
+        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "c1-brokers")
         .unwrap();
     assert_eq!(pool["spec"]["replicas"], 5);
 }
@@ -243,7 +243,7 @@ fn a_conflict_with_another_field_manager_names_field_and_manager_and_force_takes
     let pool = env
         .fake
         .store()
-        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "brokers")
+        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "c1-brokers")
         .unwrap();
     assert_eq!(pool["spec"]["replicas"], 5);
 }
@@ -254,7 +254,7 @@ fn kafkactl_free_kubectl_apply(env: &crate::common::Env, manager: &str, replicas
     let file = dir.path().join("pool.yaml");
     std::fs::write(
         &file,
-        format!("apiVersion: kafka.strimzi.io/v1\nkind: KafkaNodePool\nmetadata:\n  name: brokers\n  namespace: kafka\nspec:\n  replicas: {replicas}\n"),
+        format!("apiVersion: kafka.strimzi.io/v1\nkind: KafkaNodePool\nmetadata:\n  name: c1-brokers\n  namespace: kafka\nspec:\n  replicas: {replicas}\n"),
     )
     .unwrap();
     std::process::Command::new("kubectl")
@@ -573,4 +573,124 @@ fn interrupting_create_exits_130_and_a_rerun_converges() {
         .unwrap();
     assert!(rerun.status.success(), "{}", output_text(&rerun));
     assert!(String::from_utf8_lossy(&rerun.stdout).contains("Status:     Ready"));
+}
+
+fn pool_names(env: &crate::common::Env) -> Vec<(String, String)> {
+    env.fake
+        .store()
+        .list("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), None)
+        .iter()
+        .map(|p| {
+            (
+                p["metadata"]["name"].as_str().unwrap().to_string(),
+                p["metadata"]["labels"]["strimzi.io/cluster"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect()
+}
+
+fn pod_uid(env: &crate::common::Env, name: &str) -> Option<String> {
+    let pod = env.fake.store().get("v1", "Pod", Some("kafka"), name)?;
+    pod["metadata"]["uid"].as_str().map(str::to_string)
+}
+
+#[test]
+fn two_clusters_from_one_preset_share_a_namespace_and_one_is_deleted_alone() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    for name in ["first", "second"] {
+        let out = env
+            .kafkactl()
+            .args(["create", name, "--preset", "dev", "--timeout", "60s"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{name}: {}", output_text(&out));
+    }
+    assert_eq!(
+        pool_names(&env),
+        [
+            ("first-dual".to_string(), "first".to_string()),
+            ("second-dual".to_string(), "second".to_string())
+        ]
+    );
+    let second_pod = pod_uid(&env, "second-second-dual-0").expect("second's broker pod");
+    assert!(pod_uid(&env, "first-first-dual-0").is_some());
+
+    let deleted = env
+        .kafkactl()
+        .args(["delete", "first", "--yes", "--timeout", "60s"])
+        .output()
+        .unwrap();
+    assert!(deleted.status.success(), "{}", output_text(&deleted));
+    assert!(env.kafka("first").is_none());
+    assert_eq!(pool_names(&env), [("second-dual".to_string(), "second".to_string())]);
+    assert_eq!(
+        pod_uid(&env, "second-second-dual-0"),
+        Some(second_pod),
+        "second untouched"
+    );
+    let status = env.kafkactl().args(["status", "second"]).output().unwrap();
+    assert!(status.status.success(), "{}", output_text(&status));
+    assert!(String::from_utf8_lossy(&status.stdout).contains("Status:     Ready"));
+}
+
+#[test]
+fn a_cluster_with_bare_pool_names_keeps_them_through_create_and_scale() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = crate::common::bare_dev_preset(dir.path());
+    let out = env
+        .kafkactl()
+        .args(["create", "old", "--preset", &bare, "--timeout", "60s"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(pool_names(&env), [("dual".to_string(), "old".to_string())]);
+    let pod = pod_uid(&env, "old-dual-0").expect("pod old-dual-0");
+
+    // As kafkactl stored it before it recorded the naming: no nodePoolNames.
+    let kafka = env.kafka("old").unwrap();
+    let mut stored: Value =
+        serde_json::from_str(kafka["metadata"]["annotations"]["kafkactl.io/spec"].as_str().unwrap()).unwrap();
+    assert_eq!(stored["nodePoolNames"], "bare");
+    stored.as_object_mut().unwrap().remove("nodePoolNames");
+    // Written as kafkactl's own apply would have (no field-manager conflict).
+    env.fake
+        .store()
+        .as_manager("kafkactl")
+        .merge_patch(
+            "kafka.strimzi.io/v1",
+            "Kafka",
+            Some("kafka"),
+            "old",
+            serde_json::json!({"metadata": {"annotations": {"kafkactl.io/spec": stored.to_string()}}}),
+        )
+        .unwrap();
+
+    // The same create with the built-in preset (prefixed by default) converges
+    // on the existing pool instead of adding `old-dual` next to it.
+    let rerun = env
+        .kafkactl()
+        .args(["create", "old", "--preset", "dev", "--timeout", "60s"])
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", output_text(&rerun));
+    assert_eq!(pool_names(&env), [("dual".to_string(), "old".to_string())]);
+    assert_eq!(
+        pod_uid(&env, "old-dual-0"),
+        Some(pod.clone()),
+        "the node was not replaced"
+    );
+
+    let scaled = env
+        .kafkactl()
+        .args(["scale", "old", "--brokers", "2", "--timeout", "60s"])
+        .output()
+        .unwrap();
+    assert!(scaled.status.success(), "{}", output_text(&scaled));
+    assert_eq!(pool_names(&env), [("dual".to_string(), "old".to_string())]);
+    assert_eq!(pod_uid(&env, "old-dual-0"), Some(pod));
+    assert!(pod_uid(&env, "old-dual-1").is_some(), "the new node has the bare name");
 }

@@ -163,7 +163,7 @@ fn delete_with_yes_removes_the_cluster_and_keeps_and_lists_its_volumes() {
     for needle in [
         "Cluster \"c1\" in namespace \"kafka\" deleted",
         "Kept data volumes",
-        "data-c1-brokers-0",
+        "data-c1-c1-brokers-0",
         "data-c1-prometheus-0",
         "kafkactl create c1 -n kafka --preset c1.yaml",
         "--delete-data",
@@ -187,7 +187,7 @@ fn delete_outcome_as_json_has_the_plan_what_was_deleted_and_the_kept_claims() {
         .map(|o| (o["kind"].as_str().unwrap(), o["name"].as_str().unwrap()))
         .collect();
     assert!(deleted.contains(&("Kafka", "c1")), "{deleted:?}");
-    assert!(deleted.contains(&("KafkaNodePool", "dual")), "{deleted:?}");
+    assert!(deleted.contains(&("KafkaNodePool", "c1-dual")), "{deleted:?}");
     assert!(deleted.contains(&("ConfigMap", "c1-kafka-metrics")), "{deleted:?}");
     let collected = outcome["plan"]["garbageCollected"].as_array().unwrap();
     assert!(collected.iter().any(|o| o["kind"] == "StrimziPodSet"), "{collected:?}");
@@ -242,10 +242,10 @@ fn dry_run_prints_the_plan_and_deletes_nothing() {
     for needle in [
         "Deleted by kafkactl",
         "  Kafka c1",
-        "  KafkaNodePool brokers",
+        "  KafkaNodePool c1-brokers",
         "  StatefulSet c1-prometheus",
         "Removed by Strimzi/garbage collection",
-        "  StrimziPodSet c1-brokers",
+        "  StrimziPodSet c1-c1-brokers",
         "  Secret c1-cluster-ca-cert",
         "Pods that stop (9)", // 3 brokers, 3 controllers, entity operator, kafka-exporter, Prometheus
         "Data volumes kept (7)",
@@ -359,7 +359,7 @@ fn export_then_delete_then_create_from_the_export_reattaches_the_same_volumes() 
     let env = env(StrimziRelease::V1_2_0).start();
     create(&env, "c1", "production");
     let before = claims(&env, "c1");
-    assert!(before.contains_key("data-c1-brokers-0") && before.contains_key("data-c1-prometheus-0"));
+    assert!(before.contains_key("data-c1-c1-brokers-0") && before.contains_key("data-c1-prometheus-0"));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("c1.yaml");
     let exported = kafkactl(&env, &["export", "c1"]);
@@ -387,8 +387,8 @@ fn export_then_delete_then_create_from_the_export_reattaches_the_same_volumes() 
     // The new pods mount the kept claims.
     let store = env.fake.store();
     for (pod, claim) in [
-        ("c1-brokers-0", "data-c1-brokers-0"),
-        ("c1-controllers-100", "data-c1-controllers-100"),
+        ("c1-c1-brokers-0", "data-c1-c1-brokers-0"),
+        ("c1-c1-controllers-100", "data-c1-c1-controllers-100"),
         ("c1-prometheus-0", "data-c1-prometheus-0"),
     ] {
         let pod = store.get("v1", "Pod", Some(NS), pod).expect(pod);

@@ -146,7 +146,7 @@ fn nodeport_listener_with_scram_prints_node_addresses_and_the_users_secret() {
     assert_eq!(brokers.len(), 2, "{outcome:#}");
     for b in brokers {
         let id = b["broker"].as_i64().unwrap();
-        let port = service(&env, &format!("c1-dual-external-{id}")).unwrap()["spec"]["ports"][0]["nodePort"]
+        let port = service(&env, &format!("c1-c1-dual-external-{id}")).unwrap()["spec"]["ports"][0]["nodePort"]
             .as_i64()
             .unwrap();
         let address = b["address"].as_str().unwrap();
@@ -336,9 +336,9 @@ fn jmx_services_follow_the_brokers_up_and_down() {
         names
     };
     let outcome = run_json(&env, &["expose", "c1", "jmx"]);
-    assert_eq!(jmx_services(&env), ["c1-dual-0-jmx", "c1-dual-1-jmx"]);
-    let svc = service(&env, "c1-dual-1-jmx").unwrap();
-    assert_eq!(svc["spec"]["selector"]["strimzi.io/pod-name"], "c1-dual-1");
+    assert_eq!(jmx_services(&env), ["c1-c1-dual-0-jmx", "c1-c1-dual-1-jmx"]);
+    let svc = service(&env, "c1-c1-dual-1-jmx").unwrap();
+    assert_eq!(svc["spec"]["selector"]["strimzi.io/pod-name"], "c1-c1-dual-1");
     assert_eq!(svc["spec"]["ports"][0]["port"], 9999);
     let kafka = env.kafka("c1").unwrap();
     assert_eq!(
@@ -359,8 +359,8 @@ fn jmx_services_follow_the_brokers_up_and_down() {
     // Scale up and down with `create --update`, then expose again: new
     // brokers get a Service, removed brokers lose theirs.
     for (brokers, expected) in [
-        (3, vec!["c1-dual-0-jmx", "c1-dual-1-jmx", "c1-dual-2-jmx"]),
-        (1, vec!["c1-dual-0-jmx"]),
+        (3, vec!["c1-c1-dual-0-jmx", "c1-c1-dual-1-jmx", "c1-c1-dual-2-jmx"]),
+        (1, vec!["c1-c1-dual-0-jmx"]),
     ] {
         let out = env
             .kafkactl()
@@ -400,11 +400,11 @@ fn unauthenticated_jmx_is_refused_without_confirmation() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("--yes"), "{stderr}");
     assert!(env.kafka("c1").unwrap()["spec"]["kafka"].get("jmxOptions").is_none());
-    assert!(service(&env, "c1-dual-0-jmx").is_none());
+    assert!(service(&env, "c1-c1-dual-0-jmx").is_none());
 
     let outcome = run_json(&env, &["--yes", "expose", "c1", "jmx", "--no-auth"]);
     assert_eq!(env.kafka("c1").unwrap()["spec"]["kafka"]["jmxOptions"], json!({}));
-    assert!(service(&env, "c1-dual-0-jmx").is_some());
+    assert!(service(&env, "c1-c1-dual-0-jmx").is_some());
     let warnings = outcome["warnings"].to_string();
     assert!(warnings.contains("no password"), "{warnings}");
 }

@@ -154,7 +154,7 @@ fn a_forbidden_resource_names_verb_and_resource_and_a_rerun_fixes_it() {
     let out = create_dev(&env, &["--skip-checks"]);
     assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("cannot apply KafkaNodePool kafka/dual"), "{stderr}");
+    assert!(stderr.contains("cannot apply KafkaNodePool kafka/c1-dual"), "{stderr}");
     assert!(
         stderr.contains("forbidden") && stderr.contains("kafkanodepools"),
         "{stderr}"

@@ -69,9 +69,9 @@ fn is_ready(object: &Value) -> bool {
         .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"))
 }
 
-/// `c-brokers-3`, not `c-entity-operator-5d9c-x2`.
+/// `c-c-brokers-3` (pool `c-brokers`), not `c-entity-operator-5d9c-x2`.
 fn is_node_pod(name: &str) -> bool {
-    name.strip_prefix(&format!("{CLUSTER}-"))
+    name.strip_prefix(&format!("{CLUSTER}-{CLUSTER}-"))
         .and_then(|rest| rest.rsplit_once('-'))
         .is_some_and(|(pool, id)| !pool.contains('-') && !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
 }

@@ -175,7 +175,7 @@ fn changing_commands_print_their_outcome_as_json_and_yaml() {
             &["cluster", "namespace", "result", "annotated", "targets"],
         );
         assert_eq!(restarted["result"], "restarted");
-        assert!(restarted["targets"].to_string().contains("c1-dual-0"), "{restarted}");
+        assert!(restarted["targets"].to_string().contains("c1-c1-dual-0"), "{restarted}");
     }
 
     for (format, version) in [(Format::Json, "4.2.1"), (Format::Yaml, "4.3.0")] {

@@ -37,7 +37,7 @@ fn query(panel: &str) -> String {
 pub fn record_healthy_answers(env: &Env, service_ns: &str, service: &str, alerts: &str) {
     let proxy = env.fake.proxy();
     let pod = [
-        ("pod", "c1-dual-0"),
+        ("pod", "c1-c1-dual-0"),
         ("cluster", "c1"),
         ("namespace", NS),
         ("job", "kafka"),
@@ -57,7 +57,7 @@ pub fn record_healthy_answers(env: &Env, service_ns: &str, service: &str, alerts
                 (&[("consumergroup", "audit"), ("topic", "orders")], "77"),
             ]),
         ),
-        ("disk", prometheus_vector(&[(&[("pod", "c1-dual-0")], "2147483648")])),
+        ("disk", prometheus_vector(&[(&[("pod", "c1-c1-dual-0")], "2147483648")])),
         (
             alerts,
             prometheus_vector(&[(
@@ -65,7 +65,7 @@ pub fn record_healthy_answers(env: &Env, service_ns: &str, service: &str, alerts
                     ("alertname", "UnderReplicatedPartitions"),
                     ("alertstate", "firing"),
                     ("severity", "warning"),
-                    ("pod", "c1-dual-0"),
+                    ("pod", "c1-c1-dual-0"),
                 ],
                 "1",
             )]),
@@ -210,14 +210,14 @@ fn standalone_install_and_the_health_view_shows_the_recorded_numbers() {
     for expected in [
         "Prometheus kafka/c1-prometheus:9090, standalone mode",
         "Kafka nodes up:              1/1",
-        "Active controller:           c1-dual-0",
+        "Active controller:           c1-c1-dual-0",
         "Under-replicated partitions: 3",
         "Offline partitions:          2",
         "Bytes in:                    1.0 MiB/s",
         "Bytes out:                   3.0 MiB/s",
         "billing",
         "12345",
-        "c1-dual-0  2.0 GiB",
+        "c1-c1-dual-0  2.0 GiB",
         "UnderReplicatedPartitions  warning",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in\n{text}");
@@ -230,7 +230,7 @@ fn standalone_install_and_the_health_view_shows_the_recorded_numbers() {
 
     let json: Value = serde_json::from_str(&stdout(&run_ok(&env, &["monitor", "c1", "-o", "json"]))).unwrap();
     assert_eq!(json["nodesUp"], json!({ "up": 1, "expected": 1, "down": [] }));
-    assert_eq!(json["activeControllers"], json!(["c1-dual-0"]));
+    assert_eq!(json["activeControllers"], json!(["c1-c1-dual-0"]));
     assert_eq!(json["underReplicatedPartitions"], 3.0);
     assert_eq!(json["offlinePartitions"], 2.0);
     assert_eq!(json["bytesInPerSecond"], 1_048_576.0);

@@ -56,11 +56,12 @@ fn stored_spec(env: &Env) -> Value {
     serde_json::from_str(kafka["metadata"]["annotations"]["kafkactl.io/spec"].as_str().unwrap()).unwrap()
 }
 
+/// The KafkaNodePool of cluster `c`'s pool `pool` (named `c-<pool>`).
 fn node_pool(env: &Env, pool: &str) -> Value {
     env.fake
         .store()
-        .get(env.kafka_api(), "KafkaNodePool", Some(NS), pool)
-        .unwrap_or_else(|| panic!("KafkaNodePool {pool}"))
+        .get(env.kafka_api(), "KafkaNodePool", Some(NS), &format!("c-{pool}"))
+        .unwrap_or_else(|| panic!("KafkaNodePool c-{pool}"))
 }
 
 /// Ready pods whose name starts with `prefix`, name → uid.
@@ -107,13 +108,13 @@ fn scale_up_adds_brokers_and_waits_until_they_are_ready() {
     assert!(outcome["timings"]["readyMs"].as_u64() >= outcome["timings"]["appliedMs"].as_u64());
     // Ready when kafkactl returned, not eventually.
     assert_eq!(
-        names(&ready_pods(&env, "c-brokers-")),
+        names(&ready_pods(&env, "c-c-brokers-")),
         [
-            "c-brokers-0",
-            "c-brokers-1",
-            "c-brokers-2",
-            "c-brokers-3",
-            "c-brokers-4"
+            "c-c-brokers-0",
+            "c-c-brokers-1",
+            "c-c-brokers-2",
+            "c-c-brokers-3",
+            "c-c-brokers-4"
         ]
     );
     assert_eq!(node_pool(&env, "brokers")["spec"]["replicas"], 5);
@@ -134,8 +135,8 @@ fn scale_down_removes_the_highest_broker_ids() {
         "{stderr}"
     );
     assert_eq!(
-        names(&ready_pods(&env, "c-brokers-")),
-        ["c-brokers-0", "c-brokers-1", "c-brokers-2"]
+        names(&ready_pods(&env, "c-c-brokers-")),
+        ["c-c-brokers-0", "c-c-brokers-1", "c-c-brokers-2"]
     );
     assert_eq!(node_pool(&env, "brokers")["spec"]["replicas"], 3);
     assert_eq!(
@@ -180,7 +181,7 @@ fn scale_down_to_min_insync_replicas_is_refused() {
 #[test]
 fn vertical_change_reaches_the_stored_spec_and_the_node_pool() {
     let env = cluster(StrimziRelease::V1_2_0, "dev", &[]);
-    let before = ready_pods(&env, "c-dual-");
+    let before = ready_pods(&env, "c-c-dual-");
     let out = kafkactl(&env, &["scale", "c", "--cpu", "2", "--memory", "2Gi", "--heap", "1g"]);
     assert!(out.status.success(), "{}", output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -195,7 +196,7 @@ fn vertical_change_reaches_the_stored_spec_and_the_node_pool() {
     let spec = stored_spec(&env);
     assert_eq!(spec["pools"]["dual"]["resources"]["limits"]["cpu"], "2");
     assert_eq!(spec["pools"]["dual"]["jvm"]["xms"], "1g");
-    let after = ready_pods(&env, "c-dual-");
+    let after = ready_pods(&env, "c-c-dual-");
     assert_eq!(names(&after), names(&before));
     assert_ne!(
         after, before,
@@ -212,7 +213,7 @@ fn storage_grows_on_a_class_that_allows_expansion() {
     assert_eq!(node_pool(&env, "controllers")["spec"]["storage"]["size"], "20Gi");
     assert_eq!(stored_spec(&env)["pools"]["brokers"]["storage"]["size"], "200Gi");
     let grown = env.fake.wait_until(Duration::from_secs(10), |s| {
-        s.get("v1", "PersistentVolumeClaim", Some(NS), "data-c-brokers-0")
+        s.get("v1", "PersistentVolumeClaim", Some(NS), "data-c-c-brokers-0")
             .is_some_and(|pvc| pvc["spec"]["resources"]["requests"]["storage"] == "200Gi")
     });
     assert!(grown, "Strimzi resized the claims");
@@ -248,7 +249,7 @@ fn storage_growth_reaches_every_jbod_volume_and_its_claims() {
     let stored = stored_spec(&env);
     assert_eq!(stored["pools"]["brokers"]["storage"]["volumes"][1]["size"], "200Gi");
     let grown = env.fake.wait_until(Duration::from_secs(10), |s| {
-        ["data-0-c-brokers-0", "data-1-c-brokers-2"].iter().all(|claim| {
+        ["data-0-c-c-brokers-0", "data-1-c-c-brokers-2"].iter().all(|claim| {
             s.get("v1", "PersistentVolumeClaim", Some(NS), claim)
                 .is_some_and(|pvc| pvc["spec"]["resources"]["requests"]["storage"] == "200Gi")
         })
@@ -344,7 +345,7 @@ fn strimzi_refusing_to_remove_brokers_is_surfaced_without_waiting_and_the_size_r
         "the old size is back"
     );
     assert_eq!(stored_spec(&env)["pools"]["brokers"]["replicas"], 5);
-    assert_eq!(ready_pods(&env, "c-brokers-").len(), 5);
+    assert_eq!(ready_pods(&env, "c-c-brokers-").len(), 5);
 }
 
 #[test]
@@ -374,7 +375,7 @@ fn rebalance_empties_the_brokers_before_they_are_removed() {
     let created =
         position(&|w| w.path.ends_with("/kafkarebalances/c-remove-brokers") && w.body.contains("remove-brokers"));
     let approved = position(&|w| w.path.ends_with("/kafkarebalances/c-remove-brokers") && w.body.contains("approve"));
-    let shrunk = position(&|w| w.path.ends_with("/kafkanodepools/brokers") && w.body.contains("\"replicas\":3"));
+    let shrunk = position(&|w| w.path.ends_with("/kafkanodepools/c-brokers") && w.body.contains("\"replicas\":3"));
     assert!(
         created < approved && approved < shrunk,
         "{created} < {approved} < {shrunk}"
@@ -386,7 +387,7 @@ fn rebalance_empties_the_brokers_before_they_are_removed() {
             .is_none(),
         "the finished KafkaRebalance is removed"
     );
-    assert_eq!(ready_pods(&env, "c-brokers-").len(), 3);
+    assert_eq!(ready_pods(&env, "c-c-brokers-").len(), 3);
 }
 
 #[test]
@@ -397,7 +398,7 @@ fn rebalance_after_scale_up_moves_partitions_onto_the_new_brokers() {
     let outcome = json(&out);
     assert_eq!(outcome["rebalances"][0]["mode"], "add-brokers", "{outcome}");
     assert_eq!(outcome["rebalances"][0]["brokers"], serde_json::json!([3]));
-    assert_eq!(ready_pods(&env, "c-brokers-").len(), 4);
+    assert_eq!(ready_pods(&env, "c-c-brokers-").len(), 4);
 }
 
 #[test]
@@ -427,8 +428,8 @@ fn skip_scaledown_check_needs_a_confirmation() {
     );
     assert!(out.status.success(), "{}", output_text(&out));
     assert_eq!(
-        names(&ready_pods(&env, "c-brokers-")),
-        ["c-brokers-0", "c-brokers-1", "c-brokers-2"]
+        names(&ready_pods(&env, "c-c-brokers-")),
+        ["c-c-brokers-0", "c-c-brokers-1", "c-c-brokers-2"]
     );
     let kafka = env.kafka("c").unwrap();
     assert!(
@@ -448,7 +449,7 @@ fn dry_run_shows_the_node_pool_diff_and_changes_nothing() {
     assert!(out.status.success(), "{}", output_text(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("--- a/KafkaNodePool/brokers\n+++ b/KafkaNodePool/brokers"),
+        stdout.contains("--- a/KafkaNodePool/c-brokers\n+++ b/KafkaNodePool/c-brokers"),
         "{stdout}"
     );
     assert!(stdout.contains("-  replicas: 3\n+  replicas: 5"), "{stdout}");
@@ -474,25 +475,32 @@ fn scale_with_no_wait_returns_after_applying() {
 #[test]
 fn restart_waits_until_every_pod_has_a_new_uid() {
     let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
-    let brokers = ready_pods(&env, "c-brokers-");
-    let controllers = ready_pods(&env, "c-controllers-");
+    let brokers = ready_pods(&env, "c-c-brokers-");
+    let controllers = ready_pods(&env, "c-c-controllers-");
     let out = kafkactl(&env, &["restart", "c", "--pool", "brokers", "-o", "json"]);
     assert!(out.status.success(), "{}", output_text(&out));
-    assert_eq!(json(&out)["annotated"], serde_json::json!(["StrimziPodSet/c-brokers"]));
-    let after = ready_pods(&env, "c-brokers-");
+    assert_eq!(
+        json(&out)["annotated"],
+        serde_json::json!(["StrimziPodSet/c-c-brokers"])
+    );
+    let after = ready_pods(&env, "c-c-brokers-");
     assert_eq!(names(&after), names(&brokers));
     for (name, uid) in &after {
         assert_ne!(uid, &brokers[name], "{name} was recreated before kafkactl returned");
     }
-    assert_eq!(ready_pods(&env, "c-controllers-"), controllers, "other pools untouched");
+    assert_eq!(
+        ready_pods(&env, "c-c-controllers-"),
+        controllers,
+        "other pools untouched"
+    );
 
-    let before = ready_pods(&env, "c-brokers-");
+    let before = ready_pods(&env, "c-c-brokers-");
     let out = kafkactl(&env, &["restart", "c", "--broker", "1"]);
     assert!(out.status.success(), "{}", output_text(&out));
-    let after = ready_pods(&env, "c-brokers-");
-    assert_ne!(after["c-brokers-1"], before["c-brokers-1"]);
-    assert_eq!(after["c-brokers-0"], before["c-brokers-0"]);
-    assert_eq!(after["c-brokers-2"], before["c-brokers-2"]);
+    let after = ready_pods(&env, "c-c-brokers-");
+    assert_ne!(after["c-c-brokers-1"], before["c-c-brokers-1"]);
+    assert_eq!(after["c-c-brokers-0"], before["c-c-brokers-0"]);
+    assert_eq!(after["c-c-brokers-2"], before["c-c-brokers-2"]);
 
     let out = kafkactl(&env, &["restart", "c", "--broker", "42"]);
     assert_eq!(code(&out), 3, "{}", output_text(&out));
@@ -503,7 +511,7 @@ fn restart_waits_until_every_pod_has_a_new_uid() {
 #[test]
 fn upgrade_to_a_supported_version_rolls_every_node_then_moves_the_metadata_version() {
     let env = cluster(StrimziRelease::V1_2_0, "dev", &["--kafka-version", "4.2.1"]);
-    let before = ready_pods(&env, "c-dual-");
+    let before = ready_pods(&env, "c-c-dual-");
     env.fake.clear_requests();
     let out = kafkactl(&env, &["upgrade", "c", "--kafka-version", "4.3.1", "-o", "json"]);
     assert!(out.status.success(), "{}", output_text(&out));
@@ -517,8 +525,8 @@ fn upgrade_to_a_supported_version_rolls_every_node_then_moves_the_metadata_versi
         kafka["spec"]["kafka"].get("metadataVersion").is_none(),
         "follows the version again"
     );
-    let after = ready_pods(&env, "c-dual-");
-    assert_ne!(after["c-dual-0"], before["c-dual-0"], "the node was recreated");
+    let after = ready_pods(&env, "c-c-dual-");
+    assert_ne!(after["c-c-dual-0"], before["c-c-dual-0"], "the node was recreated");
     assert_eq!(stored_spec(&env)["kafkaVersion"], "4.3.1");
     // Step 1 pinned the metadata version to the running one while the nodes rolled.
     let pinned = env.fake.write_requests().into_iter().any(|w| {

@@ -6,7 +6,7 @@ use super::syntax::{
     suggest_label,
 };
 use crate::spec::model::ClusterSpec;
-use crate::spec::names::{MAX_NAME_LEN, derived_names};
+use crate::spec::names::{MAX_NAME_LEN, derived_names, longest_cluster_name};
 use crate::spec::problem::Report;
 
 /// Strimzi's CRD pattern for listener names.
@@ -77,18 +77,13 @@ fn derived_length_message(spec: &ClusterSpec) -> Option<String> {
     let derived = derived_names(spec);
     let too_long: Vec<&(String, &str)> = derived.iter().filter(|(n, _)| n.len() > MAX_NAME_LEN).collect();
     let (worst, what) = too_long.iter().max_by_key(|(n, _)| n.len())?;
-    let overhead = derived
-        .iter()
-        .map(|(n, _)| n.len().saturating_sub(spec.name.len()))
-        .max()
-        .unwrap_or(0);
     let others = match too_long.len() {
         1 => String::new(),
         n => format!(" (and {} more derived names)", n - 1),
     };
-    let limit = match MAX_NAME_LEN.checked_sub(overhead) {
-        Some(max) if max > 0 => format!("with this spec a cluster name can have at most {max} characters"),
-        _ => "the pool and listener names of this spec leave no room for any cluster name; shorten them".to_string(),
+    let limit = match longest_cluster_name(spec) {
+        Some(max) => format!("with this spec a cluster name can have at most {max} characters"),
+        None => "the pool and listener names of this spec leave no room for any cluster name; shorten them".to_string(),
     };
     Some(format!(
         "\"{}\" ({} characters) is too long: the {what} \"{worst}\" would be {} characters, over Kubernetes' limit of {MAX_NAME_LEN}{others}; {limit}",
