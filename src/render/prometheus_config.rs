@@ -220,6 +220,7 @@ pub fn regex_escape(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::spec::MetadataMode;
+    use std::collections::BTreeMap;
 
     fn spec(metadata: MetadataMode) -> ClusterSpec {
         let mut spec = ClusterSpec {
@@ -339,5 +340,58 @@ mod tests {
         let config = prometheus_config(&spec(MetadataMode::Zookeeper));
         let parsed: Value = serde_saphyr::from_str(&prometheus_yml(&spec(MetadataMode::Zookeeper))).unwrap();
         assert_eq!(parsed, config);
+    }
+
+    /// Prometheus's `replace` relabeling: source labels joined by `;`, the
+    /// regex anchored at both ends, the target set from the replacement.
+    fn relabel(rules: &[Value], mut labels: BTreeMap<String, String>) -> BTreeMap<String, String> {
+        for rule in rules {
+            let source: Vec<&str> = rule["source_labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| labels.get(l.as_str().unwrap()).map_or("", String::as_str))
+                .collect();
+            let value = source.join(";");
+            let regex = regex::Regex::new(&format!("^(?:{})$", rule["regex"].as_str().unwrap())).unwrap();
+            if let Some(captures) = regex.captures(&value) {
+                let mut out = String::new();
+                captures.expand(rule["replacement"].as_str().unwrap(), &mut out);
+                labels.insert(rule["target_label"].as_str().unwrap().to_string(), out);
+            }
+        }
+        labels
+    }
+
+    fn pod(name: &str, pool_label: Option<&str>) -> BTreeMap<String, String> {
+        let mut labels = BTreeMap::from([("__meta_kubernetes_pod_name".to_string(), name.to_string())]);
+        if let Some(pool) = pool_label {
+            labels.insert(pod_label(names::STRIMZI_POOL_LABEL), pool.to_string());
+        }
+        labels
+    }
+
+    #[test]
+    fn node_id_and_pool_label_are_the_specs_whatever_the_pool_naming() {
+        let mut kraft = spec(MetadataMode::Kraft);
+        let prefixed = relabel(
+            &node_labels(&kraft, true),
+            pod("orders-orders-brokers-102", Some("orders-brokers")),
+        );
+        assert_eq!(
+            (prefixed["pool"].as_str(), prefixed["node_id"].as_str()),
+            ("brokers", "102")
+        );
+        kraft.node_pool_names = NodePoolNames::Bare;
+        let bare = relabel(&node_labels(&kraft, true), pod("orders-brokers-3", Some("brokers")));
+        assert_eq!((bare["pool"].as_str(), bare["node_id"].as_str()), ("brokers", "3"));
+        let zookeeper_mode = relabel(
+            &node_labels(&spec(MetadataMode::Zookeeper), true),
+            pod("orders-kafka-2", None),
+        );
+        assert_eq!(
+            (zookeeper_mode["pool"].as_str(), zookeeper_mode["node_id"].as_str()),
+            ("kafka", "2")
+        );
     }
 }
