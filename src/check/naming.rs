@@ -1,7 +1,8 @@
 //! Name checks: no other Kafka cluster by this name (the same spec is a
 //! re-run), and no KafkaNodePool of this spec already belongs to another
-//! cluster of the namespace — KafkaNodePools are named by the bare pool
-//! name, so two clusters with a pool `brokers` in one namespace collide.
+//! cluster of the namespace — KafkaNodePool names are unique in a namespace:
+//! bare pool names (`brokers`) of two clusters collide, and even prefixed
+//! ones can (`a` + `b-brokers` and `a-b` + `brokers`).
 
 use super::{CheckResult, Intent, Section, Target, and_list};
 use crate::cluster::facts::ClusterFacts;
