@@ -141,7 +141,7 @@ fn name_cases() -> Vec<Case> {
         error(
             spec("production").name(&"k".repeat(longest + 1)),
             "name",
-            "the Strimzi cluster-operator certs Secret \"kkkk",
+            "the pod host name \"kkkk",
         ),
         error(
             spec("production").name(&"k".repeat(longest + 1)),
