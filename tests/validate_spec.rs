@@ -149,6 +149,11 @@ fn name_cases() -> Vec<Case> {
             format!("a cluster name can have at most {longest} characters"),
         ),
         error(
+            spec("production").name(&"k".repeat(longest + 1)),
+            "name",
+            "(40 with nodePoolNames: bare in a preset file",
+        ),
+        error(
             spec("production").with(|s| s.namespace = "Team_A".into()),
             "namespace",
             "has uppercase letters",

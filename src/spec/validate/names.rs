@@ -5,7 +5,7 @@ use super::syntax::{
     DNS_1035_RULES, DNS_1123_RULES, DNS_LABEL_MAX, label_character_violations, label_violations, subdomain_violations,
     suggest_label,
 };
-use crate::spec::model::ClusterSpec;
+use crate::spec::model::{ClusterSpec, NodePoolNames};
 use crate::spec::names::{MAX_NAME_LEN, derived_names, longest_cluster_name};
 use crate::spec::problem::Report;
 
@@ -86,11 +86,30 @@ fn derived_length_message(spec: &ClusterSpec) -> Option<String> {
         None => "the pool and listener names of this spec leave no room for any cluster name; shorten them".to_string(),
     };
     Some(format!(
-        "\"{}\" ({} characters) is too long: the {what} \"{worst}\" would be {} characters, over Kubernetes' limit of {MAX_NAME_LEN}{others}; {limit}",
+        "\"{}\" ({} characters) is too long: the {what} \"{worst}\" would be {} characters, over Kubernetes' limit of {MAX_NAME_LEN}{others}; {limit}{}",
         spec.name,
         spec.name.len(),
         worst.len(),
+        bare_names_hint(spec),
     ))
+}
+
+/// Prefixed pool names put the cluster name twice in pod names; say how much
+/// longer it could be with bare ones, when that is what limits it.
+fn bare_names_hint(spec: &ClusterSpec) -> String {
+    if spec.node_pool_names != NodePoolNames::Prefixed || spec.is_zookeeper() {
+        return String::new();
+    }
+    let bare = ClusterSpec {
+        node_pool_names: NodePoolNames::Bare,
+        ..spec.clone()
+    };
+    match (longest_cluster_name(spec), longest_cluster_name(&bare)) {
+        (now, Some(with_bare)) if now.is_none_or(|now| with_bare > now) => format!(
+            " ({with_bare} with nodePoolNames: bare in a preset file, if no other cluster in the namespace has these pool names)"
+        ),
+        _ => String::new(),
+    }
 }
 
 /// What is wrong with a namespace name given on the command line (`-n`), as a
