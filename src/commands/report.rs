@@ -6,7 +6,8 @@ use serde_json::Value;
 
 use crate::cluster::client::Connection;
 use crate::cluster::inventory::observe;
-use crate::cluster::readiness::{ComponentProgress, Diagnostic, Observed, evaluate, kafka_condition};
+use crate::cluster::readiness::{ComponentProgress, Diagnostic, Observed, evaluate, kafka_condition, pod_ready};
+use crate::cluster::rollout::pod_group;
 use crate::error::Failure;
 use crate::spec::ClusterSpec;
 use crate::spec::names;
@@ -26,6 +27,8 @@ pub struct ClusterReport {
     pub cluster_id: Option<String>,
     pub listeners: Vec<ListenerReport>,
     pub components: Vec<ComponentProgress>,
+    /// Every Kafka and ZooKeeper pod, in pool and id order.
+    pub nodes: Vec<NodeReport>,
     pub diagnostics: Vec<Diagnostic>,
     pub connect: Vec<String>,
 }
@@ -51,6 +54,23 @@ pub struct ListenerReport {
     pub authentication: String,
     /// From the Kafka status; empty until Strimzi publishes it.
     pub bootstrap_servers: String,
+}
+
+/// One Kafka node (or ZooKeeper server) pod: which pool, which id, where.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NodeReport {
+    pub pod: String,
+    /// The spec's pool name (`zookeeper` for ZooKeeper servers).
+    pub pool: String,
+    pub node_id: i32,
+    /// `controller`, `broker` (or both), or `zookeeper`.
+    pub roles: Vec<String>,
+    pub ready: bool,
+    pub restarts: i32,
+    /// The Kubernetes node it runs on, once scheduled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
 }
 
 /// Read the cluster now and build its report.
@@ -98,8 +118,42 @@ pub fn build_report(spec: &ClusterSpec, observed: &Observed) -> ClusterReport {
         connect: connect_hints(spec, &listeners),
         listeners,
         components: progress.components,
+        nodes: node_reports(spec, observed),
         diagnostics: progress.diagnostics,
     }
+}
+
+/// The cluster's Kafka and ZooKeeper pods, recognised by Strimzi's names
+/// (`<c>-<KafkaNodePool>-<id>`, `<c>-zookeeper-<n>`).
+fn node_reports(spec: &ClusterSpec, observed: &Observed) -> Vec<NodeReport> {
+    let mut nodes: Vec<NodeReport> = observed
+        .pods
+        .iter()
+        .filter_map(|(name, pod)| {
+            let pool = pod_group(spec, name)?;
+            let node_id = name.rsplit_once('-')?.1.parse().ok()?;
+            let roles = match spec.pools.get(&pool) {
+                Some(p) => p.roles.iter().map(|r| r.as_str().to_string()).collect(),
+                None => vec![pool.clone()],
+            };
+            let restarts = pod
+                .status
+                .as_ref()
+                .and_then(|s| s.container_statuses.as_ref())
+                .map_or(0, |c| c.iter().map(|c| c.restart_count).sum());
+            Some(NodeReport {
+                pod: name.clone(),
+                pool,
+                node_id,
+                roles,
+                ready: pod_ready(pod),
+                restarts,
+                node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+            })
+        })
+        .collect();
+    nodes.sort_by(|a, b| (&a.pool, a.node_id).cmp(&(&b.pool, b.node_id)));
+    nodes
 }
 
 fn bootstrap_servers(status: &Value, listener: &str) -> String {
@@ -180,6 +234,28 @@ impl TextOutput for ClusterReport {
             })
             .collect();
         out.push_str(&table(&["  COMPONENT", "READY", "STATE"], &rows));
+        if !self.nodes.is_empty() {
+            out.push_str("\nNodes:\n");
+            let rows: Vec<Vec<String>> = self
+                .nodes
+                .iter()
+                .map(|n| {
+                    vec![
+                        format!("  {}", n.pod),
+                        n.pool.clone(),
+                        n.node_id.to_string(),
+                        n.roles.join(","),
+                        if n.ready { "yes".into() } else { "no".into() },
+                        n.restarts.to_string(),
+                        n.node.clone().unwrap_or_else(|| "-".into()),
+                    ]
+                })
+                .collect();
+            out.push_str(&table(
+                &["  POD", "POOL", "ID", "ROLES", "READY", "RESTARTS", "NODE"],
+                &rows,
+            ));
+        }
         out.push_str("\nListeners:\n");
         let rows: Vec<Vec<String>> = self
             .listeners

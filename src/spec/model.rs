@@ -160,6 +160,15 @@ pub enum Role {
     Broker,
 }
 
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Controller => "controller",
+            Role::Broker => "broker",
+        }
+    }
+}
+
 /// One group of identical Kafka nodes (a KafkaNodePool in KRaft mode).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]

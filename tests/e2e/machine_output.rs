@@ -84,9 +84,22 @@ fn read_only_commands_print_the_same_document_as_json_and_yaml() {
     assert_keys(
         "status",
         &status,
-        &["name", "namespace", "ready", "kafkaVersion", "metadata", "listeners"],
+        &[
+            "name",
+            "namespace",
+            "ready",
+            "kafkaVersion",
+            "metadata",
+            "listeners",
+            "nodes",
+        ],
     );
     assert_eq!(status["ready"], true);
+    assert_keys(
+        "status node",
+        &status["nodes"][0],
+        &["pod", "pool", "nodeId", "roles", "ready", "restarts", "node"],
+    );
 
     let list = both(&env, &["list"]);
     let row = &list.as_array().expect("list is an array of clusters")[0];

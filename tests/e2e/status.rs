@@ -40,6 +40,77 @@ fn status_shows_components_listeners_and_how_to_connect() {
         .unwrap();
     assert_eq!(tls["tls"], true);
     assert!(tls["bootstrapServers"].as_str().unwrap().ends_with(":9093"), "{tls}");
+    // One row per Kafka node: pod, pool, node id, roles, where it runs.
+    let nodes: Vec<(&str, &str, i64, &str)> = report["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["pod"].as_str().unwrap(),
+                n["pool"].as_str().unwrap(),
+                n["nodeId"].as_i64().unwrap(),
+                n["roles"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        nodes,
+        [
+            ("c1-c1-brokers-0", "brokers", 0, "broker"),
+            ("c1-c1-brokers-1", "brokers", 1, "broker"),
+            ("c1-c1-brokers-2", "brokers", 2, "broker"),
+            ("c1-c1-controllers-100", "controllers", 100, "controller"),
+            ("c1-c1-controllers-101", "controllers", 101, "controller"),
+            ("c1-c1-controllers-102", "controllers", 102, "controller"),
+        ]
+    );
+    let report_nodes = report["nodes"].as_array().unwrap();
+    assert!(
+        report_nodes.iter().all(|n| n["ready"] == true && n["node"].is_string()),
+        "{report_nodes:?}"
+    );
+    let row = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("c1-c1-controllers-101"))
+        .unwrap_or_else(|| panic!("a Nodes row in:\n{text}"));
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        &cells[..6],
+        ["c1-c1-controllers-101", "controllers", "101", "controller", "yes", "0"]
+    );
+}
+
+#[test]
+fn status_in_zookeeper_mode_lists_brokers_and_zookeeper_servers() {
+    let env = env(StrimziRelease::V0_45_2).start();
+    let created = env
+        .kafkactl()
+        .args(["create", "z", "--preset", "zookeeper-classic", "--timeout", "90s", "-q"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", output_text(&created));
+    let json = env.kafkactl().args(["status", "z", "-o", "json"]).output().unwrap();
+    assert!(json.status.success(), "{}", output_text(&json));
+    let report: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let pods: Vec<(&str, &str)> = report["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| (n["pod"].as_str().unwrap(), n["pool"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        pods,
+        [
+            ("z-kafka-0", "kafka"),
+            ("z-kafka-1", "kafka"),
+            ("z-kafka-2", "kafka"),
+            ("z-zookeeper-0", "zookeeper"),
+            ("z-zookeeper-1", "zookeeper"),
+            ("z-zookeeper-2", "zookeeper"),
+        ]
+    );
+    assert_eq!(report["nodes"][3]["roles"], serde_json::json!(["zookeeper"]));
 }
 
 #[test]
