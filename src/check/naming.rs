@@ -127,10 +127,21 @@ fn pool_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
         })
         .collect();
     if taken.is_empty() {
+        let (own, free): (Vec<String>, Vec<String>) = wanted
+            .iter()
+            .cloned()
+            .partition(|pool| owner.is_some() && pools.iter().any(|p| &p.name == pool));
+        let mut parts = Vec::new();
+        if !free.is_empty() {
+            parts.push(format!("{} free", and_list(&free)));
+        }
+        if !own.is_empty() {
+            parts.push(format!("{} already {}'s", and_list(&own), spec.name));
+        }
         CheckResult::pass(
             SECTION,
             title,
-            format!("{} free in namespace {}", and_list(&wanted), spec.namespace),
+            format!("{} in namespace {}", parts.join("; "), spec.namespace),
         )
     } else {
         CheckResult::fail(

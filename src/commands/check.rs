@@ -11,11 +11,12 @@ use crate::cli::check::CheckArgs;
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::discover;
 use crate::cluster::facts::gather;
+use crate::cluster::inventory::{get_kafka, stored_spec};
 use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
 use crate::spec::preset::DEFAULT_PRESET;
 use crate::spec::versions::api_supports;
-use crate::spec::{self, ClusterSpec, StrimziApi};
+use crate::spec::{self, ClusterSpec, NodePoolNames, StrimziApi};
 use crate::ui;
 use crate::ui::output::TextOutput;
 use crate::ui::terminal::Mark;
@@ -44,7 +45,8 @@ async fn check_live(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Che
     // The spec is rendered for the API the cluster serves; without Strimzi (or
     // without an answer) it keeps the preset's, and the checklist says why.
     let served = discover(&conn).await.ok().and_then(|info| info.api());
-    let spec = spec_from_args(global, args, served)?;
+    let naming = existing_pool_naming(&conn, global, args, served).await;
+    let spec = spec_from_args(global, args, served, naming)?;
     let options = PreflightOptions {
         intent: Intent::Check,
         named: args.name.is_some(),
@@ -54,10 +56,16 @@ async fn check_live(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Che
 
 /// The validated spec, built as `create` builds it (preset, then flags, the
 /// served Strimzi API), named `PLACEHOLDER_NAME` when no name was given.
-fn spec_from_args(global: &GlobalArgs, args: &CheckArgs, live_api: Option<StrimziApi>) -> anyhow::Result<ClusterSpec> {
+fn spec_from_args(
+    global: &GlobalArgs,
+    args: &CheckArgs,
+    live_api: Option<StrimziApi>,
+    pool_naming: Option<NodePoolNames>,
+) -> anyhow::Result<ClusterSpec> {
     let name = args.name.as_deref().unwrap_or(PLACEHOLDER_NAME);
     let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
     let mut overrides = args.spec.to_overrides(global.connection.namespace.as_deref());
+    overrides.node_pool_names = pool_naming;
     let build = |overrides: &spec::SpecOverrides| {
         spec::build(name, preset, overrides).with_context(|| format!("cannot use preset \"{preset}\""))
     };
@@ -88,6 +96,21 @@ fn spec_from_args(global: &GlobalArgs, args: &CheckArgs, live_api: Option<Strimz
         ui::errors::print_warnings(&report);
     }
     Ok(spec)
+}
+
+/// The pool naming of the existing cluster NAME, which `create` would keep.
+/// Unknown (no name, no Strimzi, no answer) leaves the preset's: the
+/// checklist itself reports what could not be read.
+async fn existing_pool_naming(
+    conn: &Connection,
+    global: &GlobalArgs,
+    args: &CheckArgs,
+    served: Option<StrimziApi>,
+) -> Option<NodePoolNames> {
+    let (name, api) = (args.name.as_deref()?, served?);
+    let namespace = super::create::target_namespace(global, args.preset.as_deref()).ok()?;
+    let kafka = get_kafka(conn, api.as_str(), &namespace, name).await.ok()??;
+    Some(stored_spec(&kafka)?.ok()?.node_pool_names)
 }
 
 /// What the command running the preflight is about to do.

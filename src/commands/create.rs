@@ -55,14 +55,18 @@ fn target(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<(String, Str
             .with_hint("pass it as the first argument: kafkactl create my-cluster")
             .into());
     };
-    let namespace = match &global.connection.namespace {
-        Some(ns) => ns.clone(),
+    Ok((name, target_namespace(global, args.preset.as_deref())?))
+}
+
+/// The namespace a cluster goes to: `-n`, else the preset's.
+pub fn target_namespace(global: &GlobalArgs, preset: Option<&str>) -> anyhow::Result<String> {
+    match &global.connection.namespace {
+        Some(ns) => Ok(ns.clone()),
         None => {
-            let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
-            spec::preset::resolve(&spec::preset::find(preset)?)?.namespace
+            let preset = preset.unwrap_or(DEFAULT_PRESET);
+            Ok(spec::preset::resolve(&spec::preset::find(preset)?)?.namespace)
         }
-    };
-    Ok((name, namespace))
+    }
 }
 
 async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure> {

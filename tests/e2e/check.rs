@@ -569,6 +569,28 @@ fn create_refuses_a_node_pool_name_another_cluster_uses_and_writes_nothing() {
 }
 
 #[test]
+fn check_of_an_existing_cluster_judges_the_pool_names_it_has() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let dir = tempfile::tempdir().unwrap();
+    let bare = bare_dev_preset(dir.path());
+    let out = env
+        .kafkactl()
+        .args(["create", "old", "--preset", &bare, "--no-wait"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    // The built-in dev preset prefixes pool names, but `create old` would
+    // keep the cluster's bare `dual`: check judges that name.
+    let (code, report, text) = check(&env, &["old", "--preset", "dev"]);
+    assert_eq!(code, Some(0), "{text}");
+    let detail = line(&report, "node pool names")["detail"].as_str().unwrap();
+    assert_eq!(detail, "dual already old's in namespace kafka");
+    let (_, fresh, _) = check(&env, &["new", "--preset", "dev"]);
+    let detail = line(&fresh, "node pool names")["detail"].as_str().unwrap();
+    assert_eq!(detail, "new-dual free in namespace kafka");
+}
+
+#[test]
 fn a_prefixed_pool_name_can_still_collide_and_is_refused() {
     // Cluster `a` with pool `b-dual` and cluster `a-b` with pool `dual` both
     // want KafkaNodePool `a-b-dual`.
