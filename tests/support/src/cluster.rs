@@ -160,6 +160,9 @@ impl FakeClusterBuilder {
     }
 
     /// Runs a simulated controller on the server's runtime for the cluster's lifetime.
+    /// The closure is called when the cluster starts and its future spawned:
+    /// subscribe to the store in the closure, not in the future, or events
+    /// written before the task first runs are missed.
     pub fn with_controller(mut self, controller: Controller) -> Self {
         self.controllers.push(controller);
         self

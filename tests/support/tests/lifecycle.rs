@@ -390,8 +390,10 @@ fn controllers_started_with_the_cluster_see_store_events() {
     let fc = FakeCluster::builder()
         .namespace("kafka")
         .with_controller(Box::new(|store: fake_kube::Store| {
+            // Subscribed when the cluster starts, not when the task first
+            // runs: a write made before that would be missed.
+            let mut events = store.subscribe();
             Box::pin(async move {
-                let mut events = store.subscribe();
                 while let Ok(ev) = events.recv().await {
                     if let fake_kube::StoreEvent::Added(obj) = ev
                         && obj["kind"] == "ConfigMap"
