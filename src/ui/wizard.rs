@@ -473,14 +473,7 @@ pub fn plan_text(spec: &ClusterSpec, preset: &str) -> String {
 }
 
 fn pool_summary(pool: &spec::PoolSpec) -> String {
-    let roles: Vec<&str> = pool
-        .roles
-        .iter()
-        .map(|r| match r {
-            spec::Role::Broker => "broker",
-            spec::Role::Controller => "controller",
-        })
-        .collect();
+    let roles: Vec<&str> = pool.roles.iter().map(|r| r.as_str()).collect();
     let storage = match pool.storage.kind {
         StorageType::Ephemeral => "ephemeral".to_string(),
         kind => format!(

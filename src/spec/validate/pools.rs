@@ -73,19 +73,12 @@ fn validate_roles(prefix: &str, roles: &[Role], report: &mut Report) {
     let mut seen = BTreeSet::new();
     for role in roles {
         if !seen.insert(role) {
-            let name = role_name(*role);
+            let name = role.as_str();
             report.error(
                 field.clone(),
                 format!("role {name} is listed twice; list each role once"),
             );
         }
-    }
-}
-
-fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Broker => "broker",
-        Role::Controller => "controller",
     }
 }
 
