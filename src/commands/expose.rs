@@ -440,7 +440,11 @@ pub fn own_services(change: &Change, brokers: &[Broker]) -> BTreeSet<String> {
     let qualified = |name: String| format!("{}/{name}", spec.namespace);
     match &change.target {
         Target::Kafka { listener } => std::iter::once(names::listener_bootstrap_service(c, listener))
-            .chain(brokers.iter().map(|b| broker_service(spec, &b.pool, listener, b.id)))
+            .chain(
+                brokers
+                    .iter()
+                    .map(|b| names::broker_listener_service(spec, &b.pool, listener, b.id)),
+            )
             .map(qualified)
             .collect(),
         Target::Jmx => brokers
@@ -482,11 +486,6 @@ fn exposure_port(exposure: Option<&ServiceExposure>, what: &str) -> Vec<(i32, St
         .and_then(|e| e.node_port)
         .map(|p| vec![(p, what.to_string())])
         .unwrap_or_default()
-}
-
-/// Strimzi's per-broker Service of an external listener: `<cluster>-<KafkaNodePool>-<listener>-<id>`.
-pub fn broker_service(spec: &ClusterSpec, pool: &str, listener: &str, id: i32) -> String {
-    format!("{}-{}-{listener}-{id}", spec.name, names::node_pool(spec, pool))
 }
 
 /// One line on what the change opens (or closes) and to whom.
@@ -1103,11 +1102,9 @@ async fn read_addresses(
             let mut ports = Vec::new();
             if l.kind == ListenerType::Nodeport {
                 ports.extend(endpoints.node_port(&names::listener_bootstrap_service(c, listener)));
-                ports.extend(
-                    brokers_now
-                        .iter()
-                        .filter_map(|b| endpoints.node_port(&broker_service(spec, &b.pool, listener, b.id))),
-                );
+                ports.extend(brokers_now.iter().filter_map(|b| {
+                    endpoints.node_port(&names::broker_listener_service(spec, &b.pool, listener, b.id))
+                }));
             }
             Ok(ports)
         }
@@ -1179,7 +1176,7 @@ fn broker_addresses(
     brokers
         .iter()
         .filter_map(|b| {
-            let service = broker_service(cluster, &b.pool, listener, b.id);
+            let service = names::broker_listener_service(cluster, &b.pool, listener, b.id);
             let address = match spec.kind {
                 ListenerType::Nodeport => {
                     let port = endpoints.node_port(&service)?;

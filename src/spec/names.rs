@@ -167,6 +167,11 @@ pub fn brokers_service(cluster: &str) -> String {
 pub fn listener_bootstrap_service(cluster: &str, listener: &str) -> String {
     format!("{cluster}-kafka-{listener}-bootstrap")
 }
+/// Strimzi's per-broker Service of a listener other than `internal`:
+/// `<cluster>-<KafkaNodePool>-<listener>-<id>`.
+pub fn broker_listener_service(spec: &ClusterSpec, pool: &str, listener: &str, node_id: i32) -> String {
+    format!("{}-{}-{listener}-{node_id}", spec.name, node_pool(spec, pool))
+}
 pub fn cluster_ca_cert_secret(cluster: &str) -> String {
     format!("{cluster}-cluster-ca-cert")
 }
@@ -238,7 +243,7 @@ pub fn derived_names(spec: &ClusterSpec) -> Vec<(String, &'static str)> {
             for pool in spec.broker_pools().map(|(name, _)| name) {
                 let last = predicted_node_ids(spec, pool).last().copied().unwrap_or(0);
                 names.push((
-                    format!("{}-{}-{listener}-{last}", spec.name, node_pool(spec, pool)),
+                    broker_listener_service(spec, pool, listener, last),
                     "per-broker listener Service",
                 ));
             }
