@@ -64,6 +64,12 @@ pub fn stored_spec(kafka: &Value) -> Option<Result<ClusterSpec, serde_json::Erro
     Some(parse_stored_spec(text))
 }
 
+/// The pool naming of the cluster a Kafka CR stores (kept by `create` and
+/// judged by `check`); `None` when it has no readable stored spec.
+pub fn stored_pool_naming(kafka: &Value) -> Option<NodePoolNames> {
+    Some(stored_spec(kafka)?.ok()?.node_pool_names)
+}
+
 /// A stored spec from its JSON. Specs stored before kafkactl recorded
 /// `nodePoolNames` belong to clusters whose KafkaNodePools have bare names:
 /// they keep them (renaming a pool would replace its pods and claims).

@@ -601,10 +601,7 @@ fn disk_use(spec: &ClusterSpec, samples: &[Sample]) -> Vec<DiskUse> {
 
 /// The pool of a Kafka pod, from Strimzi's `<cluster>-<KafkaNodePool>-<id>` name.
 fn pool_of_pod<'a>(spec: &'a ClusterSpec, pod: &str) -> Option<&'a PoolSpec> {
-    let rest = pod.strip_prefix(&spec.name)?.strip_prefix('-')?;
-    let (pool, id) = rest.rsplit_once('-')?;
-    id.parse::<i32>().ok()?;
-    spec.pools.get(names::pool_key(spec, pool)?)
+    spec.pools.get(&super::rollout::pod_group(spec, pod)?)
 }
 
 fn volume_bytes(pool: &PoolSpec) -> Option<u64> {

@@ -11,7 +11,7 @@ use crate::cli::check::CheckArgs;
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::discover;
 use crate::cluster::facts::gather;
-use crate::cluster::inventory::{get_kafka, stored_spec};
+use crate::cluster::inventory::{get_kafka, stored_pool_naming};
 use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
 use crate::spec::preset::DEFAULT_PRESET;
@@ -110,7 +110,7 @@ async fn existing_pool_naming(
     let (name, api) = (args.name.as_deref()?, served?);
     let namespace = super::create::target_namespace(global, args.preset.as_deref()).ok()?;
     let kafka = get_kafka(conn, api.as_str(), &namespace, name).await.ok()??;
-    Some(stored_spec(&kafka)?.ok()?.node_pool_names)
+    stored_pool_naming(&kafka)
 }
 
 /// What the command running the preflight is about to do.

@@ -8,7 +8,7 @@ use crate::cli::{CreateArgs, DryRun, GlobalArgs, OutputFormat};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
-use crate::cluster::inventory::{before_state, get_kafka, stored_spec};
+use crate::cluster::inventory::{before_state, get_kafka, stored_pool_naming, stored_spec};
 use crate::cluster::wait::wait_until_ready;
 use crate::commands::report::{ClusterReport, cluster_report};
 use crate::error::{Failure, FailureKind};
@@ -99,10 +99,7 @@ pub fn spec_from_args(
     };
     let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
     let mut overrides: SpecOverrides = args.spec.to_overrides(global.connection.namespace.as_deref());
-    overrides.node_pool_names = existing
-        .and_then(stored_spec)
-        .and_then(Result::ok)
-        .map(|s| s.node_pool_names);
+    overrides.node_pool_names = existing.and_then(stored_pool_naming);
     if let Some(served) = live_api {
         if let Some(asked) = overrides.strimzi_api.filter(|a| *a != served) {
             return Err(Failure::usage(format!(
