@@ -252,6 +252,47 @@ fn fake(readiness: Duration) -> Env {
     env
 }
 
+/// What one sweep interrupts, and how its re-run must end.
+struct Sweep<'a> {
+    /// `create`, `scale`, `delete`: names the namespaces and the messages.
+    what: &'a str,
+    args: &'a [&'a str],
+    /// Each seed first creates the cluster the command then works on.
+    on_a_cluster: bool,
+    /// Whether the re-run after the interruption ended as it should.
+    rerun_ok: fn(&Output) -> bool,
+}
+
+/// SIGINT `sweep.args` at SEEDS points spread over the reference run's
+/// `took`, each in a namespace of its own; re-run it, and hold every
+/// namespace to the reference state `want`.
+fn sigint_sweep(env: &Env, sweep: &Sweep, took: Duration, want: &State) {
+    let what = sweep.what;
+    let mut tally = Tally::default();
+    for seed in 0..SEEDS {
+        let namespace = format!("{what}-{seed}");
+        if sweep.on_a_cluster {
+            must(
+                kafkactl(env, &namespace, &create_args()),
+                &format!("seed {seed} create"),
+            );
+        }
+        let delay = delay_for(seed, took);
+        let out = interrupted_run(env, &namespace, sweep.args, delay);
+        record(&mut tally, seed, &out);
+        let rerun = kafkactl(env, &namespace, sweep.args);
+        assert!((sweep.rerun_ok)(&rerun), "seed {seed} re-run: {}", output_text(&rerun));
+        assert_state(env, &namespace, want, &format!("seed {seed} (SIGINT after {delay:?})"));
+        forget(env, &namespace);
+    }
+    eprintln!("{what}: {tally:?} (reference run {took:?})");
+    assert!(tally.interrupted >= 12, "most seeds hit a running {what}: {tally:?}");
+}
+
+fn succeeded(out: &Output) -> bool {
+    out.status.success()
+}
+
 fn create_args() -> [&'static str; 4] {
     ["create", CLUSTER, "--preset", "production"]
 }
@@ -262,26 +303,13 @@ fn sigint_at_twenty_points_of_create_then_a_rerun_converges_to_the_uninterrupted
     let took = timed(|| must(kafkactl(&env, "reference", &create_args()), "reference create"));
     let want = state(&env, "reference");
     assert!(want.kafka_ready, "the reference run is Ready: {want:?}");
-    let mut tally = Tally::default();
-    for seed in 0..SEEDS {
-        let namespace = format!("create-{seed}");
-        let delay = delay_for(seed, took);
-        let out = interrupted_run(&env, &namespace, &create_args(), delay);
-        record(&mut tally, seed, &out);
-        must(
-            kafkactl(&env, &namespace, &create_args()),
-            &format!("seed {seed} re-run"),
-        );
-        assert_state(
-            &env,
-            &namespace,
-            &want,
-            &format!("seed {seed} (SIGINT after {delay:?})"),
-        );
-        forget(&env, &namespace);
-    }
-    eprintln!("create: {tally:?} (reference run {took:?})");
-    assert!(tally.interrupted >= 12, "most seeds hit a running create: {tally:?}");
+    let sweep = Sweep {
+        what: "create",
+        args: &create_args(),
+        on_a_cluster: false,
+        rerun_ok: succeeded,
+    };
+    sigint_sweep(&env, &sweep, took, &want);
 }
 
 #[test]
@@ -296,27 +324,13 @@ fn sigint_at_twenty_points_of_scale_then_a_rerun_converges_to_the_uninterrupted_
         want.kafka_ready && want.ready_pods.len() == before.ready_pods.len() + 2,
         "{want:?}"
     );
-    let mut tally = Tally::default();
-    for seed in 0..SEEDS {
-        let namespace = format!("scale-{seed}");
-        must(
-            kafkactl(&env, &namespace, &create_args()),
-            &format!("seed {seed} create"),
-        );
-        let delay = delay_for(seed, took);
-        let out = interrupted_run(&env, &namespace, &scale, delay);
-        record(&mut tally, seed, &out);
-        must(kafkactl(&env, &namespace, &scale), &format!("seed {seed} re-run"));
-        assert_state(
-            &env,
-            &namespace,
-            &want,
-            &format!("seed {seed} (SIGINT after {delay:?})"),
-        );
-        forget(&env, &namespace);
-    }
-    eprintln!("scale: {tally:?} (reference run {took:?})");
-    assert!(tally.interrupted >= 12, "most seeds hit a running scale: {tally:?}");
+    let sweep = Sweep {
+        what: "scale",
+        args: &scale,
+        on_a_cluster: true,
+        rerun_ok: succeeded,
+    };
+    sigint_sweep(&env, &sweep, took, &want);
 }
 
 #[test]
@@ -330,31 +344,12 @@ fn sigint_at_twenty_points_of_delete_then_a_rerun_converges_to_the_uninterrupted
         want.objects.iter().all(|(kind, _)| kind == "PersistentVolumeClaim") && !want.claims.is_empty(),
         "an uninterrupted delete keeps the volumes and nothing else: {want:?}"
     );
-    let mut tally = Tally::default();
-    for seed in 0..SEEDS {
-        let namespace = format!("delete-{seed}");
-        must(
-            kafkactl(&env, &namespace, &create_args()),
-            &format!("seed {seed} create"),
-        );
-        let delay = delay_for(seed, took);
-        let out = interrupted_run(&env, &namespace, &delete, delay);
-        record(&mut tally, seed, &out);
-        let rerun = kafkactl(&env, &namespace, &delete);
+    let sweep = Sweep {
+        what: "delete",
+        args: &delete,
+        on_a_cluster: true,
         // Exit 3 when the first run had deleted everything (its hint names the kept volumes).
-        assert!(
-            matches!(rerun.status.code(), Some(0 | 3)),
-            "seed {seed} re-run: {}",
-            output_text(&rerun)
-        );
-        assert_state(
-            &env,
-            &namespace,
-            &want,
-            &format!("seed {seed} (SIGINT after {delay:?})"),
-        );
-        forget(&env, &namespace);
-    }
-    eprintln!("delete: {tally:?} (reference run {took:?})");
-    assert!(tally.interrupted >= 12, "most seeds hit a running delete: {tally:?}");
+        rerun_ok: |out| matches!(out.status.code(), Some(0 | 3)),
+    };
+    sigint_sweep(&env, &sweep, took, &want);
 }
