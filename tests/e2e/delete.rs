@@ -308,20 +308,25 @@ fn a_half_created_cluster_without_a_kafka_cr_deletes_cleanly() {
     assert_eq!(deleted.len(), applied.len(), "one DELETE per object: {deleted:?}");
 }
 
-#[test]
-fn user_topics_are_warned_about_and_internal_ones_are_not() {
-    let env = env(StrimziRelease::V1_2_0).start();
-    create(&env, "c1", "dev");
-    put(&env, kafka_topic(&env, "c1", "orders", None));
+/// A user topic `orders` and Strimzi's topic for `__consumer_offsets` on `cluster`.
+fn put_user_and_internal_topic(env: &Env, cluster: &str) {
+    put(env, kafka_topic(env, cluster, "orders", None));
     put(
-        &env,
+        env,
         kafka_topic(
-            &env,
-            "c1",
+            env,
+            cluster,
             "consumer-offsets---84e7a678d08f4bd226872e5cdd4eb527fadc1c6a",
             Some("__consumer_offsets"),
         ),
     );
+}
+
+#[test]
+fn user_topics_are_warned_about_and_internal_ones_are_not() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    create(&env, "c1", "dev");
+    put_user_and_internal_topic(&env, "c1");
     put(&env, kafka_topic(&env, "other", "not-mine", None));
     let out = kafkactl(&env, &["delete", "c1", "--yes", "--timeout", "60s"]);
     assert!(out.status.success(), "{}", output_text(&out));
@@ -436,16 +441,7 @@ fn export_prints_a_preset_with_a_header_and_without_the_name() {
 fn export_with_topics_and_users_writes_objects_kubectl_restores_and_no_secrets_by_default() {
     let env = env(StrimziRelease::V1_2_0).start();
     create(&env, "c1", "dev");
-    put(&env, kafka_topic(&env, "c1", "orders", None));
-    put(
-        &env,
-        kafka_topic(
-            &env,
-            "c1",
-            "consumer-offsets---84e7a678d08f4bd226872e5cdd4eb527fadc1c6a",
-            Some("__consumer_offsets"),
-        ),
-    );
+    put_user_and_internal_topic(&env, "c1");
     let user = put(&env, kafka_user(&env, "c1", "alice"));
     put(&env, user_secret("c1", &user));
     let dir = tempfile::tempdir().unwrap();
