@@ -335,6 +335,8 @@ pub struct CrdInfo {
     pub name: String,
     pub served: Vec<String>,
     pub storage: Option<String>,
+    /// `status.storedVersions`: versions objects may still be stored as in etcd.
+    pub stored_versions: Vec<String>,
     pub established: bool,
 }
 
@@ -359,6 +361,11 @@ pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, Failure> {
                 .map(|v| v.name.clone())
                 .collect(),
             storage: crd.spec.versions.iter().find(|v| v.storage).map(|v| v.name.clone()),
+            stored_versions: crd
+                .status
+                .as_ref()
+                .and_then(|s| s.stored_versions.clone())
+                .unwrap_or_default(),
             established: crd_established(crd),
         })
         .collect())

@@ -18,6 +18,7 @@ use crate::cluster::readiness::Progress;
 use crate::error::{Failure, FailureKind};
 use crate::operator::bundle::{self, Bundle, OPERATOR_NAME};
 use crate::operator::source::{self, BundleSource};
+use crate::operator::stored_versions;
 use crate::operator::transform::{self, OperatorSettings};
 use crate::render::Plan;
 use crate::ui;
@@ -161,6 +162,42 @@ async fn check_permissions(conn: &Connection, plan: &Plan) -> Result<(), Failure
 
 /// The registry mirror and pull secrets end up in the operator's images and
 /// Pods: a bad one would install an operator that never starts.
+/// The API server refuses a CRD update that drops a version still in the CRD's
+/// `status.storedVersions`; asked first, so that the bundle is not applied half-way.
+async fn check_stored_versions(conn: &Connection, bundle: &Bundle) -> Result<(), Failure> {
+    let installed = api::strimzi_crds(conn).await?;
+    let dropped = stored_versions::dropped_stored_versions(bundle, &installed);
+    if dropped.is_empty() {
+        return Ok(());
+    }
+    let lines: Vec<String> = dropped
+        .iter()
+        .map(|d| {
+            format!(
+                "{} may hold objects stored as {} (status.storedVersions), which the {} CRD drops (it lists {})",
+                d.crd,
+                d.dropped.join(", "),
+                bundle.version,
+                d.target_versions.join(", ")
+            )
+        })
+        .collect();
+    Err(Failure::new(
+        FailureKind::Refused,
+        format!(
+            "the Strimzi {} bundle cannot replace the installed CRDs; the API server would refuse them half-way through the bundle; nothing was changed:\n  {}",
+            bundle.version,
+            lines.join("\n  ")
+        ),
+    )
+    .with_hint(
+        "convert first, as Strimzi documents: install an operator that serves both v1beta2 and v1 (0.49 to 0.51), \
+         convert every Strimzi resource to v1 and move the CRDs' storage to v1 (Strimzi's v1-api-conversion tool: \
+         convert-resource --all-namespaces, then crd-upgrade), then install this bundle",
+    )
+    .with_hint("`kafkactl operator status -o yaml` shows each CRD's stored versions"))
+}
+
 fn check_settings(settings: &crate::cli::operator::OperatorSettingsArgs) -> Result<(), Failure> {
     let mut problems = Vec::new();
     if let Some(registry) = &settings.registry
@@ -282,6 +319,7 @@ pub async fn install_operator(
         }
     };
     check_permissions(conn, &plan).await?;
+    check_stored_versions(conn, &bundle).await?;
     let before = Some(api::before_state(conn, &plan).await?);
     let options = ApplyOptions {
         force_conflicts: request.force_conflicts,

@@ -8,6 +8,7 @@
 pub mod bundle;
 pub mod kafka_image;
 pub mod source;
+pub mod stored_versions;
 pub mod transform;
 
 pub use bundle::{Bundle, BundleError};

@@ -373,13 +373,13 @@ fn a_newer_bundle_upgrades_and_an_older_one_needs_confirmation() {
     let env = empty_cluster();
     let cache = TempDir::new().unwrap();
     install(&env, &cache, "0.45.2", &["--watch", "kafka,team-a"]);
-    let upgraded = install(&env, &cache, "1.2.0", &[]);
+    let upgraded = install(&env, &cache, "0.48.0", &[]);
     assert_eq!(upgraded["result"], "upgraded", "{upgraded}");
     assert_eq!(upgraded["previousVersion"], "0.45.2");
     let op = deployment(&env, "kafka");
     assert_eq!(
         op["spec"]["template"]["spec"]["containers"][0]["image"],
-        "quay.io/strimzi/operator:1.2.0"
+        "quay.io/strimzi/operator:0.48.0"
     );
     assert_eq!(
         operator_env(&op, "STRIMZI_NAMESPACE").unwrap()["value"],
@@ -399,7 +399,66 @@ fn a_newer_bundle_upgrades_and_an_older_one_needs_confirmation() {
     let op = deployment(&env, "kafka");
     assert_eq!(
         op["spec"]["template"]["spec"]["containers"][0]["image"],
-        "quay.io/strimzi/operator:1.2.0"
+        "quay.io/strimzi/operator:0.48.0"
+    );
+}
+
+/// 1.x CRDs list only v1, and the 0.45 CRDs stored their objects as v1beta2: a real API
+/// server refuses such a CRD update (`status.storedVersions[0]: Invalid value: "v1beta2":
+/// missing from spec.versions`), so applying the bundle would stop half-way. kafkactl asks
+/// before writing anything.
+#[test]
+fn a_bundle_that_drops_a_stored_api_version_is_refused_before_anything_is_written() {
+    let env = empty_cluster();
+    let cache = TempDir::new().unwrap();
+    install(&env, &cache, "0.45.2", &[]);
+    env.fake.clear_requests();
+    let out = cmd(&env, &cache)
+        .args(["operator", "install", "--yes", "--force-conflicts", "--from"])
+        .arg(bundle_dir("1.2.0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("kafkas.kafka.strimzi.io may hold objects stored as v1beta2")
+            && stderr.contains("nothing was changed")
+            && stderr.contains("crd-upgrade"),
+        "{stderr}"
+    );
+    assert!(env.fake.write_requests().is_empty(), "nothing was written");
+    assert_eq!(
+        deployment(&env, "kafka")["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/strimzi/operator:0.45.2"
+    );
+}
+
+/// The fake refuses what a real API server refuses: a CRD update dropping a stored version.
+#[test]
+fn the_fake_refuses_a_crd_update_that_drops_a_stored_version() {
+    let env = empty_cluster();
+    let cache = TempDir::new().unwrap();
+    install(&env, &cache, "0.45.2", &[]);
+    let dir = TempDir::new().unwrap();
+    let crd_file = std::fs::read_dir(bundle_dir("1.2.0"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().contains("Crd-kafka.yaml"))
+        .unwrap();
+    let copy = dir.path().join("crd.yaml");
+    std::fs::copy(&crd_file, &copy).unwrap();
+    let out = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(env.fake.kubeconfig_path())
+        .args(["apply", "--server-side", "--force-conflicts", "--validate=false", "-f"])
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("status.storedVersions[0]: Invalid value: \"v1beta2\": missing from spec.versions"),
+        "{stderr}"
     );
 }
 

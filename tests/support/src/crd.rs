@@ -76,6 +76,7 @@ pub fn accept(name: &str, crd: &mut Value) -> Result<(), ApiError> {
             stored.push(json!(s));
         }
     }
+    dropped_stored_versions(name, &versions, &stored)?;
     let names = crd.pointer("/spec/names").cloned().unwrap_or(json!({}));
     let condition = |type_: &str, reason: &str, message: &str| {
         json!({"type": type_, "status": "True", "lastTransitionTime": now,
@@ -90,4 +91,39 @@ pub fn accept(name: &str, crd: &mut Value) -> Result<(), ApiError> {
         "storedVersions": stored,
     });
     Ok(())
+}
+
+/// A version still in `status.storedVersions` must stay in `spec.versions` until a storage
+/// migration removes it from the status: a real API server refuses the write otherwise (a
+/// bundle that drops `v1beta2` fails half-way on a cluster that stored objects as `v1beta2`).
+fn dropped_stored_versions(name: &str, versions: &[Value], stored: &[Value]) -> Result<(), ApiError> {
+    let served = |v: &str| {
+        versions
+            .iter()
+            .any(|s| s.get("name").and_then(Value::as_str) == Some(v))
+    };
+    let causes: Vec<Cause> = stored
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.as_str().map(|v| (i, v)))
+        .filter(|(_, v)| !served(v))
+        .map(|(i, v)| Cause {
+            reason: "FieldValueInvalid".into(),
+            field: format!("status.storedVersions[{i}]"),
+            message: format!(
+                "Invalid value: \"{v}\": missing from spec.versions; {v} was previously a storage version, and must \
+                 remain in spec.versions until a storage migration ensures no data remains persisted in {v} and removes \
+                 {v} from status.storedVersions"
+            ),
+        })
+        .collect();
+    if causes.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        "CustomResourceDefinition",
+        "apiextensions.k8s.io",
+        name,
+        causes,
+    ))
 }
