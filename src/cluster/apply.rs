@@ -235,7 +235,7 @@ async fn namespace_exists_anyway(
     error: kube::Error,
 ) -> Result<AppliedObject, Failure> {
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(conn.client.clone());
-    match api.get_opt(&reference.name).await {
+    match crate::cluster::errors::get_opt(&api, &reference.name).await {
         Ok(Some(ns)) => Ok(AppliedObject {
             object: reference,
             action: Action::Unchanged,
@@ -295,7 +295,7 @@ pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &st
             let list = match api.list(&kube::api::ListParams::default().labels(&selector)).await {
                 Ok(list) => list,
                 // The kind is not served here (an optional CRD), so nothing of it can be ours.
-                Err(kube::Error::Api(s)) if s.is_not_found() => return Ok(Vec::new()),
+                Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => return Ok(Vec::new()),
                 Err(e) => {
                     return Err(describe(
                         e,
@@ -325,7 +325,7 @@ pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &st
             }
             match api.delete(&name, &kube::api::DeleteParams::background()).await {
                 Ok(_) => pruned.push(reference),
-                Err(kube::Error::Api(s)) if s.is_not_found() => {}
+                Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => {}
                 Err(e) => {
                     return Err(describe(
                         e,

@@ -106,7 +106,7 @@ async fn served_versions(conn: &Connection) -> Result<Vec<String>, Failure> {
         .map_err(|e| Failure::runtime(format!("cannot build a discovery request: {e}")))?;
     match conn.client.request::<APIGroup>(request).await {
         Ok(group) => Ok(group.versions.into_iter().map(|v| v.version).collect()),
-        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(Vec::new()),
+        Err(kube::Error::Api(status)) if super::errors::is_not_found(&status) => Ok(Vec::new()),
         Err(e) => Err(describe(
             e,
             &Operation::new("discover", format!("the {STRIMZI_GROUP} API")),

@@ -22,6 +22,26 @@ impl Operation {
     }
 }
 
+/// 404, whatever the body: a real API server answers a path it does not serve (a group or
+/// resource whose CRD is not installed) with the plain text `404 page not found`, which kube
+/// turns into a Status without the `NotFound` reason — `Status::is_not_found` misses it.
+pub fn is_not_found(status: &Status) -> bool {
+    status.code == 404
+}
+
+/// `Api::get_opt` that also reads a plain-text 404 as "not there": a real API server answers
+/// so for a version of a group it does not serve (`kafka.strimzi.io/v1beta2` on Strimzi 1.x).
+pub async fn get_opt<K>(api: &kube::Api<K>, name: &str) -> Result<Option<K>, kube::Error>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    match api.get(name).await {
+        Ok(object) => Ok(Some(object)),
+        Err(kube::Error::Api(status)) if is_not_found(&status) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// Turn a kube error into a `Failure` with a kind and a hint.
 pub fn describe(error: kube::Error, op: &Operation, server: &str) -> Failure {
     match error {
@@ -40,7 +60,7 @@ fn describe_status(status: &Status, op: &Operation) -> Failure {
     if status.code == 409 && op.verb == "apply" {
         return field_manager_conflict(status, op);
     }
-    if status.is_not_found() {
+    if is_not_found(status) {
         return Failure::new(FailureKind::NotFound, format!("{what}: {}", status.message));
     }
     if status.code == 422 || status.reason == "Invalid" {

@@ -227,7 +227,7 @@ pub async fn get_object(
     let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
         return Err(Failure::runtime(format!("kafkactl does not know how to read {target}")));
     };
-    match api.get_opt(name).await {
+    match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.map(|o| serde_json::to_value(o).unwrap_or_default())),
         Err(e) => Err(describe(e, &Operation::new("get", target), &conn.server)),
     }
@@ -249,7 +249,7 @@ pub async fn delete_if_present(
     };
     match api.delete(name, &DeleteParams::background()).await {
         Ok(_) => Ok(true),
-        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(false),
+        Err(kube::Error::Api(status)) if super::errors::is_not_found(&status) => Ok(false),
         Err(e) => Err(describe(e, &Operation::new("delete", target), &conn.server)),
     }
 }

@@ -256,7 +256,7 @@ async fn review(conn: &Connection, request: &AccessRequest) -> AccessAnswer {
 
 async fn namespace_exists(conn: &Connection, name: &str) -> Read<bool> {
     let api: Api<Namespace> = Api::all(conn.client.clone());
-    api.get_opt(name)
+    crate::cluster::errors::get_opt(&api, name)
         .await
         .map(|n| n.is_some())
         .map_err(|e| why(&format!("get namespace {name}"), e))

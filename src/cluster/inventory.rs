@@ -34,7 +34,7 @@ pub async fn get_kafka(
     name: &str,
 ) -> Result<Option<Value>, Failure> {
     let api = kafka_api(conn, version, Some(namespace))?;
-    match api.get_opt(name).await {
+    match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.map(|k| serde_json::to_value(k).unwrap_or_default())),
         Err(e) => Err(describe(
             e,

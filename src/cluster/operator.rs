@@ -37,7 +37,7 @@ pub async fn before_state(conn: &Connection, plan: &Plan) -> Result<BTreeMap<Obj
         let Some(api) = dynamic_api(&conn.client, object.api_version(), object.kind(), object.namespace()) else {
             return Ok(None);
         };
-        match api.get_opt(object.name()).await {
+        match crate::cluster::errors::get_opt(&api, object.name()).await {
             Ok(found) => Ok(found.map(|o| (reference, super::apply::fingerprint_of(&o.metadata)))),
             Err(e) => Err(describe(e, &Operation::new("get", reference.to_string()), &conn.server)),
         }
@@ -478,7 +478,7 @@ pub async fn delete_objects(conn: &Connection, objects: &[Deletable]) -> Result<
         };
         match api.delete(&r.name, &DeleteParams::background()).await {
             Ok(_) => Ok(Some(r.clone())),
-            Err(kube::Error::Api(s)) if s.is_not_found() => Ok(None),
+            Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(None),
             Err(e) => Err(describe(e, &Operation::new("delete", r.to_string()), &conn.server)),
         }
     });

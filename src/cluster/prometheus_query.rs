@@ -104,7 +104,7 @@ async fn get_discovery<T: serde::de::DeserializeOwned>(conn: &Connection, path: 
         .map_err(|e| Failure::runtime(format!("cannot build a discovery request: {e}")))?;
     match conn.client.request::<T>(request).await {
         Ok(document) => Ok(Some(document)),
-        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(None),
+        Err(kube::Error::Api(status)) if super::errors::is_not_found(&status) => Ok(None),
         Err(e) => Err(describe(e, &Operation::new("discover", path.to_string()), &conn.server)),
     }
 }
@@ -158,7 +158,7 @@ pub struct StandaloneState {
 pub async fn standalone_state(conn: &Connection, spec: &ClusterSpec) -> Result<Option<StandaloneState>, Failure> {
     let api: Api<StatefulSet> = Api::namespaced(conn.client.clone(), &spec.namespace);
     let name = names::prometheus(&spec.name);
-    let found = api.get_opt(&name).await.map_err(|e| {
+    let found = crate::cluster::errors::get_opt(&api, &name).await.map_err(|e| {
         describe(
             e,
             &Operation::new("get", format!("StatefulSet {}/{name}", spec.namespace)),
@@ -177,7 +177,7 @@ pub async fn delete_prometheus_volume(conn: &Connection, spec: &ClusterSpec) -> 
     let name = names::prometheus_data_claim(&spec.name);
     match api.delete(&name, &DeleteParams::background()).await {
         Ok(_) => Ok(true),
-        Err(kube::Error::Api(status)) if status.is_not_found() => Ok(false),
+        Err(kube::Error::Api(status)) if super::errors::is_not_found(&status) => Ok(false),
         Err(e) => Err(describe(
             e,
             &Operation::new("delete", format!("PersistentVolumeClaim {}/{name}", spec.namespace)),

@@ -88,7 +88,7 @@ impl Rebalance {
     pub async fn delete(&self) -> Result<(), Failure> {
         match self.api.delete(&self.name, &DeleteParams::background()).await {
             Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if s.is_not_found() => Ok(()),
+            Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(()),
             Err(e) => Err(self.fail("delete")(e)),
         }
     }

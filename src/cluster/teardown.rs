@@ -291,7 +291,7 @@ pub async fn list_kind(
             .into_iter()
             .map(|o| Found::new(api_version, kind, o))
             .collect()),
-        Err(kube::Error::Api(s)) if s.is_not_found() => Ok(Vec::new()),
+        Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(Vec::new()),
         Err(e) => Err(describe(
             e,
             &Operation::new("list", format!("{kind} objects")),
@@ -311,7 +311,7 @@ pub async fn get_one(
     let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
         return Ok(None);
     };
-    match api.get_opt(name).await {
+    match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.map(|o| Found::new(api_version, kind, o))),
         Err(e) => Err(describe(
             e,
@@ -587,7 +587,7 @@ async fn delete_one(conn: &Connection, target: &Target, log: &DeleteLog) -> Resu
             log.record(reference.clone());
             Ok(())
         }
-        Err(kube::Error::Api(s)) if s.is_not_found() => Ok(()),
+        Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(()),
         Err(e) => Err(describe(
             e,
             &Operation::new("delete", reference.to_string()),

@@ -71,7 +71,7 @@ pub fn target_namespace(global: &GlobalArgs, preset: Option<&str>) -> anyhow::Re
 
 async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure> {
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(conn.client.clone());
-    match api.get_opt(name).await {
+    match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.is_some()),
         // Users who may not read namespaces: let the apply create (or find) it.
         Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(false),
