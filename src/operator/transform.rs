@@ -189,7 +189,7 @@ fn namespaces(settings: &OperatorSettings) -> Vec<String> {
 }
 
 fn namespace_object(name: &str) -> Value {
-    json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}})
+    crate::render::namespace::named(name)
 }
 
 /// Namespaced objects go to the operator's namespace, and every binding's

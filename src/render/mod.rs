@@ -105,7 +105,7 @@ mod kafka_exporter;
 pub mod kafka_user;
 mod meta;
 mod metrics_config;
-mod namespace;
+pub mod namespace;
 mod node_pools;
 mod prometheus;
 pub mod prometheus_config;
