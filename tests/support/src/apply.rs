@@ -228,12 +228,9 @@ pub fn describe_conflicts(
         }
     }
     let plural = if total == 1 { "" } else { "s" };
-    let mut details = json!({"name": name});
-    if !info.group.is_empty() {
-        details["group"] = json!(info.group);
-    }
-    details["kind"] = json!(info.plural);
-    details["causes"] = Value::Array(causes);
+    // The real server's apply conflict names neither the object nor its kind in details.
+    let _ = (info, name);
+    let details = json!({"causes": causes});
     ApiError::new(
         409,
         "Conflict",

@@ -4,6 +4,8 @@
 use serde_json::{Value, json};
 use std::fmt;
 
+const NO_SUCH_RESOURCE: &str = "the server could not find the requested resource";
+
 /// A failed API call: HTTP code plus the `Status` fields a real server would send.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -70,7 +72,11 @@ impl ApiError {
 
     /// 404 for a URL that names no served resource (`the server could not find the requested resource`).
     pub fn no_such_resource() -> Self {
-        ApiError::new(404, "NotFound", "the server could not find the requested resource").with_details(json!({}))
+        ApiError::new(404, "NotFound", NO_SUCH_RESOURCE).with_details(json!({}))
+    }
+
+    pub fn is_no_such_resource(&self) -> bool {
+        self.code == 404 && self.message == NO_SUCH_RESOURCE
     }
 
     /// 409 `pods "x" already exists`.

@@ -39,8 +39,10 @@ impl fmt::Display for SchemaViolation {
 /// The kind of a violation; the API server's `FieldValue*` cause types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ViolationReason {
-    /// Wrong type, out of range, pattern mismatch, failed `oneOf`/`anyOf`.
+    /// Out of range, pattern mismatch, failed `oneOf`/`anyOf`.
     Invalid,
+    /// The wrong JSON type (`FieldValueTypeInvalid`).
+    TypeInvalid,
     /// A `required` field is missing.
     Required,
     /// A value outside the schema's `enum`.
@@ -169,7 +171,7 @@ impl Checker {
         };
         if let Some(expected) = expected {
             let message = format!("{} in body must be of type {expected}: \"null\"", path.shown());
-            self.report(path, ViolationReason::Invalid, message);
+            self.report(path, ViolationReason::TypeInvalid, message);
         }
     }
 
@@ -189,7 +191,7 @@ impl Checker {
                 path.shown(),
                 json_type(value)
             );
-            self.report(path, ViolationReason::Invalid, message);
+            self.report(path, ViolationReason::TypeInvalid, message);
         }
         ok
     }

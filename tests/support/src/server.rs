@@ -118,7 +118,7 @@ async fn handle(State(app): State<AppState>, req: Request) -> Response {
         Some(err) => Err(err),
         None => match crate::proxy::parse(&call.path) {
             Some(proxied) => proxy(&app, &call, &proxied).await,
-            None => route(&app, &call),
+            None => route(&app, &call).or_else(|e| page_not_found(&app, &call, e)),
         },
     };
     let (status, response) = match reply {
@@ -270,6 +270,28 @@ fn route(app: &AppState, call: &Call) -> Result<Reply, ApiError> {
         ["apis", g, v, rest @ ..] => resource(app, call, g, v, rest),
         _ => Err(ApiError::no_such_resource()),
     }
+}
+
+/// A real API server answers a path outside its built-in groups (an unknown group, or a version
+/// or resource a CRD does not serve) from its last handler: plain text `404 page not found`,
+/// not a Status. Clients that read only Status bodies (kube's `Api::get_opt`) miss it.
+fn page_not_found(app: &AppState, call: &Call, e: ApiError) -> Result<Reply, ApiError> {
+    if !e.is_no_such_resource() {
+        return Err(e);
+    }
+    let segs: Vec<&str> = call.path.split('/').filter(|s| !s.is_empty()).collect();
+    let built_in = match segs.as_slice() {
+        ["api", ..] | ["openapi", ..] => true,
+        ["apis", group, ..] => {
+            let registry = app.store.lock().registry.clone();
+            registry.all().iter().any(|r| r.group == *group && r.crd.is_none())
+        }
+        _ => false,
+    };
+    if built_in {
+        return Err(e);
+    }
+    Ok(Reply::Text(404, "404 page not found\n"))
 }
 
 /// A parsed resource URL.
@@ -774,7 +796,24 @@ fn delete(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<Reply, 
     let (propagation, dry_run) = delete_options(call)?;
     let mut st = app.store.lock();
     let obj = st.delete(&t.info, t.namespace.as_deref(), name, propagation, dry_run)?;
-    Ok(Reply::Json(200, answer(obj, t)))
+    let waits = obj.pointer("/metadata/deletionTimestamp").is_some();
+    // Gone at once: a real server answers with a Success Status, except for the kinds whose
+    // storage returns the deleted object (Services, ServiceAccounts, Pods).
+    let returns_object =
+        t.info.group.is_empty() && matches!(t.info.kind.as_str(), "Service" | "ServiceAccount" | "Pod");
+    if waits || returns_object {
+        return Ok(Reply::Json(200, answer(obj, t)));
+    }
+    let mut details = json!({"name": name});
+    if !t.info.group.is_empty() {
+        details["group"] = json!(t.info.group);
+    }
+    details["kind"] = json!(t.info.plural);
+    details["uid"] = obj.pointer("/metadata/uid").cloned().unwrap_or(Value::Null);
+    Ok(Reply::Json(
+        200,
+        json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details}),
+    ))
 }
 
 fn delete_collection(app: &AppState, call: &Call, t: &Target) -> Result<Reply, ApiError> {

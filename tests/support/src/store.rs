@@ -747,6 +747,9 @@ impl State {
         if info.group == "apiextensions.k8s.io" && info.kind == "CustomResourceDefinition" {
             crate::crd::accept(&name, &mut new)?;
         }
+        if old.is_none() {
+            valid_name(info, &name)?;
+        }
         if info.kind == "Namespace" && info.group.is_empty() && old.is_none() {
             new["status"] = json!({"phase": "Active"});
             if new.pointer("/spec/finalizers").is_none() {
@@ -887,15 +890,13 @@ impl State {
         let envelope = envelope(obj);
         let violations = crate::schema::prune_and_validate(&schema, obj);
         restore(obj, envelope);
-        if violations.is_empty() {
-            return Ok(());
-        }
-        let causes = violations
+        let mut causes: Vec<Cause> = violations
             .into_iter()
             .map(|v| {
                 let reason = match v.reason {
                     crate::schema::ViolationReason::Required => "FieldValueRequired",
                     crate::schema::ViolationReason::NotSupported => "FieldValueNotSupported",
+                    crate::schema::ViolationReason::TypeInvalid => "FieldValueTypeInvalid",
                     _ => "FieldValueInvalid",
                 };
                 Cause {
@@ -905,6 +906,10 @@ impl State {
                 }
             })
             .collect();
+        causes.extend(scale_accessor_error(info, obj));
+        if causes.is_empty() {
+            return Ok(());
+        }
         Err(ApiError::invalid(&info.kind, &info.group, name, causes))
     }
 
@@ -935,4 +940,69 @@ impl State {
     pub fn find_uid(&self, uid: &str) -> Option<(&Key, &Value)> {
         self.objects.iter().find(|(_, o)| meta_str(o, "uid") == Some(uid))
     }
+}
+
+/// Object names as a real API server checks them at creation: an RFC 1123 label for
+/// namespaces and Services, an RFC 1123 subdomain for everything else.
+fn valid_name(info: &ResourceInfo, name: &str) -> Result<(), ApiError> {
+    let label = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 63
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-')
+            && !s.ends_with('-')
+    };
+    let (ok, message) = if info.group.is_empty() && matches!(info.kind.as_str(), "Namespace" | "Service") {
+        (
+            label(name),
+            "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and \
+             end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+        )
+    } else {
+        (
+            name.len() <= 253 && name.split('.').all(label),
+            "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must \
+             start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is \
+             '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+        )
+    };
+    if ok {
+        return Ok(());
+    }
+    Err(ApiError::invalid(
+        &info.kind,
+        &info.group,
+        name,
+        vec![crate::errors::Cause {
+            reason: "FieldValueInvalid".into(),
+            field: "metadata.name".into(),
+            message: format!("Invalid value: \"{name}\": {message}"),
+        }],
+    ))
+}
+
+/// The scale subresource reads `specReplicasPath` as an int64 on every write, and a real API
+/// server reports a value it cannot read there as a second cause, after the schema's.
+fn scale_accessor_error(info: &ResourceInfo, obj: &Value) -> Option<Cause> {
+    let path = &info.scale.as_ref()?.spec_replicas_path;
+    let pointer = path.replace('.', "/");
+    let value = obj.pointer(&pointer)?;
+    if value.is_i64() || value.is_u64() {
+        return None;
+    }
+    let (shown, type_) = match value {
+        Value::String(s) => (s.clone(), "string"),
+        Value::Bool(b) => (b.to_string(), "bool"),
+        Value::Number(n) => (n.to_string(), "float64"),
+        Value::Array(_) => ("[]".into(), "[]interface {}"),
+        Value::Object(_) => ("map[]".into(), "map[string]interface {}"),
+        Value::Null => return None,
+    };
+    Some(Cause {
+        reason: "FieldValueInvalid".into(),
+        field: path.clone(),
+        message: format!("Invalid value: 0: {path} accessor error: {shown} is of the type {type_}, expected int64"),
+    })
 }
