@@ -727,7 +727,7 @@ mod tests {
         let violations = validate_strict(&schema(), &value);
         assert_eq!(
             reasons(&violations),
-            vec![("spec.kafka.replicas".to_string(), ViolationReason::Invalid)]
+            vec![("spec.kafka.replicas".to_string(), ViolationReason::TypeInvalid)]
         );
         assert!(
             violations[0].message.contains("must be of type integer"),
@@ -768,7 +768,7 @@ mod tests {
         let violations = validate_strict(&schema(), &bad);
         assert_eq!(
             reasons(&violations),
-            vec![("spec.kafka.resources.limits.cpu".to_string(), ViolationReason::Invalid)]
+            vec![("spec.kafka.resources.limits.cpu".to_string(), ViolationReason::TypeInvalid)]
         );
     }
 
@@ -800,7 +800,7 @@ mod tests {
         let not_nullable = with(valid(), "/spec/kafka/version", Value::Null);
         assert_eq!(
             reasons(&validate_strict(&schema(), &not_nullable)),
-            vec![("spec.kafka.version".to_string(), ViolationReason::Invalid)]
+            vec![("spec.kafka.version".to_string(), ViolationReason::TypeInvalid)]
         );
     }
 
@@ -816,7 +816,7 @@ mod tests {
         let value = with(valid(), "/metadata/labels", json!({ "replicas": 3 }));
         assert_eq!(
             reasons(&validate_strict(&schema(), &value)),
-            vec![("metadata.labels.replicas".to_string(), ViolationReason::Invalid)]
+            vec![("metadata.labels.replicas".to_string(), ViolationReason::TypeInvalid)]
         );
     }
 
@@ -854,7 +854,7 @@ mod tests {
         let violations = prune_and_validate(&schema(), &mut value);
         assert_eq!(
             reasons(&violations),
-            vec![("spec.kafka.replicas".to_string(), ViolationReason::Invalid)]
+            vec![("spec.kafka.replicas".to_string(), ViolationReason::TypeInvalid)]
         );
     }
 
