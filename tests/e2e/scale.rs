@@ -230,6 +230,33 @@ fn scale_below_replication_factor_is_refused() {
 }
 
 #[test]
+fn scale_down_below_a_topics_replicas_is_refused() {
+    let env = cluster(StrimziRelease::V1_2_0, "production", &["--brokers", "5"]);
+    // The replication settings allow 3 brokers; a topic made with 4 replicas does not.
+    env.fake
+        .store()
+        .put(serde_json::json!({
+            "apiVersion": env.kafka_api(),
+            "kind": "KafkaTopic",
+            "metadata": {"name": "orders", "namespace": NS, "labels": {"strimzi.io/cluster": "c"}},
+            "spec": {"partitions": 6, "replicas": 4},
+        }))
+        .unwrap();
+    let before = strimzi_state(&env);
+    env.fake.clear_requests();
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "--yes"]);
+    assert_eq!(code(&out), 4, "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("orders (4)"), "{stderr}");
+    assert!(stderr.contains("keep at least 4 brokers"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(strimzi_state(&env), before);
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "4", "--yes"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(node_pool(&env, "brokers")["spec"]["replicas"], 4);
+}
+
+#[test]
 fn scale_down_to_min_insync_replicas_is_refused() {
     let env = cluster(
         StrimziRelease::V1_2_0,
