@@ -79,7 +79,9 @@ fn name_check(facts: &ClusterFacts, target: &Target) -> CheckResult {
                 SECTION,
                 title,
                 format!("cluster {name} already exists in namespace {ns} with a different spec"),
-                format!("change it with kafkactl scale {name}, or apply the whole spec with kafkactl create --update"),
+                format!(
+                    "change it with kafkactl scale {name}, or apply these flags to its stored spec with kafkactl create {name} --update"
+                ),
             ),
             Intent::Check => CheckResult::warn(
                 SECTION,

@@ -1,16 +1,100 @@
-//! What `scale`, `upgrade` and `restart` share beyond the common change
-//! path: the spec fields a change touches, the `--dry-run` diff of the
-//! rendered objects, confirmations, and the interruption message.
+//! What `create --update`, `scale`, `upgrade` and `restart` share beyond the
+//! common change path: the guards every change runs (and their questions),
+//! the spec fields a change touches, the `--dry-run` diff of the rendered
+//! objects, confirmations, and the interruption message.
 
 use serde::Serialize;
 use serde_json::Value;
 
 use super::common::{LoadedCluster, live_plan};
 use crate::cli::GlobalArgs;
+use crate::cluster::client::Connection;
+use crate::cluster::live::{change_facts, delete_claims};
+use crate::cluster::volumes::check_expansion;
 use crate::error::{Failure, FailureKind};
-use crate::spec::ClusterSpec;
+use crate::spec::guards::{Verdict, judge};
+use crate::spec::quantity::parse_storage_bytes;
+use crate::spec::scaling::volume_changes;
+use crate::spec::{ClusterSpec, Report, StrimziApi};
 use crate::ui;
 use crate::ui::diff::{ObjectDiff, objects_diff};
+
+/// The guards of every change to a running cluster (`spec::guards`): read
+/// what the cluster has now, judge the stored spec `old` → `new`, and refuse
+/// with every problem (exit 4, nothing written) — also growing a volume whose
+/// StorageClass cannot expand. What needs a yes is in the verdict, asked by
+/// [`confirm_change`] once every other check passed. `expose` and `monitor`
+/// call this before they apply, as `create --update`, `scale` and `upgrade` do.
+pub async fn guard_change(
+    conn: &Connection,
+    api: StrimziApi,
+    old: &ClusterSpec,
+    new: &ClusterSpec,
+) -> Result<Verdict, Failure> {
+    let facts = change_facts(conn, api, old).await?;
+    let verdict = judge(old, new, &facts.live);
+    if !verdict.refusals.is_empty() {
+        return Err(refusal(new, &verdict));
+    }
+    // A size that does not parse is validation's to name.
+    let growing: Vec<_> = volume_changes(old, new)
+        .into_iter()
+        .filter(|v| !v.shrinks() && parse_storage_bytes(&v.to).is_ok())
+        .collect();
+    if !growing.is_empty() {
+        check_expansion(&growing, &facts.classes?)?;
+    }
+    Ok(verdict)
+}
+
+fn refusal(new: &ClusterSpec, verdict: &Verdict) -> Failure {
+    let mut report = Report::default();
+    verdict.refusals.iter().cloned().for_each(|p| report.push(p));
+    let mut fields: Vec<String> = verdict
+        .refusals
+        .iter()
+        .map(|p| p.field.trim_start_matches("config.").to_string())
+        .collect();
+    fields.dedup();
+    Failure {
+        report: Some(report),
+        ..Failure::new(
+            FailureKind::Refused,
+            format!(
+                "refusing this change to {} (with {} broker{}): it breaks {}",
+                new.name,
+                new.broker_count(),
+                if new.broker_count() == 1 { "" } else { "s" },
+                fields.join(", ")
+            ),
+        )
+    }
+    .with_hint("nothing was changed in the cluster")
+}
+
+/// Ask every question of a verdict (the live brokers removed, Pending claims
+/// to delete); `--yes` answers them, and without a terminal a missing answer
+/// is a refusal naming `--yes`. `--force-conflicts` answers nothing.
+pub fn confirm_change(global: &GlobalArgs, cluster: &str, verdict: &Verdict) -> Result<(), Failure> {
+    for question in verdict.questions(cluster) {
+        confirm(global, &question)?;
+    }
+    Ok(())
+}
+
+/// After the apply: delete the Pending claims a StorageClass fix replaces,
+/// so that Strimzi makes them again with the new class. Returns their names.
+pub async fn delete_stale_claims(
+    conn: &Connection,
+    namespace: &str,
+    verdict: &Verdict,
+) -> Result<Vec<String>, Failure> {
+    let claims = verdict.stale_claim_names();
+    if !claims.is_empty() {
+        delete_claims(conn, namespace, &claims).await?;
+    }
+    Ok(claims)
+}
 
 /// One spec field a change sets: `pools.brokers.replicas: 3 → 5`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,27 +170,9 @@ pub async fn dry_run_diff(loaded: &LoadedCluster, new: &ClusterSpec) -> Result<V
 }
 
 /// Ask, or accept `--yes`; without a terminal a missing answer is a refusal
-/// naming `--yes`.
+/// naming `--yes` (the one prompt helper, `ui::prompts`).
 pub fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
-    if global.prompt.yes {
-        return Ok(());
-    }
-    if !ui::terminal::interactive(false, global.prompt.no_input) {
-        return Err(
-            Failure::new(FailureKind::Refused, format!("confirmation needed: {question}"))
-                .with_hint("pass --yes to confirm without a prompt; nothing was changed"),
-        );
-    }
-    let answer = dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact()
-        .map_err(|e| Failure::runtime(format!("cannot ask for confirmation: {e}")))?;
-    if answer {
-        Ok(())
-    } else {
-        Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed"))
-    }
+    ui::prompts::require_confirmation(&global.prompt, question, "--yes")
 }
 
 /// Ctrl-C during a change: what may be half done, and how to finish.

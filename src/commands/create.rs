@@ -10,9 +10,11 @@ use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
 use crate::cluster::inventory::{before_state, get_kafka, stored_pool_naming, stored_spec};
 use crate::cluster::wait::wait_until_ready;
+use crate::commands::change::{SpecChange, confirm_change, delete_stale_claims, guard_change, spec_changes};
 use crate::commands::report::{ClusterReport, cluster_report};
 use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
+use crate::spec::guards::Verdict;
 use crate::spec::{self, ClusterSpec, SpecOverrides, StrimziApi, preset::DEFAULT_PRESET};
 use crate::ui;
 use crate::ui::output::TextOutput;
@@ -86,6 +88,9 @@ async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure
 /// The validated spec of this `create`, or the problems with it (exit code 2).
 /// `live_api` is the Strimzi API the cluster serves, when connected;
 /// `existing` the Kafka CR of the same name, whose pool naming is kept.
+/// `--update` without `--preset` starts from the spec stored on it, so that
+/// what earlier changes set stays set; with `--preset` the preset replaces it
+/// (the changes are listed, and the guards judge them alike).
 pub fn spec_from_args(
     global: &GlobalArgs,
     args: &CreateArgs,
@@ -112,8 +117,14 @@ pub fn spec_from_args(
         }
         overrides.strimzi_api = Some(served);
     }
-    let (spec, report) =
-        spec::build(name, preset, &overrides).with_context(|| format!("cannot use preset \"{preset}\""))?;
+    let stored = existing
+        .filter(|_| args.apply.update && args.preset.is_none())
+        .and_then(stored_spec)
+        .and_then(Result::ok);
+    let (spec, report) = match &stored {
+        Some(stored) => spec::build_over(stored, &overrides),
+        None => spec::build(name, preset, &overrides).with_context(|| format!("cannot use preset \"{preset}\""))?,
+    };
     if !report.is_ok() {
         return Err(Failure::invalid_spec(report)
             .with_hint("fix the flags or the preset file; nothing was changed in the cluster")
@@ -152,6 +163,14 @@ fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> anyhow:
 pub struct CreateOutcome {
     /// `created`, `unchanged`, `updated`, `applied` (no wait), `dry-run`.
     pub result: &'static str,
+    /// With an existing cluster: every spec field this run changes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<SpecChange>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub removed_brokers: Vec<i32>,
+    /// Pending claims deleted so that Strimzi makes them with a new StorageClass.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub deleted_claims: Vec<String>,
     pub objects: Vec<AppliedObject>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cluster: Option<ClusterReport>,
@@ -165,6 +184,22 @@ impl TextOutput for CreateOutcome {
         if let Some(cluster) = &self.cluster {
             out.push_str(&cluster.text());
             out.push('\n');
+        }
+        if !self.changes.is_empty() {
+            out.push_str("changed:\n");
+            for change in &self.changes {
+                out.push_str(&format!("  {change}\n"));
+            }
+        }
+        if !self.removed_brokers.is_empty() {
+            let ids: Vec<String> = self.removed_brokers.iter().map(i32::to_string).collect();
+            out.push_str(&format!("removed brokers: {}\n", ids.join(", ")));
+        }
+        if !self.deleted_claims.is_empty() {
+            out.push_str(&format!(
+                "deleted Pending claims (Strimzi makes them with the new StorageClass): {}\n",
+                self.deleted_claims.join(", ")
+            ));
         }
         out.push_str(&format!("{}\n", summarize_actions(&self.objects)));
         out
@@ -210,10 +245,18 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     let spec = spec_from_args(global, args, Some(api), existing.as_ref())?;
     save_preset(global, args, &spec)?;
     check_operator(&info, &spec)?;
-    let rerun = match &existing {
-        Some(kafka) => check_existing(kafka, &spec, args.apply.update)?,
-        None => false,
+    let stored = match &existing {
+        Some(kafka) => Some(check_existing(kafka, &spec, args.apply.update)?),
+        None => None,
     };
+    let rerun = stored.is_some();
+    // An existing cluster changes through the guards of every change: what
+    // would lose data is refused, the live brokers removed are named.
+    let verdict = match &stored {
+        Some(stored) => guard_change(&conn, api, stored, &spec).await?,
+        None => Verdict::default(),
+    };
+    let changes = stored.as_ref().map(|s| spec_changes(s, &spec)).unwrap_or_default();
     let ctx = RenderContext {
         // An existing namespace is left alone: one wave (a round trip) less.
         include_namespace: !namespace_exists,
@@ -222,18 +265,29 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     let plan = render::render(&spec, &ctx);
     let dry_run = args.dry_run == Some(DryRun::Server);
     if dry_run {
-        return server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await;
+        let mut outcome = server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await?;
+        outcome.changes = changes;
+        outcome.removed_brokers = verdict.removed_broker_ids();
+        return Ok(outcome);
     }
     if !args.apply.skip_checks {
         let options = super::check::PreflightOptions::create(args.apply.update);
         let report = super::check::preflight(&conn, &spec, &options).await?;
         super::check::enforce(&report, global.output.quiet)?;
     }
+    let mut view = ProgressView::new(global.output.quiet);
+    if !verdict.removed_brokers.is_empty() {
+        let ids: Vec<String> = verdict.removed_broker_ids().iter().map(i32::to_string).collect();
+        view.message(&format!(
+            "brokers {} will be removed; Strimzi refuses to remove brokers that still host partition replicas",
+            ids.join(", ")
+        ));
+    }
+    confirm_change(global, &spec.name, &verdict)?;
     let before = match existing {
         Some(_) => Some(before_state(&conn, &plan, &spec.name).await?),
         None => None,
     };
-    let mut view = ProgressView::new(global.output.quiet);
     let options = ApplyOptions {
         force_conflicts: args.apply.force_conflicts,
         dry_run: false,
@@ -243,6 +297,11 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         .map_err(|f| applied_so_far(f, log))?;
     let objects = log.applied();
     view.message(&format!("applied {}", summarize_actions(&objects)));
+    // After the apply, so that Strimzi makes them again from the new class.
+    let deleted_claims = delete_stale_claims(&conn, &spec.namespace, &verdict).await?;
+    for claim in &deleted_claims {
+        view.message(&format!("deleted Pending claim {claim}"));
+    }
     let all_unchanged = rerun && objects.iter().all(|o| o.action == Action::Unchanged);
     let result = match (existing_result(rerun, all_unchanged), args.apply.no_wait) {
         (r, true) => r,
@@ -261,6 +320,9 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     };
     Ok(CreateOutcome {
         result,
+        changes,
+        removed_brokers: verdict.removed_broker_ids(),
+        deleted_claims,
         objects,
         cluster,
         dry_run_objects: Vec::new(),
@@ -327,8 +389,8 @@ fn check_operator(info: &StrimziInfo, spec: &ClusterSpec) -> Result<(), Failure>
 }
 
 /// A cluster of this name exists: the same spec is a re-run (converge and
-/// say "unchanged"); a different spec needs `--update`.
-fn check_existing(kafka: &serde_json::Value, spec: &ClusterSpec, update: bool) -> Result<bool, Failure> {
+/// say "unchanged"); a different spec needs `--update`. Returns the stored spec.
+fn check_existing(kafka: &serde_json::Value, spec: &ClusterSpec, update: bool) -> Result<ClusterSpec, Failure> {
     let name = &spec.name;
     match stored_spec(kafka) {
         None => Err(Failure::new(
@@ -343,8 +405,7 @@ fn check_existing(kafka: &serde_json::Value, spec: &ClusterSpec, update: bool) -
             FailureKind::Refused,
             format!("the spec stored on Kafka {name} cannot be read: {e}"),
         )),
-        Some(Ok(stored)) if stored == *spec => Ok(true),
-        Some(Ok(_)) if update => Ok(true),
+        Some(Ok(stored)) if stored == *spec || update => Ok(stored),
         Some(Ok(stored)) => Err(Failure::new(
             FailureKind::Refused,
             format!(
@@ -355,7 +416,9 @@ fn check_existing(kafka: &serde_json::Value, spec: &ClusterSpec, update: bool) -
         .with_hint(format!(
             "change it with `kafkactl scale {name}` or `kafkactl expose {name}`"
         ))
-        .with_hint("or apply the new spec as a whole with `kafkactl create --update`")),
+        .with_hint(format!(
+            "or add --update: `kafkactl create {name} --update` applies the flags to the stored spec (with --preset, the preset replaces it); the same safety checks as scale apply"
+        ))),
     }
 }
 
@@ -400,6 +463,9 @@ async fn server_dry_run(
     let applied = log.applied();
     Ok(CreateOutcome {
         result: "dry-run",
+        changes: Vec::new(),
+        removed_brokers: Vec::new(),
+        deleted_claims: Vec::new(),
         dry_run_objects: applied.iter().map(|o| o.stored.clone()).collect(),
         objects: applied,
         cluster: None,

@@ -1,6 +1,7 @@
-//! `kafkactl scale NAME`: stored spec → the size flags → safety checks
-//! (replication factors, min ISR, volumes grow only on expandable classes)
-//! → validate → `--dry-run` diff, or apply and wait until the new brokers
+//! `kafkactl scale NAME`: stored spec → the size flags → the guards of every
+//! change (`change::guard_change`: replication factors, min ISR, topics,
+//! volumes grow only on expandable classes, the live brokers removed are
+//! named and confirmed) → validate → `--dry-run` diff, or apply and wait until the new brokers
 //! are ready or the rolling restart is done. `--rebalance` moves partitions
 //! with Cruise Control around the change; Strimzi refusing to remove brokers
 //! that host partitions ends the wait at once and the old size is restored.
@@ -10,7 +11,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::{SpecChange, confirm, dry_run_diff, interrupted, spec_changes};
+use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, interrupted, spec_changes};
 use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
 use crate::cli::GlobalArgs;
 use crate::cli::scale::{ScaleArgs, ScaleSizeArgs};
@@ -19,12 +20,10 @@ use crate::cluster::inventory::node_ids;
 use crate::cluster::readiness::Observed;
 use crate::cluster::rebalance::{ProposalSummary, Rebalance};
 use crate::cluster::rollout::{annotate, is_scale_down_refusal, strimzi_refusal};
-use crate::cluster::volumes::{check_expansion, storage_classes};
 use crate::cluster::wait::{wait_until_ready, wait_until_ready_or_refused};
 use crate::error::{Failure, FailureKind};
 use crate::render::rebalance::{RebalanceMode, kafka_rebalance};
 use crate::spec::names;
-use crate::spec::scaling::{VolumeChange, broker_count_refusals, removed_node_ids, volume_changes};
 use crate::spec::{ClusterSpec, Report, SpecOverrides, StorageType};
 use crate::ui;
 use crate::ui::diff::{ObjectDiff, format_diffs};
@@ -33,7 +32,6 @@ use crate::ui::progress::ProgressView;
 
 /// Strimzi's annotation that lets it remove brokers which still host partitions.
 const SKIP_SCALEDOWN_CHECK: &str = "strimzi.io/skip-broker-scaledown-check";
-const REMOVE_NODE_IDS: &str = "strimzi.io/remove-node-ids";
 
 pub fn run(global: &GlobalArgs, args: ScaleArgs) -> anyhow::Result<()> {
     let runtime = super::runtime()?;
@@ -132,20 +130,17 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
     if !flag_report.errors.is_empty() {
         return Err(Failure::invalid_spec(flag_report).with_hint("nothing was changed in the cluster"));
     }
-    refuse_unsafe_broker_count(&old, &new)?;
-    let volumes = volume_changes(&old, &new);
-    refuse_shrinking(&volumes)?;
+    // The guards of every change: live brokers removed, replication
+    // factors (stored and new) and topics, volumes that shrink or cannot grow.
+    let verdict = guard_change(&loaded.conn, loaded.api, &old, &new).await?;
     let report = validated(&new)?;
-    if !volumes.is_empty() {
-        check_expansion(&volumes, &storage_classes(&loaded.conn).await?)?;
-    }
     if args.safety.rebalance && old.broker_count() == new.broker_count() {
         return Err(Failure::usage(
             "--rebalance moves partitions when brokers are added or removed, but the broker count stays the same",
         )
         .with_hint("use it with --brokers (or --pool/--replicas for a broker pool)"));
     }
-    let removed = removed_brokers(&loaded, &new).await?;
+    let removed = verdict.removed_broker_ids();
     let warnings: Vec<String> = report.warnings.iter().map(ToString::to_string).collect();
     let quiet = global.output.quiet;
     if !quiet {
@@ -193,6 +188,7 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         let report = super::check::preflight(&loaded.conn, &target, &super::check::PreflightOptions::scale()).await?;
         super::check::enforce(&report, quiet)?;
     }
+    confirm_change(global, &old.name, &verdict)?;
     let skip_check = args.safety.skip_scaledown_check && !removed.is_empty();
     if skip_check {
         confirm(
@@ -300,87 +296,6 @@ fn apply_size_flags(spec: &mut ClusterSpec, size: &ScaleSizeArgs) -> Report {
         }
     }
     report
-}
-
-fn refuse_unsafe_broker_count(old: &ClusterSpec, new: &ClusterSpec) -> Result<(), Failure> {
-    let problems = broker_count_refusals(old, new);
-    if problems.is_empty() {
-        return Ok(());
-    }
-    let mut report = Report::default();
-    problems.into_iter().for_each(|p| report.push(p));
-    let settings: Vec<String> = report
-        .errors
-        .iter()
-        .map(|p| p.field.trim_start_matches("config.").to_string())
-        .collect();
-    Err(Failure {
-        report: Some(report),
-        ..Failure::new(
-            FailureKind::Refused,
-            format!(
-                "refusing to run {} with {} broker{}: it breaks {}",
-                new.name,
-                new.broker_count(),
-                if new.broker_count() == 1 { "" } else { "s" },
-                settings.join(", ")
-            ),
-        )
-    }
-    .with_hint("nothing was changed in the cluster"))
-}
-
-fn refuse_shrinking(volumes: &[VolumeChange]) -> Result<(), Failure> {
-    let Some(shrink) = volumes.iter().find(|v| v.shrinks()) else {
-        return Ok(());
-    };
-    Err(Failure::new(
-        FailureKind::Refused,
-        format!(
-            "cannot shrink {} from {} to {}: Kubernetes volumes only grow",
-            shrink.field,
-            shrink.from.as_deref().unwrap_or("?"),
-            shrink.to
-        ),
-    )
-    .with_hint("keep the size, or grow it; to move to smaller disks, add a new node pool and move the partitions there")
-    .with_hint("nothing was changed in the cluster"))
-}
-
-/// The broker ids Strimzi will remove: per broker pool that shrinks, from
-/// its KafkaNodePool (`status.nodeIds`, `strimzi.io/remove-node-ids`); in
-/// ZooKeeper mode the highest of `0..n`.
-async fn removed_brokers(loaded: &LoadedCluster, new: &ClusterSpec) -> Result<Vec<i32>, Failure> {
-    let old = &loaded.spec;
-    let shrinking: Vec<(&String, usize)> = new
-        .broker_pools()
-        .filter_map(|(name, pool)| {
-            let before = old.pools.get(name)?.replicas;
-            (pool.replicas < before).then_some((name, pool.replicas.max(0) as usize))
-        })
-        .collect();
-    if shrinking.is_empty() {
-        return Ok(Vec::new());
-    }
-    let live = if old.is_zookeeper() {
-        Vec::new()
-    } else {
-        crate::cluster::rollout::node_pools(&loaded.conn, loaded.api.as_str(), old).await?
-    };
-    let mut removed = Vec::new();
-    for (name, replicas) in shrinking {
-        let pool = live
-            .iter()
-            .find(|p| p["metadata"]["name"].as_str() == Some(names::node_pool(old, name).as_str()));
-        let current: Vec<i32> = pool
-            .and_then(|p| p["status"]["nodeIds"].as_array())
-            .map(|ids| ids.iter().filter_map(|v| v.as_i64()).map(|v| v as i32).collect())
-            .unwrap_or_else(|| current_ids(old, name));
-        let annotation = pool.and_then(|p| p["metadata"]["annotations"][REMOVE_NODE_IDS].as_str());
-        removed.extend(removed_node_ids(&current, replicas, annotation));
-    }
-    removed.sort_unstable();
-    Ok(removed)
 }
 
 /// Node ids kafkactl predicts for a pool (ZooKeeper mode: `0..n`).

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::{SpecChange, confirm, dry_run_diff, interrupted, spec_changes};
+use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, interrupted, spec_changes};
 use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
 use crate::cli::GlobalArgs;
 use crate::cli::scale::UpgradeArgs;
@@ -118,6 +118,9 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
     let (step1, step2) = plan_steps(&old, &version, order, current_metadata);
     validated(&step1)?;
     validated(&step2)?;
+    // Applying the stored size again removes brokers a `kubectl patch` added:
+    // the guards of every change name them (and the questions come below).
+    let verdict = guard_change(&loaded.conn, loaded.api, &old, &step2).await?;
     let mut outcome = UpgradeOutcome {
         cluster: old.name.clone(),
         namespace: old.namespace.clone(),
@@ -174,6 +177,7 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         }
         return Ok(outcome);
     }
+    confirm_change(global, &old.name, &verdict)?;
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,
         no_wait: true,

@@ -2,6 +2,7 @@
 //! built from, the flags that override them, and `validate()`. Pure: no I/O
 //! except reading a preset file the user names.
 
+pub mod guards;
 pub mod model;
 pub mod names;
 pub mod overrides;
@@ -31,4 +32,15 @@ pub fn build(
     let mut report = overrides.apply(&mut spec);
     report.extend(validate(&spec));
     Ok((spec, report))
+}
+
+/// The spec of a change to an existing cluster (`create --update` without
+/// `--preset`): the stored spec with the flags over it, so that what earlier
+/// changes set stays set. The report holds the flag problems and everything
+/// `validate()` finds.
+pub fn build_over(stored: &ClusterSpec, overrides: &SpecOverrides) -> (ClusterSpec, Report) {
+    let mut spec = stored.clone();
+    let mut report = overrides.apply(&mut spec);
+    report.extend(validate(&spec));
+    (spec, report)
 }

@@ -17,18 +17,37 @@ const REPLICATION_FACTORS: [(&str, i64); 3] = [
 ];
 const MIN_ISR: &str = "min.insync.replicas";
 
+/// A KafkaTopic of the cluster and its `spec.replicas`: an existing topic
+/// keeps its replication factor whatever the broker config says later.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicReplicas {
+    pub name: String,
+    pub replicas: i64,
+}
+
 /// Why a new broker count is unsafe, one problem per setting it breaks
-/// (field `config.<key>`). Only a changed count is judged: the replication
-/// factors always, `min.insync.replicas + 1` on a scale-down, so that one
-/// broker can restart (or fail) while producers with acks=all still write.
-pub fn broker_count_refusals(old: &ClusterSpec, new: &ClusterSpec) -> Vec<Problem> {
-    let (before, after) = (i64::from(old.broker_count()), i64::from(new.broker_count()));
+/// (field `config.<key>`, or `KafkaTopic` for the topics). `running` is the
+/// broker count the cluster has now (the live node pools; a `kubectl patch`
+/// may have made it differ from the stored spec). Only a changed count is
+/// judged: the replication factors always, `min.insync.replicas + 1` and the
+/// topics' replicas on a scale-down, so that one broker can restart (or fail)
+/// while producers with acks=all still write. Each setting counts with the
+/// higher of its stored and its new value: lowering
+/// `offsets.topic.replication.factor` does not change the `__consumer_offsets`
+/// topic that already exists, nor any other topic created under the old value.
+pub fn broker_count_refusals(
+    old: &ClusterSpec,
+    new: &ClusterSpec,
+    running: i32,
+    topics: &[TopicReplicas],
+) -> Vec<Problem> {
+    let (before, after) = (i64::from(running), i64::from(new.broker_count()));
     let mut out = Vec::new();
     if before == after || after < 1 {
         return out;
     }
     for (key, default) in REPLICATION_FACTORS {
-        let (rf, how) = setting(new, key, default);
+        let (rf, how) = setting(old, new, key, default);
         if after < rf {
             out.push(Problem::error(
                 format!("config.{key}"),
@@ -39,8 +58,11 @@ pub fn broker_count_refusals(old: &ClusterSpec, new: &ClusterSpec) -> Vec<Proble
             ));
         }
     }
-    let (min_isr, how) = setting(new, MIN_ISR, 1);
-    if after < before && after < min_isr + 1 {
+    if after >= before {
+        return out;
+    }
+    let (min_isr, how) = setting(old, new, MIN_ISR, 1);
+    if after < min_isr + 1 {
         out.push(Problem::error(
             format!("config.{MIN_ISR}"),
             format!(
@@ -50,13 +72,47 @@ pub fn broker_count_refusals(old: &ClusterSpec, new: &ClusterSpec) -> Vec<Proble
             ),
         ));
     }
+    let mut too_big: Vec<&TopicReplicas> = topics.iter().filter(|t| t.replicas > after).collect();
+    too_big.sort_by(|a, b| b.replicas.cmp(&a.replicas).then(a.name.cmp(&b.name)));
+    if let Some(most) = too_big.first() {
+        let shown: Vec<String> = too_big
+            .iter()
+            .take(5)
+            .map(|t| format!("{} ({})", t.name, t.replicas))
+            .collect();
+        let more = too_big.len().saturating_sub(shown.len());
+        out.push(Problem::error(
+            "KafkaTopic",
+            format!(
+                "{} KafkaTopic{} keep more replicas than {after} broker{} can hold: {}{}; keep at least {} brokers, or lower the topics' replicas first (kafka-reassign-partitions.sh)",
+                too_big.len(),
+                if too_big.len() == 1 { "" } else { "s" },
+                plural(after),
+                shown.join(", "),
+                if more > 0 { format!(" and {more} more") } else { String::new() },
+                most.replicas
+            ),
+        ));
+    }
     out
 }
 
-fn setting(spec: &ClusterSpec, key: &str, default: i64) -> (i64, &'static str) {
-    match spec.config_int(key) {
-        Some(value) => (value, ""),
-        None => (default, " (unset, Kafka's default)"),
+/// The value a replication setting counts with: the higher of the stored
+/// and the new one (Kafka's default when unset), and how it came about.
+fn setting(old: &ClusterSpec, new: &ClusterSpec, key: &str, default: i64) -> (i64, String) {
+    let value = |spec: &ClusterSpec| spec.config_int(key).unwrap_or(default);
+    let (was, now) = (value(old), value(new));
+    if was > now {
+        return (
+            was,
+            format!(
+                " in the stored spec (this change lowers it to {now}, but topics created under {was} — __consumer_offsets among them — keep {was} replicas; lower theirs first, then the setting, and remove brokers in a later change)"
+            ),
+        );
+    }
+    match new.config_int(key) {
+        Some(_) => (now, String::new()),
+        None => (now, " (unset, Kafka's default)".to_string()),
     }
 }
 
@@ -213,7 +269,7 @@ mod tests {
     #[test]
     fn scale_below_a_replication_factor_names_the_setting() {
         let old = with_brokers(&production(), 5);
-        let problems = broker_count_refusals(&old, &with_brokers(&old, 2));
+        let problems = broker_count_refusals(&old, &with_brokers(&old, 2), old.broker_count(), &[]);
         let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
         assert!(fields.contains(&"config.default.replication.factor"), "{problems:?}");
         assert!(
@@ -227,31 +283,78 @@ mod tests {
     fn scale_down_to_min_insync_replicas_is_refused_but_one_more_is_fine() {
         let mut old = with_brokers(&production(), 5);
         old.config.insert("min.insync.replicas".into(), ConfigValue::Int(3));
-        let problems = broker_count_refusals(&old, &with_brokers(&old, 3));
+        let problems = broker_count_refusals(&old, &with_brokers(&old, 3), old.broker_count(), &[]);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert_eq!(problems[0].field, "config.min.insync.replicas");
         assert!(problems[0].message.contains("keep at least 4 brokers"), "{problems:?}");
-        assert!(broker_count_refusals(&old, &with_brokers(&old, 4)).is_empty());
+        assert!(broker_count_refusals(&old, &with_brokers(&old, 4), old.broker_count(), &[]).is_empty());
     }
 
     #[test]
     fn scale_up_is_not_judged_by_min_insync_replicas() {
         let mut old = with_brokers(&production(), 3);
         old.config.insert("min.insync.replicas".into(), ConfigValue::Int(3));
-        assert!(broker_count_refusals(&old, &with_brokers(&old, 4)).is_empty());
+        assert!(broker_count_refusals(&old, &with_brokers(&old, 4), old.broker_count(), &[]).is_empty());
     }
 
     #[test]
     fn unset_offsets_replication_factor_counts_as_kafkas_default_three() {
         let mut old = with_brokers(&production(), 3);
         old.config.clear();
-        let problems = broker_count_refusals(&old, &with_brokers(&old, 2));
+        let problems = broker_count_refusals(&old, &with_brokers(&old, 2), old.broker_count(), &[]);
         assert!(
             problems
                 .iter()
                 .any(|p| p.field == "config.offsets.topic.replication.factor" && p.message.contains("Kafka's default")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn a_replication_factor_lowered_in_the_same_change_still_counts_with_its_stored_value() {
+        let old = production();
+        let mut new = with_brokers(&old, 2);
+        for key in [
+            "default.replication.factor",
+            "offsets.topic.replication.factor",
+            "transaction.state.log.replication.factor",
+        ] {
+            new.config.insert(key.into(), ConfigValue::Int(2));
+        }
+        new.config.insert("min.insync.replicas".into(), ConfigValue::Int(1));
+        let problems = broker_count_refusals(&old, &new, 3, &[]);
+        let offsets = problems
+            .iter()
+            .find(|p| p.field == "config.offsets.topic.replication.factor")
+            .expect("the stored offsets.topic.replication.factor still counts");
+        assert!(offsets.message.contains("lowers it to 2"), "{offsets:?}");
+        assert!(offsets.message.contains("__consumer_offsets"), "{offsets:?}");
+        // The same settings already stored at 2: two brokers are fine.
+        let mut lowered = old.clone();
+        lowered.config = new.config.clone();
+        assert!(broker_count_refusals(&lowered, &new, 3, &[]).is_empty());
+    }
+
+    #[test]
+    fn the_live_broker_count_decides_what_is_a_scale_down_and_topics_keep_their_replicas() {
+        let mut old = with_brokers(&production(), 3);
+        old.config.insert("min.insync.replicas".into(), ConfigValue::Int(1));
+        old.config
+            .insert("default.replication.factor".into(), ConfigValue::Int(1));
+        old.config
+            .insert("offsets.topic.replication.factor".into(), ConfigValue::Int(1));
+        old.config
+            .insert("transaction.state.log.replication.factor".into(), ConfigValue::Int(1));
+        let topics = [TopicReplicas {
+            name: "orders".into(),
+            replicas: 4,
+        }];
+        // Stored 3, new 3, but four brokers run (a kubectl patch): a scale-down.
+        let problems = broker_count_refusals(&old, &old, 4, &topics);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].field, "KafkaTopic");
+        assert!(problems[0].message.contains("orders (4)"), "{problems:?}");
+        assert!(broker_count_refusals(&old, &old, 3, &topics).is_empty());
     }
 
     #[test]

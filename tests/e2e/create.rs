@@ -694,3 +694,310 @@ fn a_cluster_with_bare_pool_names_keeps_them_through_create_and_scale() {
     assert_eq!(pod_uid(&env, "old-dual-0"), Some(pod));
     assert!(pod_uid(&env, "old-dual-1").is_some(), "the new node has the bare name");
 }
+
+// ---- create --update: one change path with scale's guards (issue 21) -------
+
+/// resourceVersion and generation of the Kafka CR and every KafkaNodePool of
+/// cluster `name`: equal before and after a refusal means nothing was written.
+fn strimzi_state(env: &crate::common::Env, name: &str) -> Vec<(String, String, Value, Value)> {
+    let store = env.fake.store();
+    let mut objects = vec![env.kafka(name).expect("the Kafka CR")];
+    objects.extend(store.list(
+        env.kafka_api(),
+        "KafkaNodePool",
+        Some("kafka"),
+        Some(&format!("strimzi.io/cluster={name}")),
+    ));
+    objects
+        .into_iter()
+        .map(|o| {
+            (
+                o["kind"].as_str().unwrap_or_default().to_string(),
+                o["metadata"]["name"].as_str().unwrap_or_default().to_string(),
+                o["metadata"]["resourceVersion"].clone(),
+                o["metadata"]["generation"].clone(),
+            )
+        })
+        .collect()
+}
+
+fn stored_spec_of(env: &crate::common::Env, name: &str) -> Value {
+    let kafka = env.kafka(name).expect("the Kafka CR");
+    serde_json::from_str(kafka["metadata"]["annotations"]["kafkactl.io/spec"].as_str().unwrap()).unwrap()
+}
+
+fn run(env: &crate::common::Env, args: &[&str]) -> std::process::Output {
+    env.kafkactl().args(args).output().unwrap()
+}
+
+#[test]
+fn update_starts_from_the_stored_spec_so_a_later_update_keeps_earlier_changes() {
+    let env = env(StrimziRelease::V1_2_0).nodes(5).start(); // room for 4 brokers with required anti-affinity
+    let first = run(&env, &["create", "c", "--preset", "production", "--no-wait"]);
+    assert!(first.status.success(), "{}", output_text(&first));
+    let grown = run(&env, &["create", "c", "--update", "--brokers", "4", "--no-wait"]);
+    assert!(grown.status.success(), "{}", output_text(&grown));
+    let out = run(
+        &env,
+        &["create", "c", "--update", "--memory", "10Gi", "--no-wait", "-o", "json"],
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let spec = stored_spec_of(&env, "c");
+    assert_eq!(spec["pools"]["brokers"]["replicas"], 4, "the earlier --brokers 4 stays");
+    assert_eq!(spec["pools"]["brokers"]["resources"]["limits"]["memory"], "10Gi");
+    let pool = env
+        .fake
+        .store()
+        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "c-brokers")
+        .unwrap();
+    assert_eq!(pool["spec"]["replicas"], 4);
+    // The run says what it changed, and only that.
+    let changes = outcome["changes"].as_array().expect("changes").clone();
+    assert!(
+        changes
+            .iter()
+            .all(|c| c["field"].as_str().unwrap().starts_with("pools.brokers.resources")),
+        "{outcome:#}"
+    );
+    assert!(outcome.get("removedBrokers").is_none(), "{outcome:#}");
+}
+
+#[test]
+fn update_refuses_what_scale_refuses_and_writes_nothing() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let first = run(&env, &["create", "c", "--preset", "production", "--timeout", "60s"]);
+    assert!(first.status.success(), "{}", output_text(&first));
+    let before = strimzi_state(&env, "c");
+    let lower_rf = [
+        "--config",
+        "default.replication.factor=2",
+        "--config",
+        "offsets.topic.replication.factor=2",
+        "--config",
+        "transaction.state.log.replication.factor=2",
+        "--config",
+        "min.insync.replicas=1",
+    ];
+    let mut remove_a_broker = vec!["create", "c", "--update", "--brokers", "2", "--yes"];
+    remove_a_broker.extend(lower_rf);
+    let cases: [(&[&str], &[&str]); 3] = [
+        (
+            &["create", "c", "--update", "--storage-size", "50Gi"],
+            &["cannot shrink pools.brokers.storage from 100Gi to 50Gi", "only grow"],
+        ),
+        (
+            &["create", "c", "--update", "--ephemeral", "--yes"],
+            &["pools.brokers.storage.type", "persistent-claim to ephemeral"],
+        ),
+        (
+            // The settings lowered in the same command: __consumer_offsets keeps 3 replicas.
+            &remove_a_broker,
+            &[
+                "offsets.topic.replication.factor is 3 in the stored spec",
+                "lowers it to 2",
+                "__consumer_offsets",
+            ],
+        ),
+    ];
+    for (args, expected) in cases {
+        env.fake.clear_requests();
+        let out = run(&env, args);
+        assert_eq!(out.status.code(), Some(4), "{args:?}: {}", output_text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        for text in expected {
+            assert!(stderr.contains(text), "{args:?}: {text:?} in {stderr}");
+        }
+        assert!(stderr.contains("nothing was changed"), "{stderr}");
+        assert!(
+            env.fake.write_requests().is_empty(),
+            "{args:?}: nothing written: {:?}",
+            env.fake.write_requests()
+        );
+        assert_eq!(strimzi_state(&env, "c"), before, "{args:?}");
+    }
+    assert_eq!(
+        stored_spec_of(&env, "c")["pools"]["brokers"]["storage"]["size"],
+        "100Gi"
+    );
+}
+
+#[test]
+fn update_that_removes_a_broker_names_it_and_needs_a_yes() {
+    let env = env(StrimziRelease::V1_2_0).nodes(5).start(); // room for 4 brokers with required anti-affinity
+    let first = run(
+        &env,
+        &[
+            "create",
+            "c",
+            "--preset",
+            "production",
+            "--brokers",
+            "4",
+            "--timeout",
+            "60s",
+        ],
+    );
+    assert!(first.status.success(), "{}", output_text(&first));
+    let before = strimzi_state(&env, "c");
+    env.fake.clear_requests();
+    let out = run(
+        &env,
+        &["create", "c", "--update", "--brokers", "3", "--force-conflicts"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("remove broker 3 from pool brokers of c"), "{stderr}");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(strimzi_state(&env, "c"), before);
+
+    let out = run(
+        &env,
+        &[
+            "create",
+            "c",
+            "--update",
+            "--brokers",
+            "3",
+            "--yes",
+            "--timeout",
+            "60s",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(outcome["removedBrokers"], serde_json::json!([3]), "{outcome:#}");
+    let pool = env
+        .fake
+        .store()
+        .get("kafka.strimzi.io/v1", "KafkaNodePool", Some("kafka"), "c-brokers")
+        .unwrap();
+    assert_eq!(pool["status"]["nodeIds"], serde_json::json!([0, 1, 2]));
+}
+
+/// PersistentVolumeClaims of pool `brokers` of cluster `c`: name → (phase, class).
+fn broker_claims(env: &crate::common::Env) -> BTreeMap<String, (String, String)> {
+    env.fake
+        .store()
+        .list("v1", "PersistentVolumeClaim", Some("kafka"), None)
+        .into_iter()
+        .filter(|c| {
+            c["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("data-c-c-brokers-"))
+        })
+        .map(|c| {
+            (
+                c["metadata"]["name"].as_str().unwrap().to_string(),
+                (
+                    c["status"]["phase"].as_str().unwrap_or_default().to_string(),
+                    c["spec"]["storageClassName"].as_str().unwrap_or_default().to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn update_fixing_a_wrong_storage_class_deletes_the_pending_claims_after_a_yes() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let first = run(
+        &env,
+        &[
+            "create",
+            "c",
+            "--preset",
+            "production",
+            "--storage-class",
+            "fast-ssd",
+            "--skip-checks",
+            "--no-wait",
+        ],
+    );
+    assert!(first.status.success(), "{}", output_text(&first));
+    let pending = env.fake.wait_until(Duration::from_secs(10), |_| {
+        let claims = broker_claims(&env);
+        claims.len() == 3
+            && claims
+                .values()
+                .all(|(phase, class)| phase == "Pending" && class == "fast-ssd")
+    });
+    assert!(pending, "three Pending claims of fast-ssd: {:?}", broker_claims(&env));
+    let uids = |env: &crate::common::Env| -> Vec<String> {
+        env.fake
+            .store()
+            .list("v1", "PersistentVolumeClaim", Some("kafka"), None)
+            .iter()
+            .filter_map(|c| c["metadata"]["uid"].as_str().map(str::to_string))
+            .collect()
+    };
+    let (state, claim_uids) = (strimzi_state(&env, "c"), uids(&env));
+
+    env.fake.clear_requests();
+    let out = run(&env, &["create", "c", "--update", "--storage-class", "standard"]);
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("delete the Pending claims data-c-c-brokers-0, data-c-c-brokers-1, data-c-c-brokers-2"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hold no data") && stderr.contains("--yes"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(strimzi_state(&env, "c"), state);
+    assert_eq!(uids(&env), claim_uids);
+
+    let out = run(
+        &env,
+        &[
+            "create",
+            "c",
+            "--update",
+            "--storage-class",
+            "standard",
+            "--yes",
+            "--timeout",
+            "60s",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        outcome["deletedClaims"],
+        serde_json::json!(["data-c-c-brokers-0", "data-c-c-brokers-1", "data-c-c-brokers-2"]),
+        "{outcome:#}"
+    );
+    assert_eq!(outcome["cluster"]["ready"], true, "{outcome:#}");
+    for (name, (phase, class)) in broker_claims(&env) {
+        assert_eq!((phase.as_str(), class.as_str()), ("Bound", "standard"), "{name}");
+    }
+}
+
+#[test]
+fn update_to_another_storage_class_of_bound_claims_is_refused() {
+    let env = env(StrimziRelease::V1_2_0)
+        .storage_classes(&[("standard", true, true), ("fast-ssd", true, false)])
+        .start();
+    let first = run(&env, &["create", "c", "--preset", "production", "--timeout", "60s"]);
+    assert!(first.status.success(), "{}", output_text(&first));
+    let before = strimzi_state(&env, "c");
+    env.fake.clear_requests();
+    let out = run(
+        &env,
+        &["create", "c", "--update", "--storage-class", "fast-ssd", "--yes"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("pools.brokers.storage.class")
+            && stderr.contains("data-c-c-brokers-0, data-c-c-brokers-1, data-c-c-brokers-2 are bound"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("leave --storage-class out"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(strimzi_state(&env, "c"), before);
+}

@@ -125,7 +125,8 @@ fn scale_up_adds_brokers_and_waits_until_they_are_ready() {
 #[test]
 fn scale_down_removes_the_highest_broker_ids() {
     let env = cluster(StrimziRelease::V1_2_0, "production", &["--brokers", "5"]);
-    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "-o", "json"]);
+    // Removing brokers needs a yes (issue 21; it used to go through unasked).
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "--yes", "-o", "json"]);
     assert!(out.status.success(), "{}", output_text(&out));
     assert_eq!(json(&out)["removedBrokers"], serde_json::json!([3, 4]));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -145,6 +146,76 @@ fn scale_down_removes_the_highest_broker_ids() {
     );
 }
 
+/// resourceVersion and generation of the Kafka CR and the KafkaNodePools of
+/// cluster `c`: equal before and after a refusal means nothing was written.
+fn strimzi_state(env: &Env) -> Vec<(Value, Value, Value)> {
+    let store = env.fake.store();
+    let mut objects = vec![env.kafka("c").expect("Kafka c")];
+    objects.extend(store.list(env.kafka_api(), "KafkaNodePool", Some(NS), Some("strimzi.io/cluster=c")));
+    objects
+        .iter()
+        .map(|o| {
+            (
+                o["metadata"]["name"].clone(),
+                o["metadata"]["resourceVersion"].clone(),
+                o["metadata"]["generation"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn scale_names_and_confirms_the_live_broker_a_kubectl_patch_added() {
+    let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
+    // Someone grows the pool behind kafkactl's back.
+    let patched = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(env.fake.kubeconfig_path())
+        .args(["-n", NS, "patch", "kafkanodepool", "c-brokers", "--type", "merge", "-p"])
+        .arg(r#"{"spec":{"replicas":4}}"#)
+        .status()
+        .expect("kubectl runs (install Debian's kubernetes-client)");
+    assert!(patched.success());
+    let grown = env.fake.wait_until(Duration::from_secs(20), |_| {
+        node_pool(&env, "brokers")["status"]["nodeIds"] == serde_json::json!([0, 1, 2, 3])
+            && ready_pods(&env, "c-c-brokers-").len() == 4
+    });
+    assert!(grown, "the patched pool runs broker 3: {}", node_pool(&env, "brokers"));
+    assert_eq!(stored_spec(&env)["pools"]["brokers"]["replicas"], 3);
+    let before = strimzi_state(&env);
+
+    // The stored spec already says 3: only the live pool tells that broker 3 goes.
+    env.fake.clear_requests();
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "--force-conflicts"]);
+    assert_eq!(code(&out), 4, "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("remove broker 3 from pool brokers of c"), "{stderr}");
+    assert!(stderr.contains("--yes"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(strimzi_state(&env), before);
+    assert_eq!(ready_pods(&env, "c-c-brokers-").len(), 4, "broker 3 still runs");
+
+    let out = kafkactl(
+        &env,
+        &[
+            "scale",
+            "c",
+            "--brokers",
+            "3",
+            "--force-conflicts",
+            "--yes",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(json(&out)["removedBrokers"], serde_json::json!([3]));
+    assert_eq!(
+        names(&ready_pods(&env, "c-c-brokers-")),
+        ["c-c-brokers-0", "c-c-brokers-1", "c-c-brokers-2"]
+    );
+}
+
 #[test]
 fn scale_below_replication_factor_is_refused() {
     let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
@@ -156,6 +227,33 @@ fn scale_below_replication_factor_is_refused() {
     assert!(stderr.contains("Kafka cannot keep 3 replicas on 2 brokers"), "{stderr}");
     assert!(env.fake.write_requests().is_empty(), "nothing written");
     assert_eq!(node_pool(&env, "brokers")["spec"]["replicas"], 3);
+}
+
+#[test]
+fn scale_down_below_a_topics_replicas_is_refused() {
+    let env = cluster(StrimziRelease::V1_2_0, "production", &["--brokers", "5"]);
+    // The replication settings allow 3 brokers; a topic made with 4 replicas does not.
+    env.fake
+        .store()
+        .put(serde_json::json!({
+            "apiVersion": env.kafka_api(),
+            "kind": "KafkaTopic",
+            "metadata": {"name": "orders", "namespace": NS, "labels": {"strimzi.io/cluster": "c"}},
+            "spec": {"partitions": 6, "replicas": 4},
+        }))
+        .unwrap();
+    let before = strimzi_state(&env);
+    env.fake.clear_requests();
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "--yes"]);
+    assert_eq!(code(&out), 4, "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("orders (4)"), "{stderr}");
+    assert!(stderr.contains("keep at least 4 brokers"), "{stderr}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(strimzi_state(&env), before);
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "4", "--yes"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(node_pool(&env, "brokers")["spec"]["replicas"], 4);
 }
 
 #[test]
@@ -325,7 +423,7 @@ fn strimzi_refusing_to_remove_brokers_is_surfaced_without_waiting_and_the_size_r
     let started = Instant::now();
     let out = env
         .kafkactl()
-        .args(["scale", "c", "--brokers", "3", "--timeout", "120s"])
+        .args(["scale", "c", "--brokers", "3", "--yes", "--timeout", "120s"])
         .output()
         .unwrap();
     assert_eq!(code(&out), 4, "{}", output_text(&out));
@@ -352,7 +450,10 @@ fn strimzi_refusing_to_remove_brokers_is_surfaced_without_waiting_and_the_size_r
 fn rebalance_empties_the_brokers_before_they_are_removed() {
     let env = cluster(StrimziRelease::V1_2_0, "production", &["--brokers", "5"]);
     env.fake.clear_requests();
-    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "--rebalance", "-o", "json"]);
+    let out = kafkactl(
+        &env,
+        &["scale", "c", "--brokers", "3", "--rebalance", "--yes", "-o", "json"],
+    );
     assert!(out.status.success(), "{}", output_text(&out));
     let outcome = json(&out);
     let run = &outcome["rebalances"][0];
@@ -613,7 +714,7 @@ fn zookeeper_mode_scales_spec_kafka_replicas_up_and_down() {
         "{:?}",
         ready_pods(&env, "c-kafka-")
     );
-    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "-o", "json"]);
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "3", "--yes", "-o", "json"]);
     assert!(out.status.success(), "{}", output_text(&out));
     assert_eq!(json(&out)["removedBrokers"], serde_json::json!([3]));
     assert_eq!(
@@ -636,7 +737,7 @@ fn zookeeper_mode_refusals_and_strimzis_refusal() {
     let out = kafkactl(&env, &["scale", "c", "--controllers", "3"]);
     assert_eq!(code(&out), 2, "{}", output_text(&out));
     // Strimzi will not remove broker 2 while it hosts partitions.
-    let out = kafkactl(&env, &["scale", "c", "--brokers", "2"]);
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "2", "--yes"]);
     assert_eq!(code(&out), 4, "{}", output_text(&out));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("Cannot scale down brokers [2]"),
