@@ -11,7 +11,8 @@ use clap::Args;
 (through garbage collection) everything Strimzi made for it. The plan is printed first; confirm by typing the \
 cluster name, or pass --yes in scripts.\n\n\
 Data volumes (PersistentVolumeClaims) are kept unless --delete-data: re-creating the cluster with the same name, \
-namespace and node pools re-attaches them. Save the spec first with `kafkactl export NAME > NAME.yaml`, then \
+namespace and node pools re-attaches them. That holds for storage with deleteClaim: true too: Strimzi makes such \
+claims owned by the cluster, so kafkactl pauses the cluster and removes that ownership before deleting anything. Save the spec first with `kafkactl export NAME > NAME.yaml`, then \
 re-create with `kafkactl create NAME --preset NAME.yaml`.\n\n\
 Also cleans up a cluster whose `create` was interrupted (found by its labels, with or without a Kafka CR).",
     after_help = "Examples:\n  kafkactl export orders > orders.yaml && kafkactl delete orders\n  \
