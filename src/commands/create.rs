@@ -9,6 +9,7 @@ use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
 use crate::cluster::inventory::{before_state, get_kafka, stored_pool_naming, stored_spec};
+use crate::cluster::recovery;
 use crate::cluster::wait::wait_until_ready;
 use crate::commands::report::{ClusterReport, cluster_report};
 use crate::error::{Failure, FailureKind};
@@ -219,7 +220,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         include_namespace: !namespace_exists,
         ..RenderContext::offline()
     };
-    let plan = render::render(&spec, &ctx);
+    let mut plan = render::render(&spec, &ctx);
     let dry_run = args.dry_run == Some(DryRun::Server);
     if dry_run {
         return server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await;
@@ -229,6 +230,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         let report = super::check::preflight(&conn, &spec, &options).await?;
         super::check::enforce(&report, global.output.quiet)?;
     }
+    let restore = recovery::prepare(&conn, &spec, existing.as_ref(), &mut plan).await?;
     let before = match existing {
         Some(_) => Some(before_state(&conn, &plan, &spec.name).await?),
         None => None,
@@ -241,6 +243,13 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     apply_plan(&conn, &plan, options, &before, log)
         .await
         .map_err(|f| applied_so_far(f, log))?;
+    if let Some(restore) = &restore {
+        recovery::restore(&conn, api.api_version(), &spec, restore, global.connection.timeout).await?;
+        view.message(&format!(
+            "restored cluster ID {} before the brokers start",
+            restore.cluster_id
+        ));
+    }
     let objects = log.applied();
     view.message(&format!("applied {}", summarize_actions(&objects)));
     let all_unchanged = rerun && objects.iter().all(|o| o.action == Action::Unchanged);

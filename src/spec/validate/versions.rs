@@ -11,6 +11,7 @@ use crate::spec::versions::{StrimziRelease, api_supports, release_for_api};
 
 pub(super) fn validate_versions(spec: &ClusterSpec, report: &mut Report) {
     validate_mode(spec, report);
+    validate_cluster_id(spec, report);
     if let Some(version) = validate_kafka_version(spec, report) {
         validate_metadata_version(spec, version, report);
     }
@@ -173,6 +174,30 @@ fn validate_metadata_version(spec: &ClusterSpec, kafka: (u32, u32, u32), report:
             format!(
                 "metadata version {metadata_version} is newer than Kafka {}; use at most {}.{} (or leave it unset to follow the Kafka version)",
                 spec.kafka_version, kafka.0, kafka.1
+            ),
+        );
+    }
+}
+
+/// A KRaft cluster ID as Kafka writes it: 16 bytes in URL-safe base64
+/// without padding (22 characters).
+fn validate_cluster_id(spec: &ClusterSpec, report: &mut Report) {
+    let Some(id) = spec.cluster_id.as_deref() else {
+        return;
+    };
+    if spec.is_zookeeper() {
+        report.error(
+            "clusterId",
+            "a ZooKeeper-mode cluster keeps its cluster ID in ZooKeeper (on ZooKeeper's volumes), not in the Kafka resource; remove clusterId",
+        );
+        return;
+    }
+    let valid = id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        report.error(
+            "clusterId",
+            format!(
+                "\"{id}\" is not a Kafka cluster ID (22 characters of URL-safe base64, as `kubectl get kafka NAME -o jsonpath='{{.status.clusterId}}'` shows)"
             ),
         );
     }
