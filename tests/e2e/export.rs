@@ -186,8 +186,7 @@ fn brokers_on_volumes_of_another_cluster_id_crash_loop_as_kafka_does() {
     assert!(status["restartCount"].as_i64().unwrap() >= 1, "{status}");
     let message = status["lastState"]["terminated"]["message"].as_str().unwrap();
     assert!(
-        message.contains(&format!("Invalid cluster.id"))
-            && message.contains(&format!("Expected {wrong}, but read {id}")),
+        message.contains("Invalid cluster.id") && message.contains(&format!("Expected {wrong}, but read {id}")),
         "{message}"
     );
 }
