@@ -21,8 +21,8 @@ use super::errors::{Operation, describe};
 use super::resources::dynamic_api;
 use crate::error::{Failure, FailureKind};
 use crate::render::Plan;
-use crate::spec::ClusterSpec;
 use crate::spec::names::{self, CLUSTER_LABEL, FIELD_MANAGER, PAUSE_RECONCILIATION_ANNOTATION, STRIMZI_CLUSTER_LABEL};
+use crate::spec::{ClusterSpec, StorageType};
 
 /// A cluster ID to restore before the brokers start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +65,12 @@ pub async fn prepare(
         }
         (None, _, Some(_)) => Ok(None),
         (None, _, None) => {
+            // No claims to find in a namespace the plan creates, nor for pools without volumes.
+            let new_namespace = plan.objects.iter().any(|o| o.kind() == "Namespace");
+            let persistent = spec.pools.values().any(|p| p.storage.kind != StorageType::Ephemeral);
+            if new_namespace || !persistent {
+                return Ok(None);
+            }
             let kept = kept_claims(conn, spec).await?;
             if kept.is_empty() {
                 Ok(None)
