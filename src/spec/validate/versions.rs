@@ -202,3 +202,30 @@ fn validate_cluster_id(spec: &ClusterSpec, report: &mut Report) {
         );
     }
 }
+
+#[cfg(test)]
+mod cluster_id_tests {
+    use super::*;
+
+    fn errors(spec: &ClusterSpec) -> Vec<String> {
+        let mut report = Report::default();
+        validate_cluster_id(spec, &mut report);
+        report.errors.iter().map(|p| p.field.clone()).collect()
+    }
+
+    #[test]
+    fn a_cluster_id_is_22_url_safe_base64_characters_and_kraft_only() {
+        let mut spec = ClusterSpec {
+            cluster_id: Some("Ti2J9W8mR7K3Iv2gYIoH-g".into()),
+            ..ClusterSpec::default()
+        };
+        assert!(errors(&spec).is_empty());
+        for bad in ["short", "Ti2J9W8mR7K3Iv2gYIoH+g", "Ti2J9W8mR7K3Iv2gYIoH-g="] {
+            spec.cluster_id = Some(bad.into());
+            assert_eq!(errors(&spec), ["clusterId"], "{bad}");
+        }
+        spec.cluster_id = Some("Ti2J9W8mR7K3Iv2gYIoH-g".into());
+        spec.metadata = crate::spec::MetadataMode::Zookeeper;
+        assert_eq!(errors(&spec), ["clusterId"]);
+    }
+}
