@@ -336,6 +336,7 @@ fn modifiers() -> Vec<Modifier> {
                     enabled: true,
                     password_auth: true,
                     node_port_services: true,
+                    node_ports: std::collections::BTreeMap::from([(0, 31999)]),
                 }
             }),
         ),
@@ -346,6 +347,7 @@ fn modifiers() -> Vec<Modifier> {
                     enabled: true,
                     password_auth: false,
                     node_port_services: false,
+                    ..Default::default()
                 }
             }),
         ),

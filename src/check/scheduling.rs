@@ -387,21 +387,9 @@ fn packing_check(nodes: &[NodeFact], groups: &[PodGroup]) -> CheckResult {
     }
 }
 
-/// The fixed NodePorts the spec asks for (bootstrap and per broker).
+/// The fixed NodePorts the spec asks for (listeners, JMX, exposures).
 pub fn requested_node_ports(spec: &ClusterSpec) -> Vec<(String, i32)> {
-    let mut out = Vec::new();
-    for (name, l) in &spec.listeners {
-        if l.kind != ListenerType::Nodeport {
-            continue;
-        }
-        if let Some(port) = l.bootstrap_node_port {
-            out.push((format!("listener {name} bootstrap"), port));
-        }
-        for (broker, port) in &l.broker_node_ports {
-            out.push((format!("listener {name} broker {broker}"), *port));
-        }
-    }
-    out
+    spec.pinned_node_ports()
 }
 
 fn belongs_to(service: &ServiceFact, spec: &ClusterSpec) -> bool {
@@ -412,11 +400,11 @@ fn belongs_to(service: &ServiceFact, spec: &ClusterSpec) -> bool {
 }
 
 fn node_port_check(facts: &ClusterFacts, spec: &ClusterSpec) -> Option<CheckResult> {
-    if !spec.listeners.values().any(|l| l.kind == ListenerType::Nodeport) {
+    let requested = requested_node_ports(spec);
+    if requested.is_empty() && !spec.listeners.values().any(|l| l.kind == ListenerType::Nodeport) {
         return None;
     }
     let name = "NodePorts";
-    let requested = requested_node_ports(spec);
     if requested.is_empty() {
         return Some(CheckResult::pass(
             SECTION,
@@ -453,7 +441,7 @@ fn node_port_check(facts: &ClusterFacts, spec: &ClusterSpec) -> Option<CheckResu
             SECTION,
             name,
             taken.join("; "),
-            "pick other NodePorts for the listener, or leave them out to let Kubernetes assign free ones",
+            "pick other NodePorts (or free these: clients configured with them break if they move), or leave them out of the spec to let Kubernetes assign free ones",
         )
     })
 }

@@ -11,7 +11,8 @@ use clap::Args;
 (through garbage collection) everything Strimzi made for it. The plan is printed first; confirm by typing the \
 cluster name, or pass --yes in scripts.\n\n\
 Data volumes (PersistentVolumeClaims) are kept unless --delete-data: re-creating the cluster with the same name, \
-namespace and node pools re-attaches them. Save the spec first with `kafkactl export NAME > NAME.yaml`, then \
+namespace and node pools re-attaches them. That holds for storage with deleteClaim: true too: Strimzi makes such \
+claims owned by the cluster, so kafkactl pauses the cluster and removes that ownership before deleting anything. Save the spec first with `kafkactl export NAME > NAME.yaml`, then \
 re-create with `kafkactl create NAME --preset NAME.yaml`.\n\n\
 Also cleans up a cluster whose `create` was interrupted (found by its labels, with or without a Kafka CR).",
     after_help = "Examples:\n  kafkactl export orders > orders.yaml && kafkactl delete orders\n  \
@@ -45,7 +46,9 @@ bounded by --timeout otherwise)."
 #[command(
     long_about = "Print the spec stored on a cluster as a preset file that `kafkactl create NAME --preset FILE` \
 re-creates. The name is not part of a preset (it comes from the command line); the namespace is, so the cluster \
-re-creates in place and re-attaches volumes kept by `kafkactl delete`.\n\n\
+re-creates in place and re-attaches volumes kept by `kafkactl delete`. It also holds what the volumes and clients \
+depend on: the KRaft cluster ID (restored on create, since Kafka refuses volumes of another ID) and the NodePorts the \
+cluster holds. Fields of the live Kafka and KafkaNodePools that differ from the stored spec are named in a warning.\n\n\
 --with-topics and --with-users write the cluster's KafkaTopic and KafkaUser objects (without status and \
 server-set fields) to --objects-file, a file `kubectl apply -f` restores. Secrets are never exported unless \
 --include-secrets: then the KafkaUsers' credential Secrets go into that file too.",

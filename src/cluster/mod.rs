@@ -15,6 +15,7 @@ pub mod operator;
 pub mod prometheus_query;
 pub mod readiness;
 pub mod rebalance;
+pub mod recovery;
 pub mod resources;
 pub mod rollout;
 pub mod teardown;

@@ -13,7 +13,7 @@ use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
 use kube::runtime::watcher::{self, Event};
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::apply::ObjectRef;
 use super::client::Connection;
@@ -125,12 +125,12 @@ pub struct Listing {
 #[serde(rename_all = "kebab-case")]
 pub enum ClaimFate {
     /// Kept: re-creating the cluster with the same layout re-attaches it.
+    /// A kept claim that Strimzi made owned by the cluster (`deleteClaim:
+    /// true`) is released from that ownership first, so garbage collection
+    /// leaves it alone.
     Kept,
     /// Deleted by kafkactl (`--delete-data`).
     Deleted,
-    /// Owned by something that goes (Strimzi's `deleteClaim: true`), so garbage
-    /// collection removes it.
-    GarbageCollected,
 }
 
 /// One PersistentVolumeClaim of the cluster.
@@ -147,6 +147,15 @@ pub struct Claim {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub volume: Option<String>,
     pub fate: ClaimFate,
+    /// Owned (ownerReferences) by an object that goes with the cluster, as
+    /// Strimzi makes claims of storage with `deleteClaim: true`: garbage
+    /// collection would delete it. A kept claim loses those references
+    /// before anything is deleted.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub owned_by_cluster: bool,
+    /// uids of the owners that go (what releasing removes).
+    #[serde(skip)]
+    pub going_owners: Vec<String>,
 }
 
 /// The plan of a `delete`: what goes, what stays.
@@ -183,6 +192,12 @@ impl Teardown {
 
     pub fn claims_with(&self, fate: ClaimFate) -> impl Iterator<Item = &Claim> {
         self.claims.iter().filter(move |c| c.fate == fate)
+    }
+
+    /// Kept claims that garbage collection would delete with the cluster
+    /// unless released first.
+    pub fn claims_to_release(&self) -> impl Iterator<Item = &Claim> {
+        self.claims_with(ClaimFate::Kept).filter(|c| c.owned_by_cluster)
     }
 }
 
@@ -424,11 +439,15 @@ fn cluster_claims(listing: &Listing, cluster: &str, going: &BTreeSet<String>, de
         .map(|c| {
             let fate = if delete_data {
                 ClaimFate::Deleted
-            } else if c.owner_references().iter().any(|o| going.contains(&o.uid)) {
-                ClaimFate::GarbageCollected
             } else {
                 ClaimFate::Kept
             };
+            let going_owners: Vec<String> = c
+                .owner_references()
+                .iter()
+                .filter(|o| going.contains(&o.uid))
+                .map(|o| o.uid.clone())
+                .collect();
             let spec = c.spec.as_ref();
             Claim {
                 name: c.name_any(),
@@ -441,6 +460,8 @@ fn cluster_claims(listing: &Listing, cluster: &str, going: &BTreeSet<String>, de
                 storage_class: spec.and_then(|s| s.storage_class_name.clone()),
                 volume: spec.and_then(|s| s.volume_name.clone()),
                 fate,
+                owned_by_cluster: !going_owners.is_empty(),
+                going_owners,
             }
         })
         .collect();
@@ -613,6 +634,81 @@ pub async fn delete_claims(conn: &Connection, teardown: &Teardown, log: &DeleteL
     let results = futures::future::join_all(targets.iter().map(|t| delete_one(conn, t, log))).await;
     results.into_iter().collect::<Result<Vec<()>, Failure>>()?;
     Ok(())
+}
+
+/// Keep the claims `delete` keeps even when Strimzi made them owned by the
+/// cluster (`deleteClaim: true`): pause the Kafka's reconciliation (so the
+/// operator does not put the references back), then remove the references
+/// to what goes from each claim. Runs before anything is deleted; a claim
+/// that changed hands since the plan (another uid) is left alone.
+pub async fn release_claims(conn: &Connection, teardown: &Teardown) -> Result<usize, Failure> {
+    let releases: Vec<&Claim> = teardown.claims_to_release().collect();
+    if releases.is_empty() {
+        return Ok(0);
+    }
+    if let Some(kafka) = teardown.targets.iter().find(|t| t.reference.kind == "Kafka") {
+        super::rollout::annotate(
+            conn,
+            &kafka.api_version,
+            "Kafka",
+            &teardown.namespace,
+            &kafka.reference.name,
+            names::PAUSE_RECONCILIATION_ANNOTATION,
+            Some("true"),
+        )
+        .await?;
+    }
+    let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), &teardown.namespace);
+    let results = futures::future::join_all(releases.iter().map(|c| release_claim(conn, &api, c))).await;
+    results.into_iter().collect::<Result<Vec<()>, Failure>>()?;
+    Ok(releases.len())
+}
+
+async fn release_claim(conn: &Connection, api: &Api<PersistentVolumeClaim>, claim: &Claim) -> Result<(), Failure> {
+    let operation = || {
+        Operation::new(
+            "release",
+            format!("PersistentVolumeClaim {} from its owners", claim.name),
+        )
+    };
+    let Some(current) = api
+        .get_opt(&claim.name)
+        .await
+        .map_err(|e| describe(e, &operation(), &conn.server))?
+    else {
+        return Ok(());
+    };
+    if claim.uid.is_some() && current.metadata.uid != claim.uid {
+        return Ok(());
+    }
+    let owners = current.owner_references();
+    let remaining: Vec<_> = owners
+        .iter()
+        .filter(|o| !claim.going_owners.contains(&o.uid))
+        .cloned()
+        .collect();
+    if remaining.len() == owners.len() {
+        return Ok(());
+    }
+    // A merge patch replaces the whole list; the resourceVersion makes it
+    // fail (409) rather than overwrite a change made since it was read.
+    let references = if remaining.is_empty() {
+        Value::Null
+    } else {
+        json!(remaining)
+    };
+    let patch = json!({"metadata": {
+        "ownerReferences": references,
+        "resourceVersion": current.metadata.resource_version,
+    }});
+    let params = kube::api::PatchParams {
+        field_manager: Some(names::FIELD_MANAGER.to_string()),
+        ..kube::api::PatchParams::default()
+    };
+    api.patch(&claim.name, &params, &kube::api::Patch::Merge(&patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| describe(e, &operation(), &conn.server))
 }
 
 /// Watch the namespace's pods until none of the cluster's is left (those of
@@ -858,18 +954,26 @@ mod tests {
     }
 
     #[test]
-    fn claims_are_kept_unless_owned_or_delete_data() {
+    fn claims_are_kept_unless_delete_data_and_owned_ones_are_released() {
         let t = classify(&listing(), "c1", "kafka", false);
-        let fates: Vec<(&str, ClaimFate)> = t.claims.iter().map(|c| (c.name.as_str(), c.fate)).collect();
+        let fates: Vec<(&str, ClaimFate, bool)> = t
+            .claims
+            .iter()
+            .map(|c| (c.name.as_str(), c.fate, c.owned_by_cluster))
+            .collect();
         assert_eq!(
             fates,
             [
-                ("data-0-c1-brokers-2", ClaimFate::Kept),
-                ("data-c1-brokers-0", ClaimFate::Kept),
-                ("data-c1-brokers-1", ClaimFate::GarbageCollected),
-                ("data-c1-prometheus-0", ClaimFate::Kept),
+                ("data-0-c1-brokers-2", ClaimFate::Kept, false),
+                ("data-c1-brokers-0", ClaimFate::Kept, false),
+                // deleteClaim: true (owned by the Kafka): kept all the same, released first.
+                ("data-c1-brokers-1", ClaimFate::Kept, true),
+                ("data-c1-prometheus-0", ClaimFate::Kept, false),
             ]
         );
+        let released: Vec<&str> = t.claims_to_release().map(|c| c.name.as_str()).collect();
+        assert_eq!(released, ["data-c1-brokers-1"]);
+        assert_eq!(t.claims[2].going_owners, ["k"]);
         let t = classify(&listing(), "c1", "kafka", true);
         assert!(t.claims.iter().all(|c| c.fate == ClaimFate::Deleted));
         assert!(t.claims.iter().all(|c| c.name != "data-c1-x-brokers-0"));

@@ -9,6 +9,7 @@ use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
 use crate::cluster::inventory::{before_state, get_kafka, stored_pool_naming, stored_spec};
+use crate::cluster::recovery;
 use crate::cluster::wait::wait_until_ready;
 use crate::commands::change::{SpecChange, confirm_change, delete_stale_claims, guard_change, spec_changes};
 use crate::commands::report::{ClusterReport, cluster_report};
@@ -262,7 +263,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         include_namespace: !namespace_exists,
         ..RenderContext::offline()
     };
-    let plan = render::render(&spec, &ctx);
+    let mut plan = render::render(&spec, &ctx);
     let dry_run = args.dry_run == Some(DryRun::Server);
     if dry_run {
         let mut outcome = server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await?;
@@ -284,6 +285,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         ));
     }
     confirm_change(global, &spec.name, &verdict)?;
+    let restore = recovery::prepare(&conn, &spec, existing.as_ref(), &mut plan).await?;
     let before = match existing {
         Some(_) => Some(before_state(&conn, &plan, &spec.name).await?),
         None => None,
@@ -295,6 +297,13 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     apply_plan(&conn, &plan, options, &before, log)
         .await
         .map_err(|f| applied_so_far(f, log))?;
+    if let Some(restore) = &restore {
+        recovery::restore(&conn, api.api_version(), &spec, restore, global.connection.timeout).await?;
+        view.message(&format!(
+            "restored cluster ID {} before the brokers start",
+            restore.cluster_id
+        ));
+    }
     let objects = log.applied();
     view.message(&format!("applied {}", summarize_actions(&objects)));
     // After the apply, so that Strimzi makes them again from the new class.

@@ -11,7 +11,8 @@ use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::discover;
 use crate::cluster::readiness::Progress;
 use crate::cluster::teardown::{
-    Claim, ClaimFate, DeleteLog, Teardown, classify, delete_claims, delete_objects, list_cluster, wait_for_pods_gone,
+    Claim, ClaimFate, DeleteLog, Teardown, classify, delete_claims, delete_objects, list_cluster, release_claims,
+    wait_for_pods_gone,
 };
 use crate::error::{Failure, FailureKind};
 use crate::ui;
@@ -182,6 +183,15 @@ async fn execute(
     log: &DeleteLog,
 ) -> Result<DeleteOutcome, Failure> {
     let mut view = ProgressView::new(global.output.quiet);
+    // Before the owners go: garbage collection would take claims they own.
+    let released = release_claims(conn, &teardown)
+        .await
+        .map_err(|f| deleted_so_far(f, log))?;
+    if released > 0 {
+        view.message(&format!(
+            "released {released} data volume(s) from the cluster's ownership (deleteClaim: true) so that they are kept"
+        ));
+    }
     delete_objects(conn, &teardown, log)
         .await
         .map_err(|f| deleted_so_far(f, log))?;
@@ -270,7 +280,7 @@ impl TextOutput for DeleteOutcome {
         } else {
             "deleted"
         };
-        let claims_gone = t.claims.iter().filter(|c| c.fate != ClaimFate::Kept).count();
+        let claims_gone = t.claims_with(ClaimFate::Deleted).count();
         let mut out = format!(
             "Cluster \"{}\" in namespace \"{}\" {verb}: {} object(s) deleted by kafkactl, {} removed by Strimzi/garbage collection, {} pod(s) stopped, {} data volume(s) deleted.\n",
             t.cluster,
@@ -302,7 +312,7 @@ pub fn plan_text(t: &Teardown) -> String {
     if !t.pods.is_empty() {
         out.push_str(&format!("Pods that stop ({}): {}\n\n", t.pods.len(), t.pods.join(", ")));
     }
-    let doomed: Vec<&Claim> = t.claims.iter().filter(|c| c.fate != ClaimFate::Kept).collect();
+    let doomed: Vec<&Claim> = t.claims_with(ClaimFate::Deleted).collect();
     if !doomed.is_empty() {
         out.push_str(&format!(
             "Data volumes DELETED, their data is lost ({}):\n",
@@ -315,6 +325,14 @@ pub fn plan_text(t: &Teardown) -> String {
     if !kept.is_empty() {
         out.push_str(&format!("Data volumes kept ({}):\n", kept.len()));
         out.push_str(&indent(&claims_table(&kept)));
+        let owned = t.claims_to_release().count();
+        if owned > 0 {
+            out.push_str(&format!(
+                "  {owned} of them are owned by the cluster (storage with deleteClaim: true), so garbage collection would \
+                 delete them with it: kafkactl pauses the cluster and removes that ownership first. \
+                 --delete-data deletes them instead.\n"
+            ));
+        }
         if t.kafka_found {
             out.push_str(&format!(
                 "  To re-create the cluster on them later, save its spec first: kafkactl export {} -n {} > {}.yaml\n",
@@ -390,6 +408,8 @@ mod tests {
             storage_class: Some("standard".into()),
             volume: None,
             fate,
+            owned_by_cluster: false,
+            going_owners: Vec::new(),
         }
     }
 

@@ -10,20 +10,37 @@ use serde_json::{Value, json};
 
 use crate::cli::delete::ExportArgs;
 use crate::cli::{GlobalArgs, OutputFormat};
+use crate::cluster::exposure::read_endpoints;
+use crate::cluster::inventory::node_ids;
 use crate::cluster::teardown::{get_one, is_internal_topic_resource, list_kind, to_value};
-use crate::commands::common::{LoadedCluster, load_cluster};
+use crate::commands::common::{LoadedCluster, live_plan, load_cluster};
 use crate::error::Failure;
-use crate::spec::ClusterSpec;
-use crate::spec::names::STRIMZI_CLUSTER_LABEL;
+use crate::render::RenderContext;
+use crate::spec::names::{self, STRIMZI_CLUSTER_LABEL};
+use crate::spec::{ClusterSpec, ExposureType, ListenerType};
 use crate::ui;
 
 pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
     let runtime = super::runtime()?;
-    let (spec, objects) = runtime.block_on(async {
+    let (spec, objects, drift) = runtime.block_on(async {
         let loaded = load_cluster(global, &args.name).await?;
         let objects = cluster_objects(&loaded, &args).await?;
-        Ok::<_, Failure>((loaded.spec, objects))
+        let (spec, drift) = live_spec(&loaded).await?;
+        Ok::<_, Failure>((spec, objects, drift))
     })?;
+    if !global.output.quiet && !drift.is_empty() {
+        eprintln!(
+            "{} the live cluster differs from the spec kafkactl stored on it, and the export holds the stored spec; \
+             re-creating from it drops these changes:",
+            console::style("warning:").for_stderr().yellow().bold()
+        );
+        for d in &drift {
+            eprintln!("  {d}");
+        }
+        eprintln!(
+            "  hint: make the changes through kafkactl (scale, expose, create --update) so the stored spec records them, then export again"
+        );
+    }
     let format = global.output.output;
     let objects_to_stdout = args.objects_file.as_deref() == Some(Path::new("-"));
     if let Some(file) = &args.objects_file {
@@ -64,6 +81,166 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
         ui::output::print_stdout(&preset_document(&spec, format)?);
     }
     Ok(())
+}
+
+/// The spec to export: the stored spec plus what the live cluster allocated
+/// that a re-create must ask for again (the KRaft cluster ID, NodePorts),
+/// and what differs between the live Strimzi resources and the stored spec.
+async fn live_spec(loaded: &LoadedCluster) -> Result<(ClusterSpec, Vec<String>), Failure> {
+    let mut spec = loaded.spec.clone();
+    if !spec.is_zookeeper()
+        && let Some(id) = loaded.kafka["status"]["clusterId"].as_str().filter(|id| !id.is_empty())
+    {
+        spec.cluster_id = Some(id.to_string());
+    }
+    let conn = &loaded.conn;
+    let plan = live_plan(conn, loaded.api, &loaded.spec).await?;
+    let ctx = RenderContext {
+        node_ids: node_ids(conn, loaded.api.as_str(), &spec).await?,
+        include_namespace: false,
+    };
+    let endpoints = read_endpoints(conn, &spec.namespace).await?;
+    let mut drift = pin_allocated_node_ports(&mut spec, &ctx, |service| endpoints.node_port(service));
+    let api_version = loaded.api.api_version();
+    for rendered in plan
+        .objects
+        .iter()
+        .filter(|o| ["Kafka", "KafkaNodePool"].contains(&o.kind()))
+    {
+        let live = match rendered.kind() {
+            "Kafka" => Some(loaded.kafka.clone()),
+            kind => get_one(conn, api_version, kind, &spec.namespace, rendered.name())
+                .await?
+                .map(|f| to_value(&f.object)),
+        };
+        let what = format!("{} {}", rendered.kind(), rendered.name());
+        match live {
+            None => drift.push(format!("{what}: in the stored spec, missing from the cluster")),
+            Some(live) => spec_drift(&what, "spec", &rendered.object["spec"], &live["spec"], &mut drift),
+        }
+    }
+    Ok((spec, drift))
+}
+
+/// Pin the NodePorts Kubernetes allocated (`node_port` reads a Service's)
+/// where the spec leaves them open: nodeport listeners (bootstrap and per
+/// broker), JMX Services, the zoo-entrance and Prometheus exposures, so that
+/// a re-created cluster asks for the same ports and clients keep working.
+/// Returns where a pinned port is not the one the Service has.
+pub fn pin_allocated_node_ports(
+    spec: &mut ClusterSpec,
+    ctx: &RenderContext,
+    node_port: impl Fn(&str) -> Option<i32>,
+) -> Vec<String> {
+    let mut drift = Vec::new();
+    let mut pin = |what: String, slot: &mut Option<i32>, service: &str| match (*slot, node_port(service)) {
+        (None, live) => *slot = live,
+        (Some(pinned), Some(live)) if pinned != live => drift.push(format!(
+            "{what}: the spec asks for NodePort {pinned}, Service {service} has {live}"
+        )),
+        _ => {}
+    };
+    let brokers: Vec<(String, i32)> = spec
+        .broker_pools()
+        .flat_map(|(pool, _)| ctx.node_ids(spec, pool).into_iter().map(move |id| (pool.clone(), id)))
+        .collect();
+    let cluster = spec.name.clone();
+    let mut listeners = std::mem::take(&mut spec.listeners);
+    for (name, listener) in listeners.iter_mut().filter(|(_, l)| l.kind == ListenerType::Nodeport) {
+        let service = names::listener_bootstrap_service(&cluster, name);
+        pin(
+            format!("listener {name} bootstrap"),
+            &mut listener.bootstrap_node_port,
+            &service,
+        );
+        for (pool, id) in &brokers {
+            let service = names::broker_listener_service(spec, pool, name, *id);
+            let mut slot = listener.broker_node_ports.get(id).copied();
+            pin(format!("listener {name} broker {id}"), &mut slot, &service);
+            if let Some(port) = slot {
+                listener.broker_node_ports.insert(*id, port);
+            }
+        }
+    }
+    spec.listeners = listeners;
+    if spec.jmx.enabled && spec.jmx.node_port_services {
+        for (pool, id) in &brokers {
+            let service = names::jmx_service(&names::pool_pod(spec, pool, *id));
+            let mut slot = spec.jmx.node_ports.get(id).copied();
+            pin(format!("JMX of broker {id}"), &mut slot, &service);
+            if let Some(port) = slot {
+                spec.jmx.node_ports.insert(*id, port);
+            }
+        }
+    }
+    if spec.zoo_entrance.enabled
+        && let Some(exposure) = spec
+            .zoo_entrance
+            .expose
+            .as_mut()
+            .filter(|e| e.kind == ExposureType::Nodeport)
+    {
+        pin(
+            "zoo-entrance".to_string(),
+            &mut exposure.node_port,
+            &names::zoo_entrance(&cluster),
+        );
+    }
+    if spec.prometheus.standalone()
+        && let Some(exposure) = spec
+            .prometheus
+            .expose
+            .as_mut()
+            .filter(|e| e.kind == ExposureType::Nodeport)
+    {
+        pin(
+            "Prometheus".to_string(),
+            &mut exposure.node_port,
+            &names::prometheus(&cluster),
+        );
+    }
+    drift
+}
+
+/// Where `live` differs from what the stored spec renders (`rendered`):
+/// every value the render sets, and keys the live object adds to a map the
+/// render writes (e.g. a broker config key patched in).
+pub fn spec_drift(what: &str, path: &str, rendered: &Value, live: &Value, out: &mut Vec<String>) {
+    match (rendered, live) {
+        (Value::Object(r), Value::Object(l)) => {
+            for (key, value) in r {
+                let child = format!("{path}.{key}");
+                match l.get(key) {
+                    Some(live_value) => spec_drift(what, &child, value, live_value, out),
+                    None => out.push(format!("{what} {child}: stored {}, live has none", short(value))),
+                }
+            }
+            for (key, value) in l.iter().filter(|(k, _)| !r.contains_key(*k)) {
+                out.push(format!(
+                    "{what} {path}.{key}: not in the stored spec, live {}",
+                    short(value)
+                ));
+            }
+        }
+        (r, l) if !same_value(r, l) => out.push(format!("{what} {path}: stored {}, live {}", short(r), short(l))),
+        _ => {}
+    }
+}
+
+/// Equal as JSON, numbers compared by value (`3` and `3.0`).
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    match text.char_indices().nth(80) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
 }
 
 /// The preset: the stored spec without its name (the name comes from the

@@ -24,13 +24,13 @@ pub fn jmx_services(spec: &ClusterSpec, ctx: &RenderContext) -> Vec<Value> {
         .flat_map(|(pool, _)| {
             ctx.node_ids(spec, pool)
                 .into_iter()
-                .map(move |id| names::pool_pod(spec, pool, id))
+                .map(move |id| (id, names::pool_pod(spec, pool, id)))
         })
-        .map(|pod| jmx_service(spec, &pod))
+        .map(|(id, pod)| jmx_service(spec, &pod, spec.jmx.node_ports.get(&id).copied()))
         .collect()
 }
 
-fn jmx_service(spec: &ClusterSpec, pod: &str) -> Value {
+fn jmx_service(spec: &ClusterSpec, pod: &str, node_port: Option<i32>) -> Value {
     let selector = BTreeMap::from([
         (names::STRIMZI_CLUSTER_LABEL.to_string(), spec.name.clone()),
         (names::STRIMZI_POD_NAME_LABEL.to_string(), pod.to_string()),
@@ -46,6 +46,7 @@ fn jmx_service(spec: &ClusterSpec, pod: &str) -> Value {
                 port: JMX_PORT,
                 protocol: Some("TCP".to_string()),
                 target_port: Some(IntOrString::Int(JMX_PORT)),
+                node_port,
                 ..ServicePort::default()
             }]),
             ..ServiceSpec::default()
@@ -106,6 +107,15 @@ mod tests {
         ctx.node_ids.insert("brokers".to_string(), vec![3, 7]);
         let services = jmx_services(&spec(true, true), &ctx);
         assert_eq!(names_of(&services), ["c-c-brokers-3-jmx", "c-c-brokers-7-jmx"]);
+    }
+
+    #[test]
+    fn pinned_node_ports_are_asked_for_by_node_id() {
+        let mut spec = spec(true, true);
+        spec.jmx.node_ports.insert(1, 31999);
+        let services = jmx_services(&spec, &RenderContext::offline());
+        assert!(services[0]["spec"]["ports"][0].get("nodePort").is_none());
+        assert_eq!(services[1]["spec"]["ports"][0]["nodePort"], 31999);
     }
 
     #[test]

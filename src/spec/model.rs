@@ -26,6 +26,13 @@ pub struct ClusterSpec {
     /// KRaft `metadataVersion`; derived from the Kafka version when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata_version: Option<String>,
+    /// Kafka's cluster ID (KRaft): what the brokers and controllers wrote to
+    /// their volumes' `meta.properties`. `export` writes it; `create` restores
+    /// it as Strimzi documents (Kafka paused, `status.clusterId` set, resumed)
+    /// so a cluster re-created on kept volumes starts on them: Kafka refuses
+    /// volumes that hold another ID. Unset: Strimzi generates one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster_id: Option<String>,
     /// Node pools keyed by pool name. ZooKeeper mode has exactly one broker pool named `kafka`.
     pub pools: BTreeMap<String, PoolSpec>,
     /// How the KafkaNodePools (and so Strimzi's pods, claims and Services)
@@ -60,6 +67,7 @@ impl Default for ClusterSpec {
             strimzi_api: StrimziApi::V1,
             kafka_version: String::new(),
             metadata_version: None,
+            cluster_id: None,
             pools: BTreeMap::new(),
             node_pool_names: NodePoolNames::default(),
             listeners: BTreeMap::new(),
@@ -558,6 +566,10 @@ pub struct JmxSpec {
     pub password_auth: bool,
     /// Per-broker NodePort Services on 9999, selected by `strimzi.io/pod-name`.
     pub node_port_services: bool,
+    /// Fixed NodePorts of those Services keyed by broker node id (`export`
+    /// writes the allocated ones); Kubernetes picks the others.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_ports: BTreeMap<i32, i32>,
 }
 
 impl Default for JmxSpec {
@@ -566,6 +578,7 @@ impl Default for JmxSpec {
             enabled: false,
             password_auth: true,
             node_port_services: false,
+            node_ports: BTreeMap::new(),
         }
     }
 }
@@ -838,6 +851,44 @@ impl ClusterSpec {
 
     pub fn is_zookeeper(&self) -> bool {
         self.metadata == MetadataMode::Zookeeper
+    }
+
+    /// Every fixed NodePort the spec asks for, with what asks for it:
+    /// nodeport listeners (bootstrap, per broker), the JMX Services, and the
+    /// zoo-entrance and Prometheus exposures.
+    pub fn pinned_node_ports(&self) -> Vec<(String, i32)> {
+        let mut out = Vec::new();
+        for (name, l) in &self.listeners {
+            if l.kind != ListenerType::Nodeport {
+                continue;
+            }
+            if let Some(port) = l.bootstrap_node_port {
+                out.push((format!("listener {name} bootstrap"), port));
+            }
+            for (broker, port) in &l.broker_node_ports {
+                out.push((format!("listener {name} broker {broker}"), *port));
+            }
+        }
+        if self.jmx.enabled && self.jmx.node_port_services {
+            for (broker, port) in &self.jmx.node_ports {
+                out.push((format!("JMX of broker {broker}"), *port));
+            }
+        }
+        for (what, exposure) in [
+            (
+                "zoo-entrance",
+                self.zoo_entrance.expose.as_ref().filter(|_| self.zoo_entrance.enabled),
+            ),
+            (
+                "Prometheus",
+                self.prometheus.expose.as_ref().filter(|_| self.prometheus.standalone()),
+            ),
+        ] {
+            if let Some(port) = exposure.and_then(|e| e.node_port) {
+                out.push((what.to_string(), port));
+            }
+        }
+        out
     }
 
     /// A broker config value parsed as an integer, when set.

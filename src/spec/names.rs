@@ -27,6 +27,8 @@ pub const STRIMZI_KIND_LABEL: &str = "strimzi.io/kind";
 pub const STRIMZI_NAME_LABEL: &str = "strimzi.io/name";
 pub const STRIMZI_POOL_LABEL: &str = "strimzi.io/pool-name";
 pub const STRIMZI_POD_NAME_LABEL: &str = "strimzi.io/pod-name";
+/// On a Kafka CR: the operator leaves the cluster alone while it is `"true"`.
+pub const PAUSE_RECONCILIATION_ANNOTATION: &str = "strimzi.io/pause-reconciliation";
 pub const STRIMZI_BROKER_ROLE_LABEL: &str = "strimzi.io/broker-role";
 pub const STRIMZI_CONTROLLER_ROLE_LABEL: &str = "strimzi.io/controller-role";
 

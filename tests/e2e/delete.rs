@@ -209,6 +209,83 @@ fn delete_data_with_yes_deletes_the_volumes_too() {
     assert!(!stdout.contains("Kept data volumes"), "{stdout}");
 }
 
+/// The production preset with `deleteClaim: true` on both pools, written to `dir`.
+fn production_with_delete_claim(dir: &Path) -> String {
+    let production = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/production.yaml")).unwrap();
+    let changed = production.replace("deleteClaim: false", "deleteClaim: true");
+    assert_ne!(production, changed);
+    let path = dir.join("delete-claim.yaml");
+    std::fs::write(&path, changed).unwrap();
+    path.display().to_string()
+}
+
+fn owned_claims(env: &Env, cluster: &str) -> Vec<String> {
+    env.fake
+        .store()
+        .list("v1", "PersistentVolumeClaim", Some(NS), None)
+        .into_iter()
+        .filter(|c| name_of(c).contains(&format!("-{cluster}-")))
+        .filter(|c| {
+            c["metadata"]["ownerReferences"]
+                .as_array()
+                .is_some_and(|o| !o.is_empty())
+        })
+        .map(|c| name_of(&c).to_string())
+        .collect()
+}
+
+#[test]
+fn delete_keeps_claims_strimzi_owns_through_delete_claim_unless_delete_data() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let dir = tempfile::tempdir().unwrap();
+    create(&env, "dct", &production_with_delete_claim(dir.path()));
+    let before = claims(&env, "dct");
+    assert_eq!(before.len(), 7, "{before:?}");
+    assert_eq!(
+        owned_claims(&env, "dct").len(),
+        6,
+        "Strimzi makes the Kafka own its claims with deleteClaim: true"
+    );
+
+    let dry = kafkactl(&env, &["delete", "dct", "--dry-run"]);
+    assert!(dry.status.success(), "{}", output_text(&dry));
+    let plan = String::from_utf8_lossy(&dry.stdout);
+    assert!(plan.contains("Data volumes kept (7)"), "{plan}");
+    assert!(plan.contains("6 of them are owned by the cluster"), "{plan}");
+    assert!(!plan.contains("DELETED"), "{plan}");
+
+    let out = kafkactl(&env, &["delete", "dct", "--yes", "-o", "json", "--timeout", "60s"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_cluster_gone(&env, "dct");
+    assert_eq!(claims(&env, "dct"), before, "every claim is kept: the same objects");
+    assert_eq!(
+        owned_claims(&env, "dct"),
+        Vec::<String>::new(),
+        "released from the Kafka"
+    );
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kept = outcome["keptClaims"].as_array().unwrap();
+    assert_eq!(kept.len(), 7, "{outcome}");
+    assert_eq!(
+        kept.iter().filter(|c| c["ownedByCluster"] == true).count(),
+        6,
+        "{outcome}"
+    );
+    assert!(
+        !outcome["deleted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["kind"] == "PersistentVolumeClaim"),
+        "{outcome}"
+    );
+
+    // --delete-data (with --yes in a script) deletes them.
+    let out = kafkactl(&env, &["delete", "dct", "--yes", "--delete-data"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(claims(&env, "dct"), BTreeMap::new());
+}
+
 #[test]
 fn no_input_without_yes_is_refused_and_deletes_nothing() {
     let env = env(StrimziRelease::V1_2_0).start();

@@ -8,6 +8,7 @@ mod cli_surface;
 mod common;
 mod create;
 mod delete;
+mod export;
 mod expose;
 mod faults;
 mod interrupt;

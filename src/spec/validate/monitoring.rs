@@ -96,4 +96,47 @@ pub(super) fn validate_exporters(spec: &ClusterSpec, report: &mut Report) {
             "JMX NodePort Services need JMX on the brokers; they are ignored while jmx.enabled is false",
         );
     }
+    validate_jmx_node_ports(spec, report);
+}
+
+/// Pinned JMX NodePorts: in Kubernetes' range, unique, and only with the Services.
+fn validate_jmx_node_ports(spec: &ClusterSpec, report: &mut Report) {
+    const RANGE: (i32, i32) = (30000, 32767);
+    if spec.jmx.node_ports.is_empty() {
+        return;
+    }
+    if !spec.jmx.node_port_services {
+        report.error(
+            "jmx.nodePorts",
+            "JMX NodePorts need the JMX NodePort Services; set jmx.nodePortServices: true or remove jmx.nodePorts",
+        );
+    }
+    let others: Vec<(String, i32)> = spec
+        .pinned_node_ports()
+        .into_iter()
+        .filter(|(what, _)| !what.starts_with("JMX"))
+        .collect();
+    let mut seen: std::collections::BTreeMap<i32, i32> = std::collections::BTreeMap::new();
+    for (id, port) in &spec.jmx.node_ports {
+        let field = format!("jmx.nodePorts.{id}");
+        if !(RANGE.0..=RANGE.1).contains(port) {
+            report.error(
+                field,
+                format!(
+                    "NodePort {port} is outside the range {}-{} that Kubernetes allocates NodePorts from; pick one in that range, or remove it to let Kubernetes choose",
+                    RANGE.0, RANGE.1
+                ),
+            );
+        } else if let Some(other) = seen.insert(*port, *id) {
+            report.error(
+                field,
+                format!("NodePort {port} is also asked for broker {other}; every NodePort must be unique"),
+            );
+        } else if let Some((what, _)) = others.iter().find(|(_, p)| p == port) {
+            report.error(
+                field,
+                format!("NodePort {port} is also asked for by {what}; every NodePort must be unique"),
+            );
+        }
+    }
 }

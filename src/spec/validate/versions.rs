@@ -11,6 +11,7 @@ use crate::spec::versions::{StrimziRelease, api_supports, release_for_api};
 
 pub(super) fn validate_versions(spec: &ClusterSpec, report: &mut Report) {
     validate_mode(spec, report);
+    validate_cluster_id(spec, report);
     if let Some(version) = validate_kafka_version(spec, report) {
         validate_metadata_version(spec, version, report);
     }
@@ -175,5 +176,56 @@ fn validate_metadata_version(spec: &ClusterSpec, kafka: (u32, u32, u32), report:
                 spec.kafka_version, kafka.0, kafka.1
             ),
         );
+    }
+}
+
+/// A KRaft cluster ID as Kafka writes it: 16 bytes in URL-safe base64
+/// without padding (22 characters).
+fn validate_cluster_id(spec: &ClusterSpec, report: &mut Report) {
+    let Some(id) = spec.cluster_id.as_deref() else {
+        return;
+    };
+    if spec.is_zookeeper() {
+        report.error(
+            "clusterId",
+            "a ZooKeeper-mode cluster keeps its cluster ID in ZooKeeper (on ZooKeeper's volumes), not in the Kafka resource; remove clusterId",
+        );
+        return;
+    }
+    let valid = id.len() == 22 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if !valid {
+        report.error(
+            "clusterId",
+            format!(
+                "\"{id}\" is not a Kafka cluster ID (22 characters of URL-safe base64, as `kubectl get kafka NAME -o jsonpath='{{.status.clusterId}}'` shows)"
+            ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod cluster_id_tests {
+    use super::*;
+
+    fn errors(spec: &ClusterSpec) -> Vec<String> {
+        let mut report = Report::default();
+        validate_cluster_id(spec, &mut report);
+        report.errors.iter().map(|p| p.field.clone()).collect()
+    }
+
+    #[test]
+    fn a_cluster_id_is_22_url_safe_base64_characters_and_kraft_only() {
+        let mut spec = ClusterSpec {
+            cluster_id: Some("Ti2J9W8mR7K3Iv2gYIoH-g".into()),
+            ..ClusterSpec::default()
+        };
+        assert!(errors(&spec).is_empty());
+        for bad in ["short", "Ti2J9W8mR7K3Iv2gYIoH+g", "Ti2J9W8mR7K3Iv2gYIoH-g="] {
+            spec.cluster_id = Some(bad.into());
+            assert_eq!(errors(&spec), ["clusterId"], "{bad}");
+        }
+        spec.cluster_id = Some("Ti2J9W8mR7K3Iv2gYIoH-g".into());
+        spec.metadata = crate::spec::MetadataMode::Zookeeper;
+        assert_eq!(errors(&spec), ["clusterId"]);
     }
 }

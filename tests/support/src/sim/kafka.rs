@@ -14,6 +14,9 @@ const MANUAL_ROLL: &str = "strimzi.io/manual-rolling-update";
 const PAUSE: &str = "strimzi.io/pause-reconciliation";
 const SKIP_SCALEDOWN_CHECK: &str = "strimzi.io/skip-broker-scaledown-check";
 const REVISION: &str = "strimzi.io/revision";
+/// On a KRaft node's pod: the cluster ID the operator gave it. Stands in for the `cluster.id`
+/// file of Strimzi's per-node ConfigMap, which the pod formats its storage with.
+pub const POD_CLUSTER_ID: &str = "sim.strimzi.io/cluster-id";
 const FAKE_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBfakeSimulatedClusterCA\n-----END CERTIFICATE-----\n";
 
 /// One set of pods the operator runs (a node pool, or ZooKeeper).
@@ -51,6 +54,8 @@ struct Cluster<'a> {
     pools_enabled: bool,
     version: String,
     image: String,
+    /// `status.clusterId` when the Kafka has one (Strimzi keeps it), else a new one.
+    cluster_id: String,
 }
 
 impl Cluster<'_> {
@@ -194,6 +199,7 @@ fn run(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) -> Step<()> {
         pools_enabled,
         version,
         image,
+        cluster_id: cluster_id(kafka),
     };
     let mut groups = plan_groups(store, &cluster)?;
     check_scale_down(ctx, &cluster, &groups)?;
@@ -646,6 +652,9 @@ fn pod_manifest(c: &Cluster, g: &PodGroup, id: i32) -> Value {
         .unwrap_or(json!({}));
     annotations[REVISION] = json!(g.revision);
     annotations["strimzi.io/kafka-version"] = json!(c.version);
+    if c.kraft && g.pool.is_some() {
+        annotations[POD_CLUSTER_ID] = json!(c.cluster_id);
+    }
     let (container, mut ports) = if g.pool.is_some() {
         let mut ports = vec![
             json!({"name": "tcp-ctrlplane", "containerPort": 9090, "protocol": "TCP"}),
@@ -1257,8 +1266,13 @@ fn listener_statuses(store: &Store, c: &Cluster, groups: &[PodGroup]) -> Result<
     Ok(out)
 }
 
-/// A stable cluster id derived from the Kafka's uid (22 characters, like Kafka's).
+/// The Kafka's cluster ID: the one in `status.clusterId` (Strimzi keeps it, which is how a
+/// cluster re-created on kept volumes gets its old ID back), else a new one derived from the
+/// Kafka's uid (22 characters, like Kafka's).
 fn cluster_id(kafka: &Value) -> String {
+    if let Some(id) = kube::str_at(kafka, "/status/clusterId").filter(|id| !id.is_empty()) {
+        return id.to_string();
+    }
     let a = kube::short_hash(&json!(kube::uid(kafka)));
     let b = kube::short_hash(&json!(format!("{}-id", kube::uid(kafka))));
     format!("{a}{b}xy").chars().take(22).collect()
@@ -1285,7 +1299,7 @@ fn write_ready(store: &Store, ctx: &Ctx, c: &Cluster, groups: &[PodGroup], liste
         "conditions": keep_times(&old, conditions),
         "observedGeneration": kube::generation(c.kafka),
         "listeners": listeners,
-        "clusterId": cluster_id(c.kafka),
+        "clusterId": c.cluster_id,
         "operatorLastSuccessfulVersion": c.op.version,
         "kafkaVersion": c.version,
     });
@@ -1345,7 +1359,7 @@ fn write_pool_statuses(store: &Store, c: &Cluster, groups: &[PodGroup]) {
             // reports what it reconciled.
             "observedGeneration": kube::generation(obj),
             "nodeIds": g.ids,
-            "clusterId": cluster_id(c.kafka),
+            "clusterId": c.cluster_id,
             "roles": roles,
             "replicas": g.ids.len(),
             "labelSelector": selector.join(","),

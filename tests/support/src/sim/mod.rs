@@ -16,7 +16,9 @@ mod storage;
 mod workloads;
 
 pub use crate::strimzi::StrimziRelease;
+pub use kafka::POD_CLUSTER_ID;
 pub use operator::{SimulatedCluster, install_operator, install_strimzi_crds, operator_objects};
+pub use pods::META_PROPERTIES_CLUSTER_ID;
 
 use crate::store::Store;
 use serde_json::{Value, json};

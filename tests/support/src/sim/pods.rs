@@ -234,6 +234,40 @@ fn node_ip(nodes: &[Value], node_name: &str) -> String {
         .to_string()
 }
 
+/// On a PersistentVolumeClaim: the cluster ID a KRaft node formatted the volume with. Stands
+/// in for `meta.properties` in the volume; written when a node first runs on it.
+pub const META_PROPERTIES_CLUSTER_ID: &str = "sim.kafka.apache.org/meta-properties-cluster-id";
+
+/// Kafka's start-up check of its log directories: a KRaft node (a pod the operator gave a
+/// cluster ID) refuses to start on a volume formatted for another cluster, as Kafka does
+/// (`Invalid cluster.id in: …/meta.properties. Expected X, but read Y`). `Ok` lists the claims
+/// not formatted yet.
+fn kafka_storage_check(store: &Store, pod: &Value) -> Result<Vec<String>, String> {
+    let Some(expected) = kube::annotation(pod, super::kafka::POD_CLUSTER_ID) else {
+        return Ok(Vec::new());
+    };
+    let mut fresh = Vec::new();
+    for v in array_at(pod, "/spec/volumes") {
+        let Some(claim) = kube::str_at(v, "/persistentVolumeClaim/claimName") else {
+            continue;
+        };
+        let Some(pvc) = store.get("v1", "PersistentVolumeClaim", Some(kube::namespace(pod)), claim) else {
+            continue;
+        };
+        match kube::annotation(&pvc, META_PROPERTIES_CLUSTER_ID) {
+            None => fresh.push(claim.to_string()),
+            Some(found) if found == expected => {}
+            Some(found) => {
+                let volume = kube::str_at(v, "/name").unwrap_or("data");
+                return Err(format!(
+                    "java.lang.RuntimeException: Invalid cluster.id in: /var/lib/kafka/{volume}/kafka-log/meta.properties. Expected {expected}, but read {found}"
+                ));
+            }
+        }
+    }
+    Ok(fresh)
+}
+
 /// What one container is doing.
 enum ContainerState {
     Creating,
@@ -258,6 +292,7 @@ fn run_kubelet(store: &Store, ctx: &mut Ctx, nodes: &[Value], pod: &Value) {
     let mut all_ready = true;
     let mut any_running = false;
     let mut pull_failed = false;
+    let storage = kafka_storage_check(store, pod);
     for c in array_at(pod, "/spec/containers") {
         let cname = c.get("name").and_then(Value::as_str).unwrap_or("main");
         let image = c.get("image").and_then(Value::as_str).unwrap_or("");
@@ -265,7 +300,7 @@ fn run_kubelet(store: &Store, ctx: &mut Ctx, nodes: &[Value], pod: &Value) {
             ContainerState::PullFailing
         } else if !created {
             ContainerState::Creating
-        } else if ctx.cfg.crash_loops.iter().any(|s| image.contains(s.as_str())) {
+        } else if ctx.cfg.crash_loops.iter().any(|s| image.contains(s.as_str())) || storage.is_err() {
             let since = started + delay;
             let every = ctx.cfg.crash_interval;
             let n = (ctx.now.duration_since(since).as_millis() / every.as_millis().max(1)) as i64;
@@ -332,11 +367,26 @@ fn run_kubelet(store: &Store, ctx: &mut Ctx, nodes: &[Value], pod: &Value) {
         }
         if restarts > 0 {
             s["lastState"] = json!({"terminated": {"exitCode": 1, "reason": "Error"}});
+            if let Err(message) = &storage {
+                s["lastState"]["terminated"]["message"] = json!(message);
+            }
         }
         statuses.push(s);
     }
     if !created && !pull_failed {
         all_ready = false;
+    }
+    // The node formats the volumes it found empty with its cluster ID.
+    if created && all_ready {
+        for claim in storage.as_ref().map(Vec::as_slice).unwrap_or_default() {
+            let _ = store.merge_patch(
+                "v1",
+                "PersistentVolumeClaim",
+                Some(kube::namespace(pod)),
+                claim,
+                json!({"metadata": {"annotations": {META_PROPERTIES_CLUSTER_ID: kube::annotation(pod, super::kafka::POD_CLUSTER_ID)}}}),
+            );
+        }
     }
     let phase = if any_running { "Running" } else { "Pending" };
     let ready_str = if all_ready && created { "True" } else { "False" };
