@@ -166,7 +166,7 @@ pub fn enforce(report: &CheckReport, quiet: bool) -> Result<(), Failure> {
         }
     }
     if !lines.is_empty() {
-        eprintln!("{}{lines}", style("preflight:").bold());
+        crate::eprintln_safe!("{}{lines}", style("preflight:").bold());
     }
     if report.ok {
         return Ok(());

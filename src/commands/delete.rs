@@ -33,7 +33,7 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
     let warnings = warnings(&teardown);
     if !global.output.quiet {
         for w in &warnings {
-            eprintln!("{} {w}", console::style("warning:").for_stderr().yellow().bold());
+            crate::eprintln_safe!("{} {w}", console::style("warning:").for_stderr().yellow().bold());
         }
     }
     if args.dry_run {
@@ -120,14 +120,14 @@ fn warnings(teardown: &Teardown) -> Vec<String> {
 fn confirm(global: &GlobalArgs, args: &DeleteArgs, teardown: &Teardown) -> Result<(), Failure> {
     let prompt = &global.prompt;
     if ui::terminal::interactive(prompt.yes, prompt.no_input) {
-        eprint!("{}", plan_text(teardown));
+        crate::eprint_safe!("{}", plan_text(teardown));
         return confirm_interactively(teardown);
     }
     if prompt.yes {
         return Ok(());
     }
     if !global.output.quiet {
-        eprint!("{}", plan_text(teardown));
+        crate::eprint_safe!("{}", plan_text(teardown));
     }
     let data = if args.delete_data { " --delete-data" } else { "" };
     Err(Failure::new(

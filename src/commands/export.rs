@@ -29,15 +29,15 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
         Ok::<_, Failure>((spec, objects, drift))
     })?;
     if !global.output.quiet && !drift.is_empty() {
-        eprintln!(
+        crate::eprintln_safe!(
             "{} the live cluster differs from the spec kafkactl stored on it, and the export holds the stored spec; \
              re-creating from it drops these changes:",
             console::style("warning:").for_stderr().yellow().bold()
         );
         for d in &drift {
-            eprintln!("  {d}");
+            crate::eprintln_safe!("  {d}");
         }
-        eprintln!(
+        crate::eprintln_safe!(
             "  hint: make the changes through kafkactl (scale, expose, create --update) so the stored spec records them, then export again"
         );
     }
@@ -54,7 +54,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
             })?;
         }
         if !global.output.quiet {
-            eprintln!(
+            crate::eprintln_safe!(
                 "wrote {} to {}",
                 objects.summary(),
                 if objects_to_stdout {
@@ -65,7 +65,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> anyhow::Result<()> {
             );
         }
         if !objects.secrets.is_empty() {
-            eprintln!(
+            crate::eprintln_safe!(
                 "{} {} hold(s) the credentials of {} KafkaUser(s), base64-encoded but not encrypted: keep it secret and delete it once restored",
                 console::style("warning:").for_stderr().yellow().bold(),
                 if objects_to_stdout {

@@ -18,7 +18,7 @@ pub fn run(args: ManArgs) -> anyhow::Result<()> {
         }
         Some(dir) => {
             let written = write_all(&command, dir)?;
-            eprintln!("wrote {} man pages to {}", written.len(), dir.display());
+            crate::eprintln_safe!("wrote {} man pages to {}", written.len(), dir.display());
             Ok(())
         }
     }

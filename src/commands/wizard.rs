@@ -41,8 +41,8 @@ pub fn complete(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<(Global
     };
     let answers = ui::wizard::ask(start, &given(global, &args), args.interactive, &offer)?;
     let (spec, _) = answers.build().map_err(Failure::usage)?;
-    eprint!("\n{}", ui::wizard::plan_text(&spec, &answers.preset));
-    eprintln!("\nThe same without the wizard:\n  {}\n", answers.command_line());
+    crate::eprint_safe!("\n{}", ui::wizard::plan_text(&spec, &answers.preset));
+    crate::eprintln_safe!("\nThe same without the wizard:\n  {}\n", answers.command_line());
     if args.dry_run.is_none() && !global.prompt.yes {
         let question = format!("Create cluster {} in namespace {}?", spec.name, spec.namespace);
         if !ui::prompts::confirm(&question, "--yes", true)? {
@@ -122,7 +122,7 @@ fn read_offer(global: &GlobalArgs) -> ClusterOffer {
             .and_then(|r| r.map_err(|f| f.message))
     });
     result.unwrap_or_else(|why| {
-        eprintln!("note: the cluster cannot be read ({why}); StorageClasses are typed, not offered");
+        crate::eprintln_safe!("note: the cluster cannot be read ({why}); StorageClasses are typed, not offered");
         ClusterOffer::default()
     })
 }
@@ -142,7 +142,7 @@ pub fn save_preset(path: &Path, spec: &ClusterSpec, quiet: bool) -> anyhow::Resu
     std::fs::write(path, text)
         .map_err(|e| Failure::runtime(format!("cannot write the preset file {}: {e}", path.display())))?;
     if !quiet {
-        eprintln!("saved the spec as preset {}", path.display());
+        crate::eprintln_safe!("saved the spec as preset {}", path.display());
     }
     Ok(())
 }

@@ -64,9 +64,9 @@ pub fn format_warnings(report: &Report) -> String {
 }
 
 pub fn print_error(error: &anyhow::Error) {
-    eprint!("{}", format_error(error));
+    crate::eprint_safe!("{}", format_error(error));
 }
 
 pub fn print_warnings(report: &Report) {
-    eprint!("{}", format_warnings(report));
+    crate::eprint_safe!("{}", format_warnings(report));
 }

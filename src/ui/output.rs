@@ -39,6 +39,26 @@ pub fn print_stdout(text: &str) {
     let _ = out.flush();
 }
 
+/// `eprintln!` for progress, warnings and errors that ignores a closed stderr
+/// (`kafkactl … 2>&1 | head -1`): std's macro panics there (exit 101), and a command must
+/// end with the exit code it would have had.
+#[macro_export]
+macro_rules! eprintln_safe {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that ignores a closed stderr, as `eprintln_safe!`.
+#[macro_export]
+macro_rules! eprint_safe {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 pub fn to_yaml<T: Serialize>(value: &T) -> anyhow::Result<String> {
     Ok(serde_saphyr::to_string(value)?)
 }

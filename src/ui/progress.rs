@@ -52,7 +52,7 @@ impl ProgressView {
     pub fn message(&self, text: &str) {
         match &self.mode {
             Mode::Quiet => {}
-            Mode::Lines => eprintln!("{} {text}", self.stamp()),
+            Mode::Lines => crate::eprintln_safe!("{} {text}", self.stamp()),
             Mode::Bars { multi, .. } => {
                 let _ = multi.println(text);
             }
@@ -80,7 +80,7 @@ impl ProgressView {
             Mode::Lines => {
                 if changed {
                     let mark = if c.done { Mark::Done } else { Mark::Pending }.on_stderr();
-                    eprintln!("{stamp} {mark} {}: {}", c.name, c.phase);
+                    crate::eprintln_safe!("{stamp} {mark} {}: {}", c.name, c.phase);
                 }
             }
             Mode::Bars { multi, bars } => {

@@ -561,7 +561,7 @@ fn ask_choice(answers: &Answers, step: Step, items: &[Choice], default: &str) ->
             .map_err(interrupted)?;
         match record(answers, step, &items[index].value) {
             Ok(next) => return Ok(next),
-            Err(reason) => eprintln!("{} {reason}", console::style("✘").red().for_stderr()),
+            Err(reason) => crate::eprintln_safe!("{} {reason}", console::style("✘").red().for_stderr()),
         }
     }
 }

@@ -304,3 +304,43 @@ fn a_terminal_gets_symbols_and_a_pipe_gets_words() {
     // (stderr is still the terminal there: its hint may show the symbol)
     assert!(!piped.contains("✗ nodes for pool brokers"), "{piped}");
 }
+
+/// Runs kafkactl with stdout and stderr connected to pipes whose reading ends are already
+/// closed (`kafkactl … 2>&1 | head -0`), and returns its exit code.
+fn exit_code_with_closed_pipes(env: &Env, args: &[&str]) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let mut fds = [0; 2];
+    // SAFETY: pipe(2) fills both descriptors; the read end is closed at once.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    unsafe { libc::close(fds[0]) };
+    // SAFETY: fds[1] is an open descriptor this process owns from here on.
+    let write_end = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fds[1]) };
+    let stderr = write_end.try_clone().unwrap();
+    assert!(write_end.as_raw_fd() >= 0);
+    let status = Process::new(assert_cmd::cargo::cargo_bin("kafkactl"))
+        .arg("--kubeconfig")
+        .arg(env.fake.kubeconfig_path())
+        .args(args)
+        .env("CI", "true")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::null())
+        .stdout(write_end)
+        .stderr(stderr)
+        .status()
+        .unwrap();
+    status.code()
+}
+
+/// A closed stdout or stderr ends nothing in a panic (exit 101): the command runs to its end
+/// and exits with the code it would have had.
+#[test]
+fn a_closed_stdout_and_stderr_never_panic() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let created = exit_code_with_closed_pipes(&env, &["create", "piped", "--preset", "dev", "--skip-checks"]);
+    assert_eq!(created, Some(0), "create with closed pipes");
+    assert!(env.kafka("piped").is_some(), "the cluster was created all the same");
+    let refused = exit_code_with_closed_pipes(&env, &["scale", "piped", "--brokers", "0"]);
+    assert_eq!(refused, Some(2), "a usage error keeps its exit code");
+    let missing = exit_code_with_closed_pipes(&env, &["status", "nope"]);
+    assert_eq!(missing, Some(3), "not found keeps its exit code");
+}

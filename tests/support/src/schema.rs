@@ -768,7 +768,10 @@ mod tests {
         let violations = validate_strict(&schema(), &bad);
         assert_eq!(
             reasons(&violations),
-            vec![("spec.kafka.resources.limits.cpu".to_string(), ViolationReason::TypeInvalid)]
+            vec![(
+                "spec.kafka.resources.limits.cpu".to_string(),
+                ViolationReason::TypeInvalid
+            )]
         );
     }
 
