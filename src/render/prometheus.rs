@@ -253,7 +253,11 @@ fn args(spec: &ClusterSpec) -> Vec<String> {
     if let Some(size) = retention_size(spec) {
         args.push(format!("--storage.tsdb.retention.size={size}"));
     }
-    args.push("--web.enable-lifecycle".to_string());
+    // No --web.enable-lifecycle: kafkactl never reloads Prometheus through
+    // /-/reload (a changed configuration rolls the pod, see
+    // CONFIG_CHECKSUM_ANNOTATION), and with the flag anyone who reaches an
+    // exposed Prometheus could stop it through /-/quit. An Ingress cannot be
+    // trusted to filter those paths on every controller, so the API is off.
     args
 }
 
@@ -374,6 +378,12 @@ mod tests {
             args.contains(&"--storage.tsdb.retention.time=15d".to_string()),
             "{args:?}"
         );
+    }
+
+    #[test]
+    fn the_lifecycle_api_that_could_stop_prometheus_is_off() {
+        let args = prometheus_args(&spec());
+        assert!(!args.iter().any(|a| a.contains("lifecycle")), "{args:?}");
     }
 
     #[test]
