@@ -62,11 +62,11 @@ pub fn missing_answer(question: &str, flag_hint: &str) -> Failure {
 }
 
 /// A hint with the exact command the user ran, `flag` added (e.g. `--yes`):
-/// what to run to give the answer without a prompt. Arguments that a shell
+/// what to run to give the answer without a prompt (or to change nothing). Arguments that a shell
 /// would split or expand are single-quoted.
 pub fn same_command_with(flag: &str) -> String {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    format!("to answer yes without a prompt: {}", command_line(&args, flag))
+    format!("the same command with {flag}: {}", command_line(&args, flag))
 }
 
 fn command_line(args: &[String], flag: &str) -> String {
