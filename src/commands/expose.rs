@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::common::{ChangeOptions, LoadedCluster, apply_change, live_context, load_cluster, validated};
 use crate::cli::GlobalArgs;
 use crate::cli::expose::{
     ExposeApplyArgs, ExposeArgs, ExposeTarget, JmxExposeArgs, KafkaAuthArg, KafkaExposeArgs, KafkaExposeType,
@@ -23,7 +23,7 @@ use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, Objec
 use crate::cluster::exposure::{
     Endpoints, delete_if_present, read_endpoints, taken_node_ports, wait_for_load_balancer,
 };
-use crate::cluster::inventory::{before_state, get_kafka, node_ids};
+use crate::cluster::inventory::{before_state, get_kafka};
 use crate::error::{Failure, FailureKind};
 use crate::render::kafka_user::{self, SCRAM_SECRET_KEYS, TLS_SECRET_KEYS};
 use crate::render::{self, Plan, RenderContext, Wave};
@@ -909,10 +909,7 @@ fn dry_run_text(dry: &DryRunChanges) -> String {
 
 async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Result<ExposeOutcome, Failure> {
     let loaded = load_cluster(global, &args.name).await?;
-    let ctx = RenderContext {
-        node_ids: node_ids(&loaded.conn, loaded.api.as_str(), &loaded.spec).await?,
-        include_namespace: true,
-    };
+    let ctx = live_context(&loaded.conn, loaded.api, &loaded.spec).await?;
     let brokers = brokers(&loaded.spec, &ctx);
     let (change, apply_args) = match &args.target {
         ExposeTarget::Kafka(a) => (kafka_change(&loaded.spec, a, &brokers)?, &a.apply),
