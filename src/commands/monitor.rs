@@ -100,7 +100,8 @@ pub struct GrownVolume {
     pub claim: String,
     pub from: String,
     pub to: String,
-    /// The claim has the new size (false with `--no-wait`: it may still be growing).
+    /// The claim has the new size (false with `--no-wait`, or when no
+    /// Prometheus pod mounts it yet: it may still be growing).
     pub grown: bool,
 }
 
@@ -171,7 +172,7 @@ async fn install(
         prune,
     };
     let grown_volume = match growth {
-        Some(change) => Some(grow_volume(global, &loaded, &spec, change, args.no_wait).await?),
+        Some(growth) => Some(grow_volume(global, &loaded, &spec, growth, args.no_wait).await?),
         None => None,
     };
     let change = apply_change(global, &loaded, &spec, options, log).await?;
@@ -190,6 +191,15 @@ async fn install(
     })
 }
 
+/// A claim to grow: its name, the change, and whether a Prometheus
+/// StatefulSet mounts it (only then can a resize that finishes on the node
+/// complete before the install applies).
+struct Growth {
+    claim: String,
+    change: VolumeChange,
+    mounted: bool,
+}
+
 /// `--storage-size` on an existing Prometheus volume: the claim itself must
 /// grow, since the StatefulSet's claim template cannot change (it is left as
 /// it is). A shrink, another class, or a class that cannot expand volumes is
@@ -198,7 +208,7 @@ async fn volume_growth(
     loaded: &LoadedCluster,
     spec: &ClusterSpec,
     args: &InstallArgs,
-) -> Result<Option<(String, VolumeChange)>, Failure> {
+) -> Result<Option<Growth>, Failure> {
     let live = volumes::prometheus_volume(&loaded.conn, spec).await?;
     let Some(claim) = &live.claim else {
         return Ok(None);
@@ -214,21 +224,28 @@ async fn volume_growth(
     };
     let classes = volumes::storage_classes(&loaded.conn).await?;
     volumes::check_expansion(std::slice::from_ref(&change), &classes)?;
-    Ok(Some((claim.name.clone(), change)))
+    Ok(Some(Growth {
+        claim: claim.name.clone(),
+        change,
+        mounted: live.template_size.is_some(),
+    }))
 }
 
-/// Ask the claim for the new size and (unless `--no-wait`) wait until it has
-/// it, so that the TSDB size cap rendered next fits the grown disk.
+/// Ask the claim for the new size and (unless `--no-wait`, or no pod mounts
+/// it yet) wait until it has it, so that the TSDB size cap rendered next fits
+/// the grown disk. Not waiting, the cap stays at what the claim holds now.
 async fn grow_volume(
     global: &GlobalArgs,
     loaded: &LoadedCluster,
     spec: &ClusterSpec,
-    (claim, change): (String, VolumeChange),
+    growth: Growth,
     no_wait: bool,
 ) -> Result<GrownVolume, Failure> {
+    let Growth { claim, change, mounted } = growth;
     let ns = &spec.namespace;
     volumes::grow_claim(&loaded.conn, ns, &claim, &change.to).await?;
-    if !no_wait {
+    let wait = mounted && !no_wait;
+    if wait {
         let view = ProgressView::new(global.output.quiet);
         view.message(&format!("growing volume {claim} to {}", change.to));
         volumes::wait_for_capacity(&loaded.conn, ns, &claim, &change.to, global.connection.timeout).await?;
@@ -238,7 +255,7 @@ async fn grow_volume(
         claim,
         from: change.from.unwrap_or_default(),
         to: change.to,
-        grown: !no_wait,
+        grown: wait,
     })
 }
 

@@ -189,7 +189,9 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         }
         return Ok(outcome);
     }
-    confirm_kept_image(global, &old, &step1)?;
+    if image.is_none() {
+        confirm_kept_image(global, &old, &step1)?;
+    }
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,
         no_wait: true,
@@ -289,8 +291,9 @@ fn check_metadata_mode(old: &ClusterSpec, version: &str) -> Result<(), Failure> 
 }
 
 /// A custom Kafka image runs the Kafka it was built with: changing only the
-/// version would tell Strimzi one version while the pods run another. Without
-/// `--kafka-image`, say plainly that the image stays and ask (`--yes` in scripts).
+/// version would tell Strimzi one version while the pods run another. Called
+/// without `--kafka-image`: say plainly that the image stays and ask (`--yes`
+/// in scripts).
 fn confirm_kept_image(global: &GlobalArgs, old: &ClusterSpec, step1: &ClusterSpec) -> Result<(), Failure> {
     let Some(image) = &old.images.kafka else {
         return Ok(());
