@@ -160,3 +160,72 @@ async fn kube_streaming_list_watcher_gets_the_initial_events_end_bookmark() {
         .any(|r| r.query.get("sendInitialEvents").map(String::as_str) == Some("true"));
     assert!(sent, "kube used a watch-list request");
 }
+
+/// As a real API server: a StatefulSet's volume claim templates cannot change,
+/// and a claim's storage request cannot shrink, nor grow on a class without
+/// `allowVolumeExpansion`.
+#[tokio::test]
+async fn kube_update_of_immutable_volume_fields_is_refused_like_a_real_api_server() {
+    use k8s_openapi::api::apps::v1::StatefulSet;
+    use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+    let fc = FakeCluster::builder()
+        .strimzi(StrimziRelease::V1_2_0)
+        .namespace("kafka")
+        .storage_class("grows", true, true)
+        .storage_class("fixed", false, false)
+        .start();
+    let client = client(&fc).await;
+    let sts = |size: &str, replicas: i64| {
+        json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+            "metadata": {"name": "p"},
+            "spec": {"replicas": replicas, "serviceName": "p",
+                "selector": {"matchLabels": {"app": "p"}},
+                "template": {"metadata": {"labels": {"app": "p"}},
+                    "spec": {"containers": [{"name": "p", "image": "prom/prometheus"}]}},
+                "volumeClaimTemplates": [{"metadata": {"name": "data"},
+                    "spec": {"accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": size}}}}]}})
+    };
+    let api: Api<StatefulSet> = Api::namespaced(client.clone(), "kafka");
+    let ssa = PatchParams::apply("kafkactl");
+    api.patch("p", &ssa, &Patch::Apply(sts("1Gi", 1))).await.unwrap();
+    api.patch("p", &ssa, &Patch::Apply(sts("1Gi", 2)))
+        .await
+        .expect("replicas may change");
+    let err = api.patch("p", &ssa, &Patch::Apply(sts("2Gi", 2))).await.unwrap_err();
+    match err {
+        kube::Error::Api(status) => {
+            assert_eq!(status.code, 422, "{status:?}");
+            assert!(
+                status.message.contains("spec: Forbidden: updates to statefulset spec"),
+                "{status:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let claims: Api<PersistentVolumeClaim> = Api::namespaced(client, "kafka");
+    for (name, class) in [("on-grows", "grows"), ("on-fixed", "fixed")] {
+        let claim = json!({"apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": name},
+            "spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": class,
+                "resources": {"requests": {"storage": "2Gi"}}}});
+        claims
+            .create(&PostParams::default(), &serde_json::from_value(claim).unwrap())
+            .await
+            .unwrap();
+    }
+    let request = |size: &str| Patch::Merge(json!({"spec": {"resources": {"requests": {"storage": size}}}}));
+    let code = |e: kube::Error| match e {
+        kube::Error::Api(status) => status.code,
+        other => panic!("{other:?}"),
+    };
+    claims
+        .patch("on-grows", &PatchParams::default(), &request("3Gi"))
+        .await
+        .expect("grows on an expandable class");
+    let shrink = claims.patch("on-grows", &PatchParams::default(), &request("1Gi")).await;
+    assert_eq!(code(shrink.unwrap_err()), 422);
+    let grow = claims.patch("on-fixed", &PatchParams::default(), &request("3Gi")).await;
+    assert_eq!(code(grow.unwrap_err()), 403);
+}

@@ -375,7 +375,9 @@ async fn claim_of_a_class_without_expansion_keeps_its_capacity() {
     let bound =
         |s: &Store| get(s, "v1", "PersistentVolumeClaim", "data").is_some_and(|p| p["status"]["phase"] == "Bound");
     assert!(sim::wait_until(&store, WAIT, bound).await);
-    store
+    // The API refuses the growth itself, as a real one does (the
+    // PersistentVolumeClaimResize admission plugin), and nothing grows.
+    let refused = store
         .merge_patch(
             "v1",
             "PersistentVolumeClaim",
@@ -383,7 +385,9 @@ async fn claim_of_a_class_without_expansion_keeps_its_capacity() {
             "data",
             json!({"spec": {"resources": {"requests": {"storage": "20Gi"}}}}),
         )
-        .unwrap();
+        .unwrap_err();
+    assert_eq!(refused.code, 403, "{refused:?}");
+    assert!(refused.message.contains("must support resize"), "{}", refused.message);
     tokio::time::sleep(Duration::from_millis(100)).await;
     let claim = get(&store, "v1", "PersistentVolumeClaim", "data").unwrap();
     assert_eq!(claim["status"]["capacity"]["storage"], "10Gi");

@@ -618,6 +618,14 @@ fn version_cases() -> Vec<Case> {
             "MAJOR.MINOR.PATCH",
         ),
         error(
+            spec("zookeeper-classic").with(|s| {
+                s.kafka_version = "4.0.0".into();
+                s.images.kafka = Some("registry.corp/kafka/fork:3.9.2".into());
+            }),
+            "kafkaVersion",
+            "Kafka 4.0.0 has no ZooKeeper mode",
+        ),
+        error(
             spec("production").with(|s| s.metadata_version = Some("4.4-IV0".into())),
             "metadataVersion",
             "newer than Kafka 4.3.1",

@@ -58,7 +58,7 @@ pub struct ReachArgs {
     /// Only clients from this CIDR may connect, repeatable (loadBalancerSourceRanges and the NetworkPolicy).
     #[arg(long = "allow-from", value_name = "CIDR")]
     pub allow_from: Vec<String>,
-    /// Open it to anyone who reaches it, knowingly (no internal load balancer, no source ranges).
+    /// Open it to anyone who reaches it, knowingly (no internal load balancer, no source ranges); asks first, --yes in scripts.
     #[arg(long, conflicts_with_all = ["lb", "allow_from"])]
     pub public: bool,
     /// A fixed NodePort (30000-32767) instead of one Kubernetes picks.
@@ -72,6 +72,8 @@ pub struct ReachArgs {
     long_about = "Add or change an external Kafka listener and print its bootstrap servers and \
 per-broker addresses.\n\n\
 Defaults: listener name `external`, port the first free one from 9094, no TLS, no authentication. \
+A listener without authentication that anyone can reach (no --allow-from, no internal load balancer) \
+asks for confirmation first (--yes when not interactive). \
 --auth creates a KafkaUser `<cluster>-<listener>-client`; Strimzi's User Operator writes its \
 credentials into a Secret of the same name, and the client properties to use it are printed.\n\n\
 Examples:\n  kafkactl expose my-cluster kafka --type nodeport --tls --auth scram-sha-512\n  \
@@ -170,7 +172,8 @@ LoadBalancer or NodePort Service. ZooKeeper-mode clusters only.\n\n\
 Anyone who reaches it can change ZooKeeper, so it is never public by accident: a load balancer \
 must be internal (--lb for a cloud preset, or --annotation for another cloud), limited \
 (--allow-from, which also widens zoo-entrance's NetworkPolicy to exactly those CIDRs), or \
---public on purpose; a NodePort needs --allow-from or --public.\n\n\
+--public on purpose; a NodePort needs --allow-from or --public. Opening it to anyone asks for \
+confirmation (--yes when not interactive).\n\n\
 Examples:\n  kafkactl expose old-cluster zookeeper --lb aliyun-intranet --allow-from 10.0.0.0/8\n  \
 kafkactl expose old-cluster zookeeper --remove")]
 pub struct ZookeeperExposeArgs {
@@ -192,7 +195,9 @@ pub struct ZookeeperExposeArgs {
     long_about = "Open kafkactl's Prometheus (web UI and HTTP API on 9090) through an Ingress \
 (--ingress HOST) or by making its Service a LoadBalancer or NodePort (--type). Prometheus has no \
 authentication: a load balancer must be internal (--lb, --annotation), limited (--allow-from) or \
---public on purpose.\n\n\
+--public on purpose. An Ingress, a NodePort or a public load balancer opens it to anyone who reaches \
+it, so kafkactl asks first (--yes when not interactive). Prometheus runs without its lifecycle API \
+(/-/quit, /-/reload): nobody who reaches it can stop it.\n\n\
 Examples:\n  kafkactl expose my-cluster prometheus --ingress prometheus.example.com --ingress-class nginx \
 --tls-secret prometheus-tls\n  kafkactl expose my-cluster prometheus --type loadbalancer --lb gcp-internal\n  \
 kafkactl expose my-cluster prometheus --remove"

@@ -87,10 +87,10 @@ pub struct InstallArgs {
     /// How long samples are kept (Prometheus duration, e.g. 15d, 12h).
     #[arg(long, value_name = "DURATION", help_heading = "Standalone Prometheus")]
     pub retention: Option<String>,
-    /// Size cap of the stored samples (Prometheus size, e.g. 18GB) [default: 85% of the volume].
+    /// Size cap of the stored samples (Prometheus size, e.g. 18GB) [default: 85% of what the volume holds].
     #[arg(long, value_name = "SIZE", help_heading = "Standalone Prometheus")]
     pub retention_size: Option<String>,
-    /// Size of Prometheus' volume (e.g. 50Gi).
+    /// Size of Prometheus' volume (e.g. 50Gi); an installed one grows its claim, never shrinks.
     #[arg(long, value_name = "QUANTITY", help_heading = "Standalone Prometheus")]
     pub storage_size: Option<String>,
     /// StorageClass of Prometheus' volume.

@@ -134,8 +134,13 @@ pub struct RestartArgs {
     long_about = "Upgrade the Kafka version of a cluster with a rolling update. The Strimzi operator must support the \
 version (its STRIMZI_KAFKA_IMAGES). In KRaft mode kafkactl follows Strimzi's procedure: it changes spec.kafka.version \
 first with the metadata version kept as it is, waits until every node runs the new version, then moves the metadata \
-version to the new release. In ZooKeeper mode an inter.broker.protocol.version in the config moves the same way.\n\n\
-Examples:\n  kafkactl upgrade my-cluster --kafka-version 4.3.1\n  kafkactl upgrade my-cluster --kafka-version 4.3.1 --dry-run"
+version to the new release. In ZooKeeper mode an inter.broker.protocol.version in the config moves the same way; \
+ZooKeeper mode ends with Kafka 3.9 (Kafka 4 has no ZooKeeper).\n\n\
+The version must be one the operator supports even when the cluster runs a custom Kafka image (--kafka-image at \
+create): Strimzi refuses any other. A custom image runs the Kafka it was built with, so changing the version of such a \
+cluster needs the new image (--kafka-image), or a confirmation that the image stays (--yes when not interactive).\n\n\
+Examples:\n  kafkactl upgrade my-cluster --kafka-version 4.3.1\n  kafkactl upgrade my-cluster --kafka-version 4.3.1 --dry-run\n  \
+kafkactl upgrade legacy --kafka-version 3.9.2 --kafka-image harbor.corp/kafka/kafka:0.45.2-kafka-3.9.2"
 )]
 pub struct UpgradeArgs {
     /// Name of the Kafka cluster.
@@ -146,6 +151,9 @@ pub struct UpgradeArgs {
     /// Allow going to an older Kafka version (asks for confirmation).
     #[arg(long)]
     pub allow_downgrade: bool,
+    /// The custom Kafka image that runs the new version, for a cluster created with --kafka-image.
+    #[arg(long, value_name = "IMAGE")]
+    pub kafka_image: Option<String>,
     #[command(flatten)]
     pub change: ChangeArgs,
 }

@@ -1,13 +1,23 @@
 //! Whether volumes may grow: the StorageClass each resized volume uses (the
 //! one its spec names, else the cluster's default class) must allow volume
-//! expansion. Reading the classes is the only API call; the judgement is pure.
+//! expansion. The judgements are pure; the API calls read the classes and
+//! kafkactl's Prometheus volume, grow that volume's claim, and wait for it.
 
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
 use k8s_openapi::api::storage::v1::StorageClass;
-use kube::api::{Api, ListParams};
+use kube::api::{Api, ListParams, Patch, PatchParams};
+use kube::runtime::wait::await_condition;
 
 use super::client::Connection;
 use super::errors::{Operation, describe};
 use crate::error::{Failure, FailureKind};
+use crate::render::PrometheusVolume;
+use crate::spec::ClusterSpec;
+use crate::spec::names;
+use crate::spec::quantity::parse_storage_bytes;
 use crate::spec::scaling::VolumeChange;
 
 const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
@@ -72,6 +82,198 @@ fn refused(message: String) -> Failure {
     Failure::new(FailureKind::Refused, message)
 }
 
+// ---- kafkactl's Prometheus volume -------------------------------------------
+
+/// The volume claim of kafkactl's Prometheus, as the cluster has it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClaimState {
+    pub name: String,
+    /// The class it was provisioned from (`None`: it names none, the default class).
+    pub class: Option<String>,
+    /// `spec.resources.requests.storage`: the size last asked for.
+    pub request: Option<String>,
+    /// `status.capacity.storage`: the size it has.
+    pub capacity: Option<String>,
+}
+
+/// kafkactl's Prometheus volume: the StatefulSet's claim template size and
+/// the claim itself, each when it exists (a claim outlives its StatefulSet
+/// after `monitor uninstall`, and a new StatefulSet adopts it by name).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LivePrometheusVolume {
+    pub template_size: Option<String>,
+    pub claim: Option<ClaimState>,
+}
+
+impl LivePrometheusVolume {
+    /// What rendering needs to know; `None` when neither exists.
+    pub fn for_render(&self) -> Option<PrometheusVolume> {
+        if self.template_size.is_none() && self.claim.is_none() {
+            return None;
+        }
+        let claim = self.claim.as_ref();
+        Some(PrometheusVolume {
+            template_size: self.template_size.clone(),
+            capacity: claim.and_then(|c| c.capacity.clone().or_else(|| c.request.clone())),
+        })
+    }
+}
+
+/// Read kafkactl's Prometheus StatefulSet and volume claim of `spec`'s cluster.
+pub async fn prometheus_volume(conn: &Connection, spec: &ClusterSpec) -> Result<LivePrometheusVolume, Failure> {
+    let ns = &spec.namespace;
+    let sts_name = names::prometheus(&spec.name);
+    let claim_name = names::prometheus_data_claim(&spec.name);
+    let fail = |what: String| move |e| describe(e, &Operation::new("get", what), &conn.server);
+    let (sts, claim) = futures::try_join!(
+        async {
+            Api::<StatefulSet>::namespaced(conn.client.clone(), ns)
+                .get_opt(&sts_name)
+                .await
+                .map_err(fail(format!("StatefulSet {ns}/{sts_name}")))
+        },
+        async {
+            Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), ns)
+                .get_opt(&claim_name)
+                .await
+                .map_err(fail(format!("PersistentVolumeClaim {ns}/{claim_name}")))
+        },
+    )?;
+    let storage = |q: Option<&k8s_openapi::apimachinery::pkg::api::resource::Quantity>| q.map(|q| q.0.clone());
+    let template_size = sts
+        .and_then(|s| s.spec)
+        .and_then(|s| s.volume_claim_templates)
+        .and_then(|t| t.into_iter().next())
+        .and_then(|t| t.spec)
+        .and_then(|s| s.resources)
+        .and_then(|r| r.requests)
+        .and_then(|r| storage(r.get("storage")));
+    let claim = claim.map(|c| {
+        let spec = c.spec.unwrap_or_default();
+        ClaimState {
+            name: claim_name.clone(),
+            class: spec.storage_class_name.filter(|c| !c.is_empty()),
+            request: spec
+                .resources
+                .and_then(|r| r.requests)
+                .and_then(|r| storage(r.get("storage"))),
+            capacity: c
+                .status
+                .and_then(|s| s.capacity)
+                .and_then(|c| storage(c.get("storage"))),
+        }
+    });
+    Ok(LivePrometheusVolume { template_size, claim })
+}
+
+/// What `--storage-size` asks of an existing Prometheus claim: nothing (the
+/// same size), growth (a change for [`check_expansion`]), or a refusal of a
+/// shrink, which no claim can do. `class` is `--storage-class` when given: a
+/// claim keeps the class it was provisioned from.
+pub fn prometheus_claim_change(
+    cluster: &ClusterSpec,
+    claim: &ClaimState,
+    size: &str,
+    class: Option<&str>,
+) -> Result<Option<VolumeChange>, Failure> {
+    let (name, ns) = (&cluster.name, &cluster.namespace);
+    let current = claim.request.as_ref().or(claim.capacity.as_ref());
+    if let (Some(asked), Some(have)) = (class, claim.class.as_deref())
+        && asked != have
+    {
+        return Err(refused(format!(
+            "--storage-class {asked}: Prometheus' volume {} was provisioned from StorageClass \"{have}\", and a volume cannot change its class; nothing was changed",
+            claim.name
+        ))
+        .with_hint(format!("leave --storage-class out (or pass --storage-class {have})"))
+        .with_hint(format!(
+            "to start over on another class (the samples are lost): kafkactl monitor {name} uninstall -n {ns} --delete-data --yes, then install again"
+        )));
+    }
+    let bytes = |s: &str| parse_storage_bytes(s).ok();
+    let Some(current) = current else {
+        return Ok(None);
+    };
+    let change = VolumeChange {
+        field: format!("Prometheus' volume {} (--storage-size)", claim.name),
+        class: claim.class.clone(),
+        from: Some(current.clone()),
+        to: size.to_string(),
+    };
+    if change.shrinks() {
+        return Err(refused(format!(
+            "--storage-size {size} is smaller than Prometheus' volume {} ({current}), and a volume cannot shrink; nothing was changed",
+            claim.name
+        ))
+        .with_hint(format!(
+            "keep the volume: kafkactl monitor {name} install -n {ns} --storage-size {current} (or larger)"
+        ))
+        .with_hint(format!(
+            "to start over with a smaller volume (the samples are lost): kafkactl monitor {name} uninstall -n {ns} --delete-data --yes, then install again"
+        )));
+    }
+    match (bytes(current), bytes(size)) {
+        (Some(from), Some(to)) if to > from => Ok(Some(change)),
+        _ => Ok(None),
+    }
+}
+
+/// Ask for more storage on a claim (the only way to grow a StatefulSet's
+/// volume: its claim template is immutable).
+pub async fn grow_claim(conn: &Connection, namespace: &str, claim: &str, size: &str) -> Result<(), Failure> {
+    let api = Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), namespace);
+    let patch = serde_json::json!({"spec": {"resources": {"requests": {"storage": size}}}});
+    api.patch(claim, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .map(|_| ())
+        .map_err(|e| {
+            describe(
+                e,
+                &Operation::new("patch", format!("PersistentVolumeClaim {namespace}/{claim}")),
+                &conn.server,
+            )
+        })
+}
+
+/// Wait (watching, not polling) until claim `namespace/name` has at least `size`.
+pub async fn wait_for_capacity(
+    conn: &Connection,
+    namespace: &str,
+    claim: &str,
+    size: &str,
+    timeout: Duration,
+) -> Result<(), Failure> {
+    let api = Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), namespace);
+    let wanted = parse_storage_bytes(size).unwrap_or(u64::MAX);
+    let grown = move |pvc: Option<&PersistentVolumeClaim>| {
+        pvc.and_then(|p| p.status.as_ref())
+            .and_then(|s| s.capacity.as_ref())
+            .and_then(|c| c.get("storage"))
+            .and_then(|q| parse_storage_bytes(&q.0).ok())
+            .is_some_and(|have| have >= wanted)
+    };
+    match tokio::time::timeout(timeout, await_condition(api, claim, grown)).await {
+        Ok(Ok(Some(_))) => Ok(()),
+        Ok(Ok(None)) => Err(Failure::new(
+            FailureKind::NotFound,
+            format!("PersistentVolumeClaim {namespace}/{claim} went away while it was growing"),
+        )),
+        Ok(Err(e)) => Err(Failure::runtime(format!(
+            "cannot watch PersistentVolumeClaim {namespace}/{claim}: {e}"
+        ))),
+        Err(_) => Err(Failure::new(
+            FailureKind::Timeout,
+            format!(
+                "PersistentVolumeClaim {namespace}/{claim} was asked for {size} but has not grown within {}s; Prometheus keeps its size cap for the old size meanwhile",
+                timeout.as_secs()
+            ),
+        )
+        .with_hint(format!(
+            "kubectl -n {namespace} describe pvc {claim} shows the resize events (some drivers finish when the pod restarts); re-running the same command waits again and then raises the cap"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +294,41 @@ mod tests {
             from: Some("100Gi".into()),
             to: "200Gi".into(),
         }
+    }
+
+    fn claim(request: &str) -> ClaimState {
+        ClaimState {
+            name: "data-c1-prometheus-0".into(),
+            class: Some("standard".into()),
+            request: Some(request.into()),
+            capacity: Some(request.into()),
+        }
+    }
+
+    fn cluster() -> ClusterSpec {
+        ClusterSpec {
+            name: "c1".into(),
+            ..ClusterSpec::default()
+        }
+    }
+
+    #[test]
+    fn a_prometheus_claim_grows_never_shrinks_and_keeps_its_class() {
+        let grow = prometheus_claim_change(&cluster(), &claim("50Gi"), "100Gi", None)
+            .unwrap()
+            .expect("a growth");
+        assert_eq!((grow.from.as_deref(), grow.to.as_str()), (Some("50Gi"), "100Gi"));
+        assert_eq!(grow.class.as_deref(), Some("standard"));
+        assert!(
+            prometheus_claim_change(&cluster(), &claim("50Gi"), "50Gi", None)
+                .unwrap()
+                .is_none()
+        );
+        let shrink = prometheus_claim_change(&cluster(), &claim("50Gi"), "20Gi", None).unwrap_err();
+        assert_eq!(shrink.kind, FailureKind::Refused);
+        assert!(shrink.message.contains("cannot shrink"), "{}", shrink.message);
+        let class = prometheus_claim_change(&cluster(), &claim("50Gi"), "50Gi", Some("fast")).unwrap_err();
+        assert!(class.message.contains("cannot change its class"), "{}", class.message);
     }
 
     #[test]

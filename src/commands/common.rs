@@ -11,6 +11,7 @@ use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
 use crate::cluster::inventory::{before_state, get_kafka, node_ids, stored_spec};
 use crate::cluster::readiness::Progress;
+use crate::cluster::volumes::prometheus_volume;
 use crate::cluster::wait::wait_until_ready;
 use crate::error::{Failure, FailureKind};
 use crate::render::{self, Plan, RenderContext};
@@ -96,12 +97,23 @@ pub fn validated(spec: &ClusterSpec) -> Result<Report, Failure> {
     }
 }
 
-/// Render for the live cluster: the node ids its pools really have.
-pub async fn live_plan(conn: &Connection, api: StrimziApi, spec: &ClusterSpec) -> Result<Plan, Failure> {
-    let ctx = RenderContext {
+/// What the live cluster decides about rendering: the node ids its pools
+/// really have, and kafkactl's Prometheus volume as it is.
+pub async fn live_context(conn: &Connection, api: StrimziApi, spec: &ClusterSpec) -> Result<RenderContext, Failure> {
+    let prometheus_volume = match spec.prometheus.standalone() {
+        true => prometheus_volume(conn, spec).await?.for_render(),
+        false => None,
+    };
+    Ok(RenderContext {
         node_ids: node_ids(conn, api.as_str(), spec).await?,
         include_namespace: true,
-    };
+        prometheus_volume,
+    })
+}
+
+/// Render for the live cluster (see [`live_context`]).
+pub async fn live_plan(conn: &Connection, api: StrimziApi, spec: &ClusterSpec) -> Result<Plan, Failure> {
+    let ctx = live_context(conn, api, spec).await?;
     Ok(render::render(spec, &ctx))
 }
 

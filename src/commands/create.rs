@@ -261,6 +261,13 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     let ctx = RenderContext {
         // An existing namespace is left alone: one wave (a round trip) less.
         include_namespace: !namespace_exists,
+        // A re-run keeps an existing Prometheus volume's claim template (immutable).
+        prometheus_volume: match (&existing, spec.prometheus.standalone()) {
+            (Some(_), true) => crate::cluster::volumes::prometheus_volume(&conn, &spec)
+                .await?
+                .for_render(),
+            _ => None,
+        },
         ..RenderContext::offline()
     };
     let mut plan = render::render(&spec, &ctx);

@@ -98,6 +98,8 @@ async fn live_spec(loaded: &LoadedCluster) -> Result<(ClusterSpec, Vec<String>),
     let ctx = RenderContext {
         node_ids: node_ids(conn, loaded.api.as_str(), &spec).await?,
         include_namespace: false,
+        // Only the Kafka and its node pools are compared; Prometheus' volume plays no part.
+        prometheus_volume: None,
     };
     let endpoints = read_endpoints(conn, &spec.namespace).await?;
     let mut drift = pin_allocated_node_ports(&mut spec, &ctx, |service| endpoints.node_port(service));

@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::common::{ChangeOptions, LoadedCluster, apply_change, live_context, load_cluster, validated};
 use crate::cli::GlobalArgs;
 use crate::cli::expose::{
     ExposeApplyArgs, ExposeArgs, ExposeTarget, JmxExposeArgs, KafkaAuthArg, KafkaExposeArgs, KafkaExposeType,
@@ -23,7 +23,7 @@ use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, Objec
 use crate::cluster::exposure::{
     Endpoints, delete_if_present, read_endpoints, taken_node_ports, wait_for_load_balancer,
 };
-use crate::cluster::inventory::{before_state, get_kafka, node_ids};
+use crate::cluster::inventory::{before_state, get_kafka};
 use crate::error::{Failure, FailureKind};
 use crate::render::kafka_user::{self, SCRAM_SECRET_KEYS, TLS_SECRET_KEYS};
 use crate::render::{self, Plan, RenderContext, Wave};
@@ -99,7 +99,7 @@ pub struct Change {
     /// Things the user should know about how the flags were read.
     pub notes: Vec<String>,
     pub user: UserChange,
-    /// A question that needs a yes before anything is applied.
+    /// A question that needs a yes before anything is applied (see [`confirmation`]).
     pub confirm: Option<String>,
 }
 
@@ -275,7 +275,6 @@ fn free_listener_port(spec: &ClusterSpec) -> i32 {
 pub fn jmx_change(spec: &ClusterSpec, args: &JmxExposeArgs) -> Change {
     let mut new = spec.clone();
     let mut notes = Vec::new();
-    let mut confirm = None;
     if args.remove {
         if !spec.jmx.node_port_services {
             notes.push("JMX is not exposed; nothing to remove".to_string());
@@ -298,12 +297,7 @@ pub fn jmx_change(spec: &ClusterSpec, args: &JmxExposeArgs) -> Change {
         new.jmx.enabled = true;
         new.jmx.node_port_services = true;
         new.jmx.password_auth = !args.no_auth;
-        if args.no_auth {
-            confirm = Some(format!(
-                "Open JMX of every broker of {} WITHOUT a password on a NodePort? Anyone who reaches a node can then run code in the brokers",
-                spec.name
-            ));
-        } else if !spec.jmx.password_auth && spec.jmx.enabled {
+        if !args.no_auth && !spec.jmx.password_auth && spec.jmx.enabled {
             notes.push("JMX now asks for a password; this rolls the brokers".to_string());
         }
     }
@@ -313,7 +307,7 @@ pub fn jmx_change(spec: &ClusterSpec, args: &JmxExposeArgs) -> Change {
         removing: args.remove,
         notes,
         user: UserChange::None,
-        confirm,
+        confirm: None,
     }
 }
 
@@ -429,6 +423,104 @@ fn service_exposure(kind: ServiceExposeType, reach: &ReachArgs) -> Result<Servic
         public: reach.public,
         node_port: reach.node_port,
     })
+}
+
+// ---- who may connect: the question before opening to anyone (pure) -------
+
+/// The question to ask before `change` opens its component to anyone who
+/// reaches it, or `None` when what it opens is limited (authentication,
+/// source ranges, a NetworkPolicy, an internal load balancer) or was already
+/// open in just this way before (a re-run asks nothing). DESIGN's rule:
+/// nothing is exposed to anyone without an explicit yes (`--yes` in scripts).
+pub fn confirmation(change: &Change, old: &ClusterSpec) -> Option<String> {
+    if change.removing {
+        return None;
+    }
+    let spec = &change.spec;
+    let c = &spec.name;
+    match &change.target {
+        Target::Kafka { listener } => {
+            let new = spec.listeners.get(listener)?;
+            if old.listeners.get(listener) == Some(new) || new.authentication != ListenerAuth::None {
+                return None;
+            }
+            let reach = listener_open_to_anyone(new)?;
+            Some(format!(
+                "Open Kafka listener \"{listener}\" of {c} WITHOUT authentication {reach}? Whoever connects can read and write every topic"
+            ))
+        }
+        Target::Jmx => {
+            let open = |jmx: &crate::spec::JmxSpec| jmx.enabled && jmx.node_port_services && !jmx.password_auth;
+            (open(&spec.jmx) && !open(&old.jmx)).then(|| {
+                format!(
+                    "Open JMX of every broker of {c} WITHOUT a password on a NodePort? Anyone who reaches a node can then run code in the brokers"
+                )
+            })
+        }
+        Target::Zookeeper => {
+            let new = spec.zoo_entrance.expose.as_ref()?;
+            if old.zoo_entrance.expose.as_ref() == Some(new) {
+                return None;
+            }
+            let reach = service_open_to_anyone(new)?;
+            Some(format!(
+                "Open ZooKeeper of {c} (zoo-entrance, 2181, no authentication) {reach}? Whoever connects can read and change Kafka's metadata"
+            ))
+        }
+        Target::Prometheus => {
+            let prometheus = &spec.prometheus;
+            let opened_ingress = prometheus
+                .ingress
+                .as_ref()
+                .filter(|i| old.prometheus.ingress.as_ref() != Some(*i))
+                .map(|i| format!("at {} to anyone who reaches the ingress controller", prometheus_url(i)));
+            let opened_service = prometheus
+                .expose
+                .as_ref()
+                .filter(|e| old.prometheus.expose.as_ref() != Some(*e))
+                .and_then(service_open_to_anyone);
+            let reach = opened_ingress.or(opened_service)?;
+            Some(format!(
+                "Open Prometheus of {c} (web UI and HTTP API, no authentication) {reach}? Whoever connects can read every metric and the scrape configuration"
+            ))
+        }
+    }
+}
+
+/// How an unauthenticated listener would be open to anyone, or `None` when
+/// source ranges (or a NetworkPolicy) or an internal load balancer limit it.
+fn listener_open_to_anyone(listener: &ListenerSpec) -> Option<String> {
+    let limited = !listener.allow_from.is_empty();
+    match listener.kind {
+        ListenerType::Nodeport if !limited => {
+            Some("on a NodePort of every node to anyone who can reach the nodes".into())
+        }
+        ListenerType::Loadbalancer if !limited && listener.annotations.is_empty() => {
+            Some("on load balancers with no internal-load-balancer annotation (public on most clouds)".into())
+        }
+        ListenerType::Ingress => Some(format!(
+            "at {} to anyone who reaches the ingress controller",
+            listener.host.as_deref().unwrap_or("its host")
+        )),
+        ListenerType::Route => Some("through OpenShift routes to anyone who reaches the router".into()),
+        _ => None,
+    }
+}
+
+/// How a Service exposure of zoo-entrance or Prometheus would be open to
+/// anyone, or `None` when it is limited. A load balancer with annotations
+/// kafkactl does not know is the annotations' business (validation warns).
+fn service_open_to_anyone(exposure: &ServiceExposure) -> Option<String> {
+    if !exposure.allow_from.is_empty() {
+        return None;
+    }
+    match exposure.kind {
+        ExposureType::Loadbalancer if exposure.public || exposure.annotations.is_empty() => {
+            Some("on a load balancer to anyone who reaches it (--public)".into())
+        }
+        ExposureType::Loadbalancer => None,
+        ExposureType::Nodeport => Some("on a NodePort of every node to anyone who can reach the nodes".into()),
+    }
 }
 
 // ---- what is opened, to whom (pure) --------------------------------------
@@ -651,7 +743,7 @@ pub fn risks(change: &Change) -> Vec<String> {
             "ZooKeeper is public and unauthenticated: anyone who reaches it can read and change Kafka's metadata".to_string(),
         ),
         Target::Prometheus if spec.prometheus.ingress.is_some() || spec.prometheus.expose.is_some() => out.push(
-            "Prometheus has no authentication and runs with --web.enable-lifecycle: whoever reaches it can read every metric, and reload or stop it".to_string(),
+            "Prometheus has no authentication: whoever reaches it can read every metric and the scrape configuration (its lifecycle API, which could stop it, is off)".to_string(),
         ),
         _ => {}
     }
@@ -817,16 +909,17 @@ fn dry_run_text(dry: &DryRunChanges) -> String {
 
 async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Result<ExposeOutcome, Failure> {
     let loaded = load_cluster(global, &args.name).await?;
-    let ctx = RenderContext {
-        node_ids: node_ids(&loaded.conn, loaded.api.as_str(), &loaded.spec).await?,
-        include_namespace: true,
-    };
+    let ctx = live_context(&loaded.conn, loaded.api, &loaded.spec).await?;
     let brokers = brokers(&loaded.spec, &ctx);
     let (change, apply_args) = match &args.target {
         ExposeTarget::Kafka(a) => (kafka_change(&loaded.spec, a, &brokers)?, &a.apply),
         ExposeTarget::Jmx(a) => (jmx_change(&loaded.spec, a), &a.apply),
         ExposeTarget::Zookeeper(a) => (zookeeper_change(&loaded.spec, a)?, &a.apply),
         ExposeTarget::Prometheus(a) => (prometheus_change(&loaded.spec, a)?, &a.apply),
+    };
+    let change = Change {
+        confirm: confirmation(&change, &loaded.spec),
+        ..change
     };
     let report = validated(&change.spec)?;
     let mut warnings: Vec<String> = report
@@ -840,7 +933,8 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         return dry_run(&loaded, &change, &ctx, warnings).await;
     }
     if let Some(question) = &change.confirm {
-        ui::prompts::require_confirmation(&global.prompt, question, "--yes")?;
+        ui::prompts::require_confirmation(&global.prompt, question, "--yes")
+            .map_err(|refused| refused.with_hint(ui::prompts::same_command_with("--yes")))?;
     }
     let options = ChangeOptions {
         force_conflicts: apply_args.force_conflicts,

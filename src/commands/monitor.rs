@@ -19,11 +19,14 @@ use crate::cluster::apply::{AppliedObject, ApplyLog, ObjectRef};
 use crate::cluster::prometheus_query::{
     self, HealthView, Panel, PanelResult, PrometheusTarget, build_view, health_queries,
 };
+use crate::cluster::volumes;
 use crate::error::{Failure, FailureKind};
 use crate::spec::names::{self, COMPONENT_LABEL, Component};
+use crate::spec::scaling::VolumeChange;
 use crate::spec::{ClusterSpec, PrometheusMode};
 use crate::ui;
 use crate::ui::output::TextOutput;
+use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: MonitorArgs) -> anyhow::Result<()> {
     let runtime = super::runtime()?;
@@ -84,7 +87,22 @@ pub struct InstallOutcome {
     /// The Service the health view asks (standalone mode).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prometheus: Option<String>,
+    /// The Prometheus volume claim `--storage-size` grew.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grown_volume: Option<GrownVolume>,
     pub waited: bool,
+}
+
+/// A Prometheus volume claim asked for more storage.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GrownVolume {
+    pub claim: String,
+    pub from: String,
+    pub to: String,
+    /// The claim has the new size (false with `--no-wait`, or when no
+    /// Prometheus pod mounts it yet: it may still be growing).
+    pub grown: bool,
 }
 
 impl TextOutput for InstallOutcome {
@@ -100,6 +118,15 @@ impl TextOutput for InstallOutcome {
         }
         for object in &self.pruned {
             out.push_str(&format!("  {object} deleted\n"));
+        }
+        if let Some(volume) = &self.grown_volume {
+            out.push_str(&format!(
+                "Volume {} {} from {} to {}; the TSDB size cap follows what it holds.\n",
+                volume.claim,
+                if volume.grown { "grew" } else { "is growing" },
+                volume.from,
+                volume.to
+            ));
         }
         match (&self.prometheus, self.mode) {
             (Some(target), _) => out.push_str(&format!(
@@ -132,6 +159,10 @@ async fn install(
     let before = loaded.spec.prometheus.clone();
     let spec = with_monitoring(&loaded.spec, args, mode)?;
     validated(&spec)?;
+    let growth = match (spec.prometheus.standalone(), &args.storage_size) {
+        (true, Some(_)) => volume_growth(&loaded, &spec, args).await?,
+        _ => None,
+    };
     // Switching modes leaves the other mode's objects behind: prune them
     // (never volumes). A plain install adds only.
     let prune = before.enabled && before.mode != mode;
@@ -139,6 +170,10 @@ async fn install(
         force_conflicts: args.force_conflicts,
         no_wait: args.no_wait,
         prune,
+    };
+    let grown_volume = match growth {
+        Some(growth) => Some(grow_volume(global, &loaded, &spec, growth, args.no_wait).await?),
+        None => None,
     };
     let change = apply_change(global, &loaded, &spec, options, log).await?;
     Ok(InstallOutcome {
@@ -151,7 +186,76 @@ async fn install(
             .prometheus
             .standalone()
             .then(|| PrometheusTarget::standalone(&spec).to_string()),
+        grown_volume,
         waited: !args.no_wait,
+    })
+}
+
+/// A claim to grow: its name, the change, and whether a Prometheus
+/// StatefulSet mounts it (only then can a resize that finishes on the node
+/// complete before the install applies).
+struct Growth {
+    claim: String,
+    change: VolumeChange,
+    mounted: bool,
+}
+
+/// `--storage-size` on an existing Prometheus volume: the claim itself must
+/// grow, since the StatefulSet's claim template cannot change (it is left as
+/// it is). A shrink, another class, or a class that cannot expand volumes is
+/// refused here, before anything is written.
+async fn volume_growth(
+    loaded: &LoadedCluster,
+    spec: &ClusterSpec,
+    args: &InstallArgs,
+) -> Result<Option<Growth>, Failure> {
+    let live = volumes::prometheus_volume(&loaded.conn, spec).await?;
+    let Some(claim) = &live.claim else {
+        return Ok(None);
+    };
+    let change = volumes::prometheus_claim_change(
+        spec,
+        claim,
+        &spec.prometheus.storage.size,
+        args.storage_class.as_deref(),
+    )?;
+    let Some(change) = change else {
+        return Ok(None);
+    };
+    let classes = volumes::storage_classes(&loaded.conn).await?;
+    volumes::check_expansion(std::slice::from_ref(&change), &classes)?;
+    Ok(Some(Growth {
+        claim: claim.name.clone(),
+        change,
+        mounted: live.template_size.is_some(),
+    }))
+}
+
+/// Ask the claim for the new size and (unless `--no-wait`, or no pod mounts
+/// it yet) wait until it has it, so that the TSDB size cap rendered next fits
+/// the grown disk. Not waiting, the cap stays at what the claim holds now.
+async fn grow_volume(
+    global: &GlobalArgs,
+    loaded: &LoadedCluster,
+    spec: &ClusterSpec,
+    growth: Growth,
+    no_wait: bool,
+) -> Result<GrownVolume, Failure> {
+    let Growth { claim, change, mounted } = growth;
+    let ns = &spec.namespace;
+    volumes::grow_claim(&loaded.conn, ns, &claim, &change.to).await?;
+    let wait = mounted && !no_wait;
+    if wait {
+        let view = ProgressView::new(global.output.quiet);
+        view.message(&format!("growing volume {claim} to {}", change.to));
+        volumes::wait_for_capacity(&loaded.conn, ns, &claim, &change.to, global.connection.timeout).await?;
+        view.finish();
+    }
+    Ok(GrownVolume {
+        claim,
+        from: change.from.unwrap_or_default(),
+        to: change.to,
+        grown: wait,
     })
 }
 

@@ -110,12 +110,19 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         .with_hint("nothing was changed"));
     }
     check_operator_supports(&loaded, &version)?;
+    check_metadata_mode(&old, &version)?;
+    let image = args.kafka_image.as_deref().map(str::trim).map(str::to_string);
     let order = compare_kafka_versions(&version, &old.kafka_version).unwrap_or(Ordering::Equal);
     let current_metadata = current_metadata_version(&loaded);
     if order == Ordering::Less {
         check_downgrade(global, args, &old, &version, current_metadata.as_deref())?;
     }
-    let (step1, step2) = plan_steps(&old, &version, order, current_metadata);
+    let (mut step1, mut step2) = plan_steps(&old, &version, order, current_metadata);
+    if image.is_some() {
+        // The new image comes with the new version, in step 1's roll.
+        step1.images.kafka = image.clone();
+        step2.images.kafka = image.clone();
+    }
     validated(&step1)?;
     validated(&step2)?;
     // Applying the stored size again removes brokers a `kubectl patch` added:
@@ -138,11 +145,19 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
     let step1_needed = step1 != old;
     let step2_needed = step2 != step1;
     if step1_needed {
-        outcome.steps.push(UpgradeStep {
-            description: format!(
+        let description = match (&image, old.kafka_version == version) {
+            (Some(image), true) => format!("Kafka {version} from image {image}: every node restarts with it"),
+            (Some(image), false) => format!(
+                "Kafka {} → {version} from image {image}: every node restarts with the new binaries",
+                old.kafka_version
+            ),
+            (None, _) => format!(
                 "Kafka {} → {version}: every node restarts with the new binaries",
                 old.kafka_version
             ),
+        };
+        outcome.steps.push(UpgradeStep {
+            description,
             changes: spec_changes(&old, &step1),
             diff: None,
         });
@@ -176,6 +191,9 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
             outcome.steps[index].diff = Some(dry_run_diff(&step1_loaded, &step2).await?);
         }
         return Ok(outcome);
+    }
+    if image.is_none() {
+        confirm_kept_image(global, &old, &step1)?;
     }
     confirm_change(global, &old.name, &verdict)?;
     let options = ChangeOptions {
@@ -233,8 +251,9 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
     Ok(outcome)
 }
 
-/// The operator that runs the cluster must list V in its STRIMZI_KAFKA_IMAGES
-/// (a custom Kafka image is the user's to vouch for, as in `create`).
+/// The operator that runs the cluster must list V in its STRIMZI_KAFKA_IMAGES,
+/// whatever the image: Strimzi looks every version up in the versions it
+/// supports and refuses the others, custom image or not.
 fn check_operator_supports(loaded: &LoadedCluster, version: &str) -> Result<(), Failure> {
     let spec = &loaded.spec;
     let Some(operator) = loaded.info.operator_for(&spec.namespace) else {
@@ -244,20 +263,60 @@ fn check_operator_supports(loaded: &LoadedCluster, version: &str) -> Result<(), 
         ))
         .with_hint("kafkactl operator status shows the operators and what they watch"));
     };
-    if spec.images.kafka.is_some() || operator.kafka_versions.is_empty() {
+    if operator.kafka_versions.is_empty() || operator.kafka_versions.iter().any(|v| v == version) {
         return Ok(());
     }
-    if operator.kafka_versions.iter().any(|v| v == version) {
-        return Ok(());
-    }
-    Err(Failure::usage(format!(
+    let mut failure = Failure::usage(format!(
         "Kafka {version} is not supported by the Strimzi operator {}/{} ({}); it supports {}",
         operator.namespace,
         operator.name,
         operator.version.as_deref().unwrap_or("unknown version"),
         operator.kafka_versions.join(", ")
-    ))
-    .with_hint("pick one of those with --kafka-version, or upgrade the operator first; nothing was changed"))
+    ));
+    if let Some(image) = &spec.images.kafka {
+        failure = failure.with_hint(format!(
+            "the cluster's custom image {image} does not change that: Strimzi refuses a version it does not support, whatever the image"
+        ));
+    }
+    Err(failure.with_hint("pick one of those with --kafka-version, or upgrade the operator first; nothing was changed"))
+}
+
+/// ZooKeeper mode ends with Kafka 3.9: Kafka 4 has no ZooKeeper, so a
+/// ZooKeeper-mode cluster cannot run it, whatever the image or the operator.
+fn check_metadata_mode(old: &ClusterSpec, version: &str) -> Result<(), Failure> {
+    match kafka_version(version) {
+        Some((major, _, _)) if old.is_zookeeper() && major >= 4 => Err(Failure::usage(format!(
+            "cluster {} keeps its metadata in ZooKeeper, and Kafka {version} has no ZooKeeper mode (Kafka 3.9 is the last release with ZooKeeper)",
+            old.name
+        ))
+        .with_hint("pick a 3.x version with --kafka-version; Kafka 4 needs the cluster moved to KRaft first (Strimzi 0.45 migrates a ZooKeeper cluster to KRaft); nothing was changed")),
+        _ => Ok(()),
+    }
+}
+
+/// A custom Kafka image runs the Kafka it was built with: changing only the
+/// version would tell Strimzi one version while the pods run another. Called
+/// without `--kafka-image`: say plainly that the image stays and ask (`--yes`
+/// in scripts).
+fn confirm_kept_image(global: &GlobalArgs, old: &ClusterSpec, step1: &ClusterSpec) -> Result<(), Failure> {
+    let Some(image) = &old.images.kafka else {
+        return Ok(());
+    };
+    if step1.images.kafka.as_ref() != Some(image) || step1.kafka_version == old.kafka_version {
+        return Ok(());
+    }
+    let question = format!(
+        "{} runs the custom image {image}, which runs Kafka {}; the image stays, so the pods keep running Kafka {} while Strimzi is told Kafka {}. Keep that image?",
+        old.name, old.kafka_version, old.kafka_version, step1.kafka_version
+    );
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes").map_err(|refused| {
+        refused
+            .with_hint(format!(
+                "pass the image that runs Kafka {} with --kafka-image IMAGE (kafkactl image dockerfile builds one)",
+                step1.kafka_version
+            ))
+            .with_hint(ui::prompts::same_command_with("--yes"))
+    })
 }
 
 /// The metadata version the cluster runs: what Strimzi reports, else the spec's.

@@ -75,6 +75,19 @@ pub struct RenderContext {
     pub node_ids: BTreeMap<String, Vec<i32>>,
     /// Render the Namespace object too (create it when missing).
     pub include_namespace: bool,
+    /// kafkactl's Prometheus volume as the cluster has it, when it exists.
+    pub prometheus_volume: Option<PrometheusVolume>,
+}
+
+/// kafkactl's Prometheus volume as it is in the cluster. A StatefulSet's
+/// volume claim template cannot change once created (the API server refuses
+/// it), and the TSDB size cap must fit the disk the claim really has.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PrometheusVolume {
+    /// The size in the existing StatefulSet's volume claim template, rendered as it is.
+    pub template_size: Option<String>,
+    /// What the claim holds: its `status.capacity`, else its request.
+    pub capacity: Option<String>,
 }
 
 impl RenderContext {
@@ -83,6 +96,7 @@ impl RenderContext {
         RenderContext {
             node_ids: BTreeMap::new(),
             include_namespace: true,
+            prometheus_volume: None,
         }
     }
 
@@ -130,7 +144,7 @@ pub fn render(spec: &ClusterSpec, ctx: &RenderContext) -> Plan {
     if let Some(config_map) = metrics_config::metrics_config_map(spec) {
         plan.push(Wave::Config, config_map);
     }
-    for (wave, object) in prometheus::prometheus(spec) {
+    for (wave, object) in prometheus::prometheus(spec, ctx) {
         plan.push(wave, object);
     }
     for (wave, object) in grafana::dashboards(spec) {

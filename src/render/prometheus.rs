@@ -26,7 +26,7 @@ use super::workload::{
     component_selector, container_port, hardened_security_context, http_probe, pod_template, resources, service_port,
     storage_bytes, to_object,
 };
-use super::{Wave, image_ref, object_meta};
+use super::{PrometheusVolume, RenderContext, Wave, image_ref, object_meta};
 use crate::spec::names::{self, Component};
 use crate::spec::{ClusterSpec, IngressSpec};
 
@@ -34,7 +34,8 @@ use crate::spec::{ClusterSpec, IngressSpec};
 /// changed ConfigMap rolls the pod instead of waiting for a reload.
 pub const CONFIG_CHECKSUM_ANNOTATION: &str = "kafkactl.io/config-checksum";
 /// Share of the volume the TSDB may fill when `retentionSize` is not set: the
-/// WAL and compaction need headroom beyond the retention limit.
+/// WAL and compaction need headroom beyond the retention limit. The volume is
+/// the one the claim really has when it exists (see [`PrometheusVolume`]).
 pub const RETENTION_SIZE_PERCENT: u64 = 85;
 const CONFIG_DIR: &str = "/etc/prometheus";
 const DATA_DIR: &str = "/prometheus";
@@ -46,10 +47,11 @@ const PROMETHEUS_UID: i64 = 65534;
 
 /// Every Prometheus object with its wave; empty unless kafkactl runs its own
 /// Prometheus (disabled, or a prometheus-operator does the scraping).
-pub fn prometheus(spec: &ClusterSpec) -> Vec<(Wave, Value)> {
+pub fn prometheus(spec: &ClusterSpec, ctx: &RenderContext) -> Vec<(Wave, Value)> {
     if !spec.prometheus.standalone() {
         return Vec::new();
     }
+    let volume = ctx.prometheus_volume.clone().unwrap_or_default();
     let name = names::prometheus(&spec.name);
     let config = prometheus_yml(spec);
     let rules = kafka_rules_yml(spec);
@@ -59,7 +61,7 @@ pub fn prometheus(spec: &ClusterSpec) -> Vec<(Wave, Value)> {
         (Wave::Config, role(spec, &name)),
         (Wave::Config, role_binding(spec, &name)),
         (Wave::Config, config_map(spec, config, rules)),
-        (Wave::Workloads, stateful_set(spec, &name, &checksum)),
+        (Wave::Workloads, stateful_set(spec, &name, &checksum, &volume)),
         (
             Wave::Workloads,
             exposure::service(
@@ -178,15 +180,15 @@ fn config_map(spec: &ClusterSpec, config: String, rules: String) -> Value {
     to_object(&config_map, meta(spec, &names::prometheus_config(&spec.name)))
 }
 
-fn stateful_set(spec: &ClusterSpec, name: &str, checksum: &str) -> Value {
+fn stateful_set(spec: &ClusterSpec, name: &str, checksum: &str, volume: &PrometheusVolume) -> Value {
     let annotations = BTreeMap::from([(CONFIG_CHECKSUM_ANNOTATION.to_string(), checksum.to_string())]);
     let stateful_set = StatefulSet {
         spec: Some(StatefulSetSpec {
             replicas: Some(1),
             service_name: Some(name.to_string()),
             selector: component_selector(spec, Component::Prometheus),
-            template: pod_template(spec, Component::Prometheus, annotations, pod_spec(spec, name)),
-            volume_claim_templates: Some(vec![data_claim(spec)]),
+            template: pod_template(spec, Component::Prometheus, annotations, pod_spec(spec, name, volume)),
+            volume_claim_templates: Some(vec![data_claim(spec, volume)]),
             ..StatefulSetSpec::default()
         }),
         ..StatefulSet::default()
@@ -194,7 +196,7 @@ fn stateful_set(spec: &ClusterSpec, name: &str, checksum: &str) -> Value {
     to_object(&stateful_set, meta(spec, name))
 }
 
-fn pod_spec(spec: &ClusterSpec, name: &str) -> PodSpec {
+fn pod_spec(spec: &ClusterSpec, name: &str, volume: &PrometheusVolume) -> PodSpec {
     PodSpec {
         service_account_name: Some(name.to_string()),
         security_context: Some(PodSecurityContext {
@@ -204,7 +206,7 @@ fn pod_spec(spec: &ClusterSpec, name: &str) -> PodSpec {
             fs_group: Some(PROMETHEUS_UID),
             ..PodSecurityContext::default()
         }),
-        containers: vec![container(spec)],
+        containers: vec![container(spec, volume)],
         volumes: Some(vec![Volume {
             name: CONFIG_VOLUME.to_string(),
             config_map: Some(ConfigMapVolumeSource {
@@ -217,7 +219,7 @@ fn pod_spec(spec: &ClusterSpec, name: &str) -> PodSpec {
     }
 }
 
-fn container(spec: &ClusterSpec) -> Container {
+fn container(spec: &ClusterSpec, volume: &PrometheusVolume) -> Container {
     let mount = |volume: &str, path: &str, read_only: bool| VolumeMount {
         name: volume.to_string(),
         mount_path: path.to_string(),
@@ -227,7 +229,7 @@ fn container(spec: &ClusterSpec) -> Container {
     Container {
         name: Component::Prometheus.as_str().to_string(),
         image: Some(image_ref(spec, &spec.prometheus.image)),
-        args: Some(args(spec)),
+        args: Some(args(spec, volume)),
         ports: Some(vec![container_port(PORT_NAME, PROMETHEUS_PORT)]),
         readiness_probe: Some(http_probe("/-/ready", PORT_NAME)),
         liveness_probe: Some(http_probe("/-/healthy", PORT_NAME)),
@@ -244,26 +246,38 @@ fn container(spec: &ClusterSpec) -> Container {
     }
 }
 
-fn args(spec: &ClusterSpec) -> Vec<String> {
+fn args(spec: &ClusterSpec, volume: &PrometheusVolume) -> Vec<String> {
     let mut args = vec![
         format!("--config.file={CONFIG_DIR}/{CONFIG_FILE}"),
         format!("--storage.tsdb.path={DATA_DIR}"),
         format!("--storage.tsdb.retention.time={}", spec.prometheus.retention),
     ];
-    if let Some(size) = retention_size(spec) {
+    if let Some(size) = retention_size(spec, volume) {
         args.push(format!("--storage.tsdb.retention.size={size}"));
     }
-    args.push("--web.enable-lifecycle".to_string());
+    // No --web.enable-lifecycle: kafkactl never reloads Prometheus through
+    // /-/reload (a changed configuration rolls the pod, see
+    // CONFIG_CHECKSUM_ANNOTATION), and with the flag anyone who reaches an
+    // exposed Prometheus could stop it through /-/quit. An Ingress cannot be
+    // trusted to filter those paths on every controller, so the API is off.
     args
 }
 
 /// The TSDB size cap: the spec's, or a share of the volume in Prometheus'
-/// (power-of-two) units. `None` when the volume size cannot be read.
-fn retention_size(spec: &ClusterSpec) -> Option<String> {
+/// (power-of-two) units. The volume is what the claim really holds when it
+/// exists (a claim being grown counts at its old size until it has grown),
+/// else what the StatefulSet's template makes, else the spec's size. `None`
+/// when the volume size cannot be read.
+fn retention_size(spec: &ClusterSpec, volume: &PrometheusVolume) -> Option<String> {
     if let Some(size) = &spec.prometheus.retention_size {
         return Some(size.clone());
     }
-    let bytes = storage_bytes(&spec.prometheus.storage.size)?;
+    let size = volume
+        .capacity
+        .as_ref()
+        .or(volume.template_size.as_ref())
+        .unwrap_or(&spec.prometheus.storage.size);
+    let bytes = storage_bytes(size)?;
     let share = u128::from(bytes) * u128::from(RETENTION_SIZE_PERCENT) / 100;
     Some(prometheus_bytes(u64::try_from(share).ok()?))
 }
@@ -284,7 +298,13 @@ fn prometheus_bytes(bytes: u64) -> String {
     format!("{value}{}", UNITS[unit])
 }
 
-fn data_claim(spec: &ClusterSpec) -> PersistentVolumeClaim {
+/// The volume claim template: an existing StatefulSet's as it is (the API
+/// server refuses any change to it; a volume grows through its claim).
+fn data_claim(spec: &ClusterSpec, volume: &PrometheusVolume) -> PersistentVolumeClaim {
+    let size = volume
+        .template_size
+        .clone()
+        .unwrap_or_else(|| spec.prometheus.storage.size.clone());
     PersistentVolumeClaim {
         metadata: ObjectMeta {
             name: Some(DATA_VOLUME.to_string()),
@@ -295,10 +315,7 @@ fn data_claim(spec: &ClusterSpec) -> PersistentVolumeClaim {
             access_modes: Some(vec!["ReadWriteOnce".to_string()]),
             storage_class_name: spec.prometheus.storage.class.clone(),
             resources: Some(VolumeResourceRequirements {
-                requests: Some(BTreeMap::from([(
-                    "storage".to_string(),
-                    Quantity(spec.prometheus.storage.size.clone()),
-                )])),
+                requests: Some(BTreeMap::from([("storage".to_string(), Quantity(size))])),
                 ..VolumeResourceRequirements::default()
             }),
             ..PersistentVolumeClaimSpec::default()
@@ -334,7 +351,11 @@ mod tests {
     }
 
     fn prometheus_args(spec: &ClusterSpec) -> Vec<String> {
-        let objects = prometheus(spec);
+        prometheus_args_in(spec, &RenderContext::offline())
+    }
+
+    fn prometheus_args_in(spec: &ClusterSpec, ctx: &RenderContext) -> Vec<String> {
+        let objects = prometheus(spec, ctx);
         let container = &object(&objects, "StatefulSet")["spec"]["template"]["spec"]["containers"][0];
         serde_json::from_value(container["args"].clone()).unwrap()
     }
@@ -343,12 +364,12 @@ mod tests {
     fn disabled_prometheus_renders_nothing() {
         let mut spec = spec();
         spec.prometheus.enabled = false;
-        assert!(prometheus(&spec).is_empty());
+        assert!(prometheus(&spec, &RenderContext::offline()).is_empty());
     }
 
     #[test]
     fn rbac_and_config_come_before_the_workload() {
-        let objects = prometheus(&spec());
+        let objects = prometheus(&spec(), &RenderContext::offline());
         let kinds: Vec<(Wave, &str)> = objects.iter().map(|(w, o)| (*w, o["kind"].as_str().unwrap())).collect();
         assert_eq!(
             kinds,
@@ -377,6 +398,48 @@ mod tests {
     }
 
     #[test]
+    fn the_lifecycle_api_that_could_stop_prometheus_is_off() {
+        let args = prometheus_args(&spec());
+        assert!(!args.iter().any(|a| a.contains("lifecycle")), "{args:?}");
+    }
+
+    #[test]
+    fn an_existing_volume_keeps_its_template_and_caps_retention_at_what_it_holds() {
+        // The spec asks for 100Gi; the StatefulSet was made with 50Gi and the
+        // claim has not grown (yet): the template stays, the cap fits 50Gi.
+        let mut spec = spec();
+        spec.prometheus.storage.size = "100Gi".to_string();
+        let ctx = RenderContext {
+            prometheus_volume: Some(PrometheusVolume {
+                template_size: Some("50Gi".to_string()),
+                capacity: Some("50Gi".to_string()),
+            }),
+            ..RenderContext::offline()
+        };
+        let objects = prometheus(&spec, &ctx);
+        let claim = &object(&objects, "StatefulSet")["spec"]["volumeClaimTemplates"][0];
+        assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "50Gi");
+        let args = prometheus_args_in(&spec, &ctx);
+        assert!(
+            args.contains(&"--storage.tsdb.retention.size=43520MB".to_string()),
+            "{args:?}"
+        );
+        // Once the claim has grown, the cap follows it; the template still stays.
+        let grown = RenderContext {
+            prometheus_volume: Some(PrometheusVolume {
+                template_size: Some("50Gi".to_string()),
+                capacity: Some("100Gi".to_string()),
+            }),
+            ..RenderContext::offline()
+        };
+        let args = prometheus_args_in(&spec, &grown);
+        assert!(
+            args.contains(&"--storage.tsdb.retention.size=85GB".to_string()),
+            "{args:?}"
+        );
+    }
+
+    #[test]
     fn explicit_retention_size_wins() {
         let mut spec = spec();
         spec.prometheus.retention_size = Some("5GB".to_string());
@@ -397,7 +460,7 @@ mod tests {
     #[test]
     fn config_change_changes_the_pod_template() {
         let checksum = |spec: &ClusterSpec| {
-            let objects = prometheus(spec);
+            let objects = prometheus(spec, &RenderContext::offline());
             object(&objects, "StatefulSet")["spec"]["template"]["metadata"]["annotations"][CONFIG_CHECKSUM_ANNOTATION]
                 .clone()
         };
@@ -412,7 +475,7 @@ mod tests {
     fn volume_claim_uses_the_specs_size_and_class() {
         let mut spec = spec();
         spec.prometheus.storage.class = Some("alicloud-disk-essd".to_string());
-        let objects = prometheus(&spec);
+        let objects = prometheus(&spec, &RenderContext::offline());
         let claim = &object(&objects, "StatefulSet")["spec"]["volumeClaimTemplates"][0];
         assert_eq!(claim["metadata"]["name"], "data");
         assert_eq!(claim["spec"]["storageClassName"], "alicloud-disk-essd");
@@ -421,7 +484,7 @@ mod tests {
 
     #[test]
     fn config_map_holds_both_files() {
-        let objects = prometheus(&spec());
+        let objects = prometheus(&spec(), &RenderContext::offline());
         let config_map = object(&objects, "ConfigMap");
         assert_eq!(config_map["metadata"]["name"], "orders-prometheus-config");
         assert!(

@@ -61,6 +61,33 @@ pub fn missing_answer(question: &str, flag_hint: &str) -> Failure {
     .with_hint(format!("pass {flag_hint} to answer without a prompt"))
 }
 
+/// A hint with the exact command the user ran, `flag` added (e.g. `--yes`):
+/// what to run to give the answer without a prompt (or to change nothing). Arguments that a shell
+/// would split or expand are single-quoted.
+pub fn same_command_with(flag: &str) -> String {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    format!("the same command with {flag}: {}", command_line(&args, flag))
+}
+
+fn command_line(args: &[String], flag: &str) -> String {
+    let quote = |arg: &str| {
+        let plain = !arg.is_empty()
+            && arg
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@%+".contains(&b));
+        if plain {
+            arg.to_string()
+        } else {
+            format!("'{}'", arg.replace('\'', "'\\''"))
+        }
+    };
+    std::iter::once("kafkactl".to_string())
+        .chain(args.iter().map(|a| quote(a)))
+        .chain(std::iter::once(flag.to_string()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The prompt theme: colours only when the terminal has them (console decides,
 /// honouring `NO_COLOR` through `ui::terminal::configure_colors`).
 pub fn theme() -> ColorfulTheme {
@@ -92,6 +119,18 @@ mod tests {
         let failure = input("type the name", "--yes", false).unwrap_err();
         assert_eq!(failure.kind, FailureKind::Refused);
         assert!(failure.hints[0].contains("--yes"));
+    }
+
+    #[test]
+    fn the_command_line_to_rerun_is_quoted_for_a_shell() {
+        let args: Vec<String> = ["expose", "zk", "zookeeper", "--public", "a b", "it's"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(
+            command_line(&args, "--yes"),
+            "kafkactl expose zk zookeeper --public 'a b' 'it'\\''s' --yes"
+        );
     }
 
     #[test]

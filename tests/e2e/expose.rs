@@ -496,7 +496,11 @@ fn a_public_zookeeper_needs_public_and_kraft_clusters_have_none() {
     assert!(stderr.contains("--public") && stderr.contains("--lb"), "{stderr}");
     assert_eq!(service(&env, "zk-zoo-entrance").unwrap()["spec"]["type"], "ClusterIP");
 
-    let outcome = run_json(&env, &["expose", "zk", "zookeeper", "--type", "nodeport", "--public"]);
+    // A public ZooKeeper is opened only after a yes (issue 21 case 9; this ran without one before).
+    let outcome = run_json(
+        &env,
+        &["--yes", "expose", "zk", "zookeeper", "--type", "nodeport", "--public"],
+    );
     let warnings = outcome["warnings"].to_string();
     assert!(warnings.contains("public and unauthenticated"), "{warnings}");
     let policy = env
@@ -522,6 +526,7 @@ fn prometheus_behind_an_ingress_and_back() {
     let outcome = run_json(
         &env,
         &[
+            "--yes", // open to anyone who reaches the ingress controller: asked first (issue 21 case 9)
             "expose",
             "p1",
             "prometheus",
@@ -591,4 +596,146 @@ fn dry_run_prints_the_changed_objects_and_writes_nothing() {
         "unchanged objects are left out: {kinds:?}"
     );
     assert!(listener(&env.kafka("c1").unwrap(), "external").is_none());
+}
+
+// ---- opening to anyone asks first (issue 21 case 9) ------------------------
+
+fn code(out: &std::process::Output) -> Option<i32> {
+    out.status.code()
+}
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn prometheus_ingress(env: &Env, name: &str) -> Option<Value> {
+    env.fake.store().get("networking.k8s.io/v1", "Ingress", Some(NS), name)
+}
+
+#[test]
+fn a_public_zookeeper_is_opened_only_after_a_yes_on_a_terminal_and_off_it() {
+    let env = cluster(StrimziRelease::V0_45_2, "zk", "zookeeper-classic", &[]);
+    let kafka_rv = env.kafka("zk").unwrap()["metadata"]["resourceVersion"].clone();
+    env.fake.clear_requests();
+
+    // Off a terminal (CI): a refusal naming --yes, with the exact command; nothing written.
+    let out = env
+        .kafkactl()
+        .args(["expose", "zk", "zookeeper", "--public"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(4), "{}", output_text(&out));
+    let text = stderr(&out);
+    assert!(text.contains("anyone who reaches it"), "{text}");
+    assert!(text.contains("read and change Kafka's metadata"), "{text}");
+    assert!(text.contains("expose zk zookeeper --public --yes"), "{text}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(env.kafka("zk").unwrap()["metadata"]["resourceVersion"], kafka_rv);
+    assert_eq!(service(&env, "zk-zoo-entrance").unwrap()["spec"]["type"], "ClusterIP");
+
+    // On a terminal: the question, and "no" changes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::wizard::script(
+        dir.path(),
+        env.fake.kubeconfig_path(),
+        "expose zk zookeeper --public --timeout 60s",
+    );
+    let term = crate::wizard::Terminal::start(dir.path(), &run);
+    term.wait_for("Open ZooKeeper of zk");
+    term.answer("n");
+    assert_eq!(crate::wizard::wait_for_exit(dir.path(), &term), 4, "{}", term.screen());
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert_eq!(service(&env, "zk-zoo-entrance").unwrap()["spec"]["type"], "ClusterIP");
+
+    // --yes opens it, and says to whom.
+    let outcome = run_json(&env, &["--yes", "expose", "zk", "zookeeper", "--public"]);
+    assert_eq!(outcome["result"], "exposed", "{outcome:#}");
+    assert_eq!(
+        service(&env, "zk-zoo-entrance").unwrap()["spec"]["type"],
+        "LoadBalancer"
+    );
+    assert!(outcome["access"][0].as_str().unwrap().contains("ANYONE"), "{outcome:#}");
+    // The same exposure again opens nothing new: no question.
+    let again = run_json(&env, &["expose", "zk", "zookeeper", "--public"]);
+    assert_eq!(again["result"], "unchanged", "{again:#}");
+}
+
+#[test]
+fn an_exposed_prometheus_asks_first_and_its_lifecycle_api_is_off() {
+    let env = cluster(StrimziRelease::V1_2_0, "p1", "production", &[]);
+    env.fake.clear_requests();
+    for args in [
+        &["expose", "p1", "prometheus", "--ingress", "prometheus.example.com"][..],
+        &["expose", "p1", "prometheus", "--type", "nodeport"][..],
+        &["expose", "p1", "prometheus", "--type", "loadbalancer", "--public"][..],
+    ] {
+        let out = env.kafkactl().args(args).output().unwrap();
+        assert_eq!(code(&out), Some(4), "{args:?}: {}", output_text(&out));
+        let text = stderr(&out);
+        assert!(
+            text.contains("Open Prometheus of p1") && text.contains("--yes"),
+            "{text}"
+        );
+    }
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    assert!(prometheus_ingress(&env, "p1-prometheus").is_none());
+    assert_eq!(service(&env, "p1-prometheus").unwrap()["spec"]["type"], "ClusterIP");
+
+    let outcome = run_json(
+        &env,
+        &[
+            "--yes",
+            "expose",
+            "p1",
+            "prometheus",
+            "--ingress",
+            "prometheus.example.com",
+        ],
+    );
+    assert_eq!(outcome["result"], "exposed", "{outcome:#}");
+    assert!(prometheus_ingress(&env, "p1-prometheus").is_some());
+    // Nobody who reaches it can stop or reload it: the lifecycle API is off.
+    let sts = env
+        .fake
+        .store()
+        .get("apps/v1", "StatefulSet", Some(NS), "p1-prometheus")
+        .unwrap();
+    let args = sts["spec"]["template"]["spec"]["containers"][0]["args"].to_string();
+    assert!(!args.contains("--web.enable-lifecycle"), "{args}");
+    assert!(!args.contains("--web.enable-admin-api"), "{args}");
+}
+
+#[test]
+fn an_unauthenticated_listener_open_to_anyone_needs_a_yes_and_a_limited_one_does_not() {
+    let env = cluster(StrimziRelease::V1_2_0, "c1", "dev", &[]);
+    let kafka_rv = env.kafka("c1").unwrap()["metadata"]["resourceVersion"].clone();
+    let out = env
+        .kafkactl()
+        .args(["expose", "c1", "kafka", "--type", "nodeport"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), Some(4), "{}", output_text(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("WITHOUT authentication") && text.contains("--yes"),
+        "{text}"
+    );
+    assert_eq!(env.kafka("c1").unwrap()["metadata"]["resourceVersion"], kafka_rv);
+    assert!(listener(&env.kafka("c1").unwrap(), "external").is_none());
+
+    // Limited to a network: no question.
+    let outcome = run_json(
+        &env,
+        &[
+            "expose",
+            "c1",
+            "kafka",
+            "--type",
+            "nodeport",
+            "--allow-from",
+            "10.0.0.0/8",
+        ],
+    );
+    assert_eq!(outcome["result"], "exposed", "{outcome:#}");
+    assert!(listener(&env.kafka("c1").unwrap(), "external").is_some());
 }

@@ -201,7 +201,12 @@ fn changing_commands_print_their_outcome_as_json_and_yaml() {
         assert_eq!(upgraded["to"], version);
     }
 
-    let exposed = machine(&env, Format::Yaml, &["expose", "c1", "kafka", "--type", "nodeport"]);
+    // An unauthenticated NodePort listener is open to anyone: it needs a yes (issue 21 case 9).
+    let exposed = machine(
+        &env,
+        Format::Yaml,
+        &["--yes", "expose", "c1", "kafka", "--type", "nodeport"],
+    );
     assert_keys(
         "expose",
         &exposed,

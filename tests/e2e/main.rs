@@ -17,4 +17,5 @@ mod monitor;
 mod operator;
 mod scale;
 mod status;
+mod upgrade;
 mod wizard;

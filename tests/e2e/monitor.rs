@@ -535,3 +535,112 @@ fn uninstall_keeps_the_volume_and_delete_data_needs_yes() {
         s.get("v1", "PersistentVolumeClaim", Some(NS), claim).is_none()
     }));
 }
+
+// ---- --storage-size on an existing Prometheus (issue 21 case 4) -------------
+
+const CLAIM: &str = "data-c1-prometheus-0";
+
+fn prometheus_claim(env: &Env) -> Value {
+    get(env, "v1", "PersistentVolumeClaim", CLAIM).expect("Prometheus' volume claim")
+}
+
+fn claim_template_size(env: &Env) -> Value {
+    let sts = get(env, "apps/v1", "StatefulSet", PROMETHEUS).expect("Prometheus StatefulSet");
+    sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"].clone()
+}
+
+/// Prometheus' `--storage.tsdb.retention.size`.
+fn retention_size(env: &Env) -> String {
+    let sts = get(env, "apps/v1", "StatefulSet", PROMETHEUS).expect("Prometheus StatefulSet");
+    sts["spec"]["template"]["spec"]["containers"][0]["args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .find_map(|a| a.strip_prefix("--storage.tsdb.retention.size="))
+        .expect("a retention size cap")
+        .to_string()
+}
+
+#[test]
+fn storage_size_grows_the_claim_keeps_the_template_and_caps_retention_at_the_real_size() {
+    let env = with_dev_cluster(env(StrimziRelease::V1_2_0).start());
+    install_standalone(&env);
+    let uid = prometheus_claim(&env)["metadata"]["uid"].clone();
+    assert_eq!(retention_size(&env), "870MB", "85% of 1Gi");
+
+    let out = run_ok(
+        &env,
+        &[
+            "monitor",
+            "c1",
+            "install",
+            "--storage-size",
+            "2Gi",
+            "--timeout",
+            "60s",
+            "-o",
+            "json",
+        ],
+    );
+    let outcome: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        outcome["grownVolume"],
+        json!({ "claim": CLAIM, "from": "1Gi", "to": "2Gi", "grown": true })
+    );
+    // The claim itself grew (the same claim, so the same samples) ...
+    let claim = prometheus_claim(&env);
+    assert_eq!(claim["metadata"]["uid"], uid);
+    assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "2Gi");
+    assert_eq!(claim["status"]["capacity"]["storage"], "2Gi");
+    // ... the StatefulSet's immutable claim template was left as it was ...
+    assert_eq!(claim_template_size(&env), "1Gi");
+    // ... and the size cap fits the disk the claim really has.
+    assert_eq!(retention_size(&env), "1740MB", "85% of 2Gi");
+    assert_eq!(stored_prometheus_spec(&env)["storage"]["size"], "2Gi");
+
+    // Another change of the cluster later keeps the template too (a real API
+    // server refuses a changed one, and so does the fake).
+    run_ok(
+        &env,
+        &["monitor", "c1", "install", "--retention", "7d", "--timeout", "60s"],
+    );
+    assert_eq!(claim_template_size(&env), "1Gi");
+    assert_eq!(retention_size(&env), "1740MB");
+}
+
+#[test]
+fn storage_size_shrink_and_a_class_without_expansion_are_refused_writing_nothing() {
+    let env = with_dev_cluster(
+        env(StrimziRelease::V1_2_0)
+            .storage_classes(&[("fixed", false, true)])
+            .start(),
+    );
+    install_standalone(&env);
+    env.fake.clear_requests();
+
+    let out = run(&env, &["monitor", "c1", "install", "--storage-size", "512Mi"]);
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("--storage-size 512Mi") && text.contains("cannot shrink"),
+        "{text}"
+    );
+    assert!(text.contains("--storage-size 1Gi"), "says what to pass: {text}");
+
+    let out = run(&env, &["monitor", "c1", "install", "--storage-size", "85Gi"]);
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let text = stderr(&out);
+    assert!(text.contains("--storage-size"), "{text}");
+    assert!(
+        text.contains("StorageClass \"fixed\" does not allow volume expansion"),
+        "{text}"
+    );
+
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    let claim = prometheus_claim(&env);
+    assert_eq!(claim["spec"]["resources"]["requests"]["storage"], "1Gi");
+    assert_eq!(claim_template_size(&env), "1Gi");
+    assert_eq!(retention_size(&env), "870MB", "no cap beyond what the 1Gi disk holds");
+    assert_eq!(stored_prometheus_spec(&env)["storage"]["size"], "1Gi");
+}

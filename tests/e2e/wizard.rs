@@ -95,7 +95,7 @@ impl Drop for Terminal {
 
 /// A script running kafkactl on the terminal (stdin and stderr), stdout and
 /// the exit code into files; no CI, no inherited kafkactl settings.
-fn script(dir: &Path, kubeconfig: &Path, args: &str) -> PathBuf {
+pub fn script(dir: &Path, kubeconfig: &Path, args: &str) -> PathBuf {
     let bin = assert_cmd::cargo::cargo_bin("kafkactl");
     let path = dir.join("run.sh");
     let text = format!(
@@ -113,7 +113,7 @@ fn script(dir: &Path, kubeconfig: &Path, args: &str) -> PathBuf {
     path
 }
 
-fn wait_for_exit(dir: &Path, terminal: &Terminal) -> i32 {
+pub fn wait_for_exit(dir: &Path, terminal: &Terminal) -> i32 {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         if let Ok(rc) = std::fs::read_to_string(dir.join("rc")) {

@@ -109,6 +109,16 @@ fn validate_kafka_version(spec: &ClusterSpec, report: &mut Report) -> Option<(u3
         );
         return None;
     };
+    if spec.is_zookeeper() && api_supports(spec.strimzi_api, MetadataMode::Zookeeper) && parsed.0 >= 4 {
+        // Whatever the image or the operator: Kafka 4 removed ZooKeeper.
+        report.error(
+            "kafkaVersion",
+            format!(
+                "Kafka {version} has no ZooKeeper mode (Kafka 3.9 is the last release with ZooKeeper); pick a 3.x version with --kafka-version, or metadata: kraft"
+            ),
+        );
+        return Some(parsed);
+    }
     if release.kafka_versions.contains(&version) {
         return Some(parsed);
     }

@@ -27,6 +27,7 @@ pub mod sim;
 pub mod store;
 pub mod strimzi;
 pub mod util;
+mod validation;
 pub mod watch;
 
 pub use cluster::{Controller, FakeCluster, FakeClusterBuilder, NodeConfig, Taint};

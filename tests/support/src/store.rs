@@ -740,6 +740,11 @@ impl State {
             for (_, hook) in self.admission.clone() {
                 hook(self, info, old, &mut new)?;
             }
+            if let Some(old) = old
+                && info.crd.is_none()
+            {
+                crate::validation::check_update(self, info, old, &new)?;
+            }
         }
         if info.crd.is_some() {
             self.validate_custom_resource(info, &version, &name, &mut new)?;

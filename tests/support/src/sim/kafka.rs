@@ -177,10 +177,13 @@ fn run(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) -> Step<()> {
         .map(str::to_string)
         .or_else(|| op.default_kafka_version().map(str::to_string))
         .unwrap_or_default();
+    // Strimzi looks the version up in the versions it supports whatever the
+    // image: a custom image does not make an unsupported version acceptable.
     let image = match (op.image_for(&version), custom_image) {
-        (_, Some(i)) => i,
+        (Some(_), Some(i)) => i,
         (Some(i), None) => i.to_string(),
-        (None, None) => {
+        (None, Some(i)) if op.supported_versions().is_empty() => i,
+        (None, _) => {
             return Err((
                 "UnsupportedKafkaVersionException".into(),
                 format!(

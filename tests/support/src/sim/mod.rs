@@ -8,7 +8,7 @@
 //! loop settles as soon as the cluster does.
 
 mod kafka;
-mod kube;
+pub(crate) mod kube;
 pub mod operator;
 mod pods;
 mod services;
