@@ -929,6 +929,9 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         .collect();
     warnings.extend(risks(&change));
     check_node_ports(&loaded, &change, &brokers).await?;
+    // The stored spec is applied whole: the guards of every change name what it would
+    // remove from the live cluster (a broker a `kubectl patch` added, say).
+    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &change.spec).await?;
     if apply_args.dry_run {
         return dry_run(&loaded, &change, &ctx, warnings).await;
     }
@@ -936,6 +939,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         ui::prompts::require_confirmation(&global.prompt, question, "--yes")
             .map_err(|refused| refused.with_hint(ui::prompts::same_command_with("--yes")))?;
     }
+    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
     let options = ChangeOptions {
         force_conflicts: apply_args.force_conflicts,
         no_wait: apply_args.no_wait,

@@ -171,6 +171,8 @@ async fn install(
         no_wait: args.no_wait,
         prune,
     };
+    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
+    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
     let grown_volume = match growth {
         Some(growth) => Some(grow_volume(global, &loaded, &spec, growth, args.no_wait).await?),
         None => None,
@@ -385,6 +387,8 @@ async fn uninstall(
         no_wait: args.no_wait,
         prune: true,
     };
+    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
+    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
     let change = apply_change(global, &loaded, &spec, options, log).await?;
     let volume = match args.delete_data {
         false => "kept",

@@ -216,6 +216,44 @@ fn scale_names_and_confirms_the_live_broker_a_kubectl_patch_added() {
     );
 }
 
+/// `expose` and `monitor` apply the whole stored spec too: after a `kubectl patch` grew the
+/// pool, they name the live broker the stored spec would remove and need a yes.
+#[test]
+fn expose_and_monitor_name_the_live_broker_a_kubectl_patch_added() {
+    let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
+    let patched = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(env.fake.kubeconfig_path())
+        .args(["-n", NS, "patch", "kafkanodepool", "c-brokers", "--type", "merge", "-p"])
+        .arg(r#"{"spec":{"replicas":4}}"#)
+        .status()
+        .expect("kubectl runs (install Debian's kubernetes-client)");
+    assert!(patched.success());
+    let grown = env.fake.wait_until(Duration::from_secs(20), |_| {
+        node_pool(&env, "brokers")["status"]["nodeIds"] == serde_json::json!([0, 1, 2, 3])
+            && ready_pods(&env, "c-c-brokers-").len() == 4
+    });
+    assert!(grown, "the patched pool runs broker 3: {}", node_pool(&env, "brokers"));
+    let before = strimzi_state(&env);
+    for args in [&["expose", "c", "jmx"][..], &["monitor", "c", "uninstall"][..]] {
+        env.fake.clear_requests();
+        let out = kafkactl(&env, args);
+        assert_eq!(code(&out), 4, "{args:?}: {}", output_text(&out));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("remove broker 3 from pool brokers of c"),
+            "{args:?}: {stderr}"
+        );
+        assert!(
+            env.fake.write_requests().is_empty(),
+            "{args:?}: {:?}",
+            env.fake.write_requests()
+        );
+        assert_eq!(strimzi_state(&env), before);
+    }
+    assert_eq!(ready_pods(&env, "c-c-brokers-").len(), 4, "broker 3 still runs");
+}
+
 #[test]
 fn scale_below_replication_factor_is_refused() {
     let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
