@@ -64,6 +64,17 @@ pub enum Command {
     CompleteClusters,
 }
 
+impl Command {
+    /// Whether the command talks to a cluster under `--timeout`; the others never read it.
+    pub fn waits(&self) -> bool {
+        match self {
+            Command::Presets(_) | Command::Completions(_) | Command::Man(_) | Command::Image(_) => false,
+            Command::Create(args) => args.dry_run != Some(DryRun::Client),
+            _ => true,
+        }
+    }
+}
+
 /// Options every command takes, in kubectl's words.
 #[derive(Debug, Clone, Args)]
 pub struct GlobalArgs {
@@ -88,7 +99,7 @@ pub struct ConnectionArgs {
     #[arg(short = 'n', long, global = true, env = "KAFKACTL_NAMESPACE", value_name = "NS")]
     pub namespace: Option<String>,
     /// How long to wait for a command to finish (e.g. 90s, 15m, 1h).
-    #[arg(long, global = true, env = "KAFKACTL_TIMEOUT", value_name = "DURATION", default_value = "15m", value_parser = crate::cli::parse_duration)]
+    #[arg(long, global = true, env = "KAFKACTL_TIMEOUT", value_name = "DURATION", default_value = "15m", value_parser = crate::cli::parse_timeout)]
     pub timeout: Duration,
 }
 

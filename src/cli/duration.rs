@@ -35,9 +35,32 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(total)
 }
 
+/// `--timeout`: a duration of at least one second. Less cannot apply and watch anything,
+/// and a zero timeout failed only after applying.
+pub fn parse_timeout(text: &str) -> Result<Duration, String> {
+    let timeout = parse_duration(text)?;
+    if timeout < Duration::from_secs(1) {
+        return Err(format!(
+            "\"{}\" is too short to apply and wait for anything; use at least 1s (for example 90s, 15m or 1h30m)",
+            text.trim()
+        ));
+    }
+    Ok(timeout)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_timeout_under_a_second_is_refused() {
+        for short in ["0", "0s", "100ms", "999ms"] {
+            let err = parse_timeout(short).unwrap_err();
+            assert!(err.contains("at least 1s"), "{short}: {err}");
+        }
+        assert_eq!(parse_timeout("1s"), Ok(Duration::from_secs(1)));
+        assert_eq!(parse_timeout("1500ms"), Ok(Duration::from_millis(1500)));
+    }
 
     #[test]
     fn durations_parse_in_kubectl_style() {

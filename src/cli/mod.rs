@@ -6,6 +6,7 @@ mod args;
 pub mod check;
 pub mod delete;
 mod duration;
+mod env_errors;
 pub mod expose;
 pub mod image;
 pub mod monitor;
@@ -13,4 +14,5 @@ pub mod operator;
 pub mod scale;
 
 pub use args::*;
-pub use duration::parse_duration;
+pub use duration::{parse_duration, parse_timeout};
+pub use env_errors::{EnvSource, env_behind};

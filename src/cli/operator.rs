@@ -116,8 +116,8 @@ pub struct OperatorUninstallArgs {
 }
 
 /// `create --install-operator`: install the operator first when it is missing.
-/// `--version`/`--from` (as in `operator install`) are aliases, so clap's
-/// own version flag is off for `create`.
+/// `--from` (as in `operator install`) is an alias; `--version` is not, since it
+/// reads as kafkactl's own version on `create` (`--operator-version` says which).
 #[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Operator", disable_version_flag = true)]
 pub struct CreateOperatorArgs {
@@ -127,7 +127,6 @@ pub struct CreateOperatorArgs {
     /// With --install-operator: the Strimzi release to download.
     #[arg(
         long = "operator-version",
-        visible_alias = "version",
         value_name = "X.Y.Z",
         requires = "install_operator",
         conflicts_with = "operator_from"

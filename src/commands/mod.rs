@@ -25,8 +25,6 @@ pub mod wizard;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::cli::{Cli, Command};
 use crate::cluster::discovery::StrimziInfo;
 use crate::error::{Failure, FailureKind, exit_code};
@@ -36,7 +34,10 @@ use crate::ui;
 /// Parse the command line, run the command, print the error and pick the exit code.
 pub fn main() -> ExitCode {
     ui::terminal::configure_colors();
-    let cli = Cli::parse();
+    let cli = match parse_command_line() {
+        Ok(cli) => cli,
+        Err(error) => error.exit(),
+    };
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
@@ -44,6 +45,34 @@ pub fn main() -> ExitCode {
             exit_code(&error)
         }
     }
+}
+
+/// clap's parse, with two fixes at the edge: a bad value that came from an environment
+/// variable names the variable (clap names only the flag it stands for), and a malformed
+/// `KAFKACTL_TIMEOUT` does not break the commands that never wait.
+fn parse_command_line() -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let error = match Cli::command().try_get_matches_from(&args) {
+        Ok(matches) => return Cli::from_arg_matches(&matches),
+        Err(error) => error,
+    };
+    let Some(env) = crate::cli::env_behind(&error, &args) else {
+        return Err(error);
+    };
+    if env.name == "KAFKACTL_TIMEOUT" {
+        // Parsed again without it: a command that never waits runs with a warning.
+        let retry = Cli::command().mut_arg("timeout", |a| a.env(None::<&str>));
+        if let Ok(cli) = retry
+            .try_get_matches_from(&args)
+            .and_then(|m| Cli::from_arg_matches(&m))
+            && !cli.command.waits()
+        {
+            crate::eprintln_safe!("warning: {} (not used by this command)", env.message(&error));
+            return Ok(cli);
+        }
+    }
+    Err(Cli::command().error(clap::error::ErrorKind::InvalidValue, env.message(&error)))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -344,3 +344,80 @@ fn a_closed_stdout_and_stderr_never_panic() {
     let missing = exit_code_with_closed_pipes(&env, &["status", "nope"]);
     assert_eq!(missing, Some(3), "not found keeps its exit code");
 }
+
+/// A bad value from an environment variable names the variable, not only the flag it
+/// stands for; a malformed KAFKACTL_TIMEOUT leaves the commands that never wait alone.
+#[test]
+fn bad_environment_variables_are_named_and_spare_commands_that_do_not_use_them() {
+    let out = crate::common::kafkactl()
+        .env("KAFKACTL_OUTPUT", "xml")
+        .args(["presets", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("environment variable KAFKACTL_OUTPUT=\"xml\" is not a valid --output")
+            && stderr.contains("text, json, yaml"),
+        "{stderr}"
+    );
+
+    let out = crate::common::kafkactl()
+        .env("KAFKACTL_TIMEOUT", "soon")
+        .args(["presets", "list"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("production"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("KAFKACTL_TIMEOUT=\"soon\""));
+
+    let out = crate::common::kafkactl()
+        .env("KAFKACTL_TIMEOUT", "soon")
+        .args(["status", "c1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("environment variable KAFKACTL_TIMEOUT"));
+
+    // Typed on the command line, the flag is named as before.
+    let out = crate::common::kafkactl()
+        .env("KAFKACTL_OUTPUT", "json")
+        .args(["-o", "xml", "presets", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("environment variable"));
+}
+
+/// A timeout that cannot work is refused before anything is read or written.
+#[test]
+fn a_timeout_under_a_second_is_a_usage_error() {
+    for short in ["0s", "100ms"] {
+        let out = crate::common::kafkactl()
+            .args(["--timeout", short, "status", "c1"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{short}: {}", output_text(&out));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("at least 1s"),
+            "{}",
+            output_text(&out)
+        );
+    }
+}
+
+/// `create --version` no longer means the operator's release (it reads as kafkactl's own
+/// version); `--operator-version` says it.
+#[test]
+fn create_has_no_version_alias() {
+    let out = crate::common::kafkactl()
+        .args(["create", "c1", "--install-operator", "--version", "1.2.0", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--version"),
+        "{}",
+        output_text(&out)
+    );
+}
