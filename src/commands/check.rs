@@ -235,13 +235,17 @@ impl TextOutput for CheckReport {
             out.push_str(&format_line(result, on_terminal));
         }
         let verdict = if self.ok {
-            symbol(Status::Pass, on_terminal)
+            "this cluster can run this spec"
         } else {
-            symbol(Status::Fail, on_terminal)
+            "this cluster cannot run this spec as it is"
+        };
+        let warnings = match self.warnings {
+            1 => "1 warning".to_string(),
+            n => format!("{n} warnings"),
         };
         out.push_str(&format!(
-            "\n\nStatus check results are {verdict}: {} failed, {} warnings, {} passed\n",
-            self.failures, self.warnings, self.passed
+            "\n\nSummary: {} failed, {warnings}, {} passed: {verdict}\n",
+            self.failures, self.passed
         ));
         out
     }

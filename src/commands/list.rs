@@ -68,7 +68,17 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<()> {
     let runtime = super::runtime()?;
     let list = runtime.block_on(async {
         let conn = connect(&global.connection).await?;
-        let api = super::served_api(&discover(&conn).await?)?;
+        let info = discover(&conn).await?;
+        // No Strimzi CRDs: no clusters (an answer, not a usage error), and how to start.
+        let Some(api) = info.api() else {
+            if !global.output.quiet {
+                crate::eprintln_safe!(
+                    "note: Strimzi is not installed in this cluster (no kafka.strimzi.io API); \
+                 `kafkactl operator install` installs it"
+                );
+            }
+            return Ok(ClusterList(Vec::new()));
+        };
         let namespace = match args.all_namespaces {
             true => None,
             false => Some(global.connection.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)),

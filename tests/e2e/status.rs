@@ -154,3 +154,30 @@ fn list_shows_clusters_of_the_namespace_or_all_namespaces() {
         (Some("team-b"), Some(1), Some(1), Some(true))
     );
 }
+
+/// Without Strimzi's CRDs there are no clusters: an answer (exit 0), not a usage error, with
+/// how to install the operator.
+#[test]
+fn list_without_strimzi_installed_says_no_clusters_and_how_to_install_it() {
+    let fake = fake_kube::FakeCluster::builder().start();
+    let out = crate::common::kafkactl()
+        .arg("--kubeconfig")
+        .arg(fake.kubeconfig_path())
+        .args(["list", "-A"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::common::output_text(&out));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "No Kafka clusters found.\n");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("kafkactl operator install"));
+    let json = crate::common::kafkactl()
+        .arg("--kubeconfig")
+        .arg(fake.kubeconfig_path())
+        .args(["list", "-o", "json"])
+        .output()
+        .unwrap();
+    assert!(json.status.success(), "{}", crate::common::output_text(&json));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&json.stdout).unwrap(),
+        serde_json::json!([])
+    );
+}
