@@ -31,6 +31,10 @@ pub struct ClusterReport {
     pub nodes: Vec<NodeReport>,
     pub diagnostics: Vec<Diagnostic>,
     pub connect: Vec<String>,
+    /// Why no Strimzi operator reconciles the cluster, when none does: its status is then
+    /// only what Strimzi last wrote.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unmanaged: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -120,6 +124,7 @@ pub fn build_report(spec: &ClusterSpec, observed: &Observed) -> ClusterReport {
         components: progress.components,
         nodes: node_reports(spec, observed),
         diagnostics: progress.diagnostics,
+        unmanaged: None,
     }
 }
 
@@ -213,7 +218,12 @@ impl TextOutput for ClusterReport {
                 .unwrap_or_else(|| "NotReady".into())
         };
         out.push_str(&format!("Cluster:    {}/{}\n", self.namespace, self.name));
-        out.push_str(&format!("Status:     {state}\n"));
+        match &self.unmanaged {
+            Some(why) => out.push_str(&format!(
+                "Status:     {state} as Strimzi last reported it; UNMANAGED: {why}\n"
+            )),
+            None => out.push_str(&format!("Status:     {state}\n")),
+        }
         if let Some(c) = self.condition.as_ref().filter(|c| !c.message.is_empty()) {
             out.push_str(&format!("Condition:  {} {}: {}\n", c.kind, c.reason, c.message));
         }

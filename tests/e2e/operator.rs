@@ -551,6 +551,22 @@ fn uninstall_removes_the_operator_and_keeps_the_crds_and_what_clusters_use() {
             .is_none()
     );
     assert!(env.kafka("c1").is_some(), "the cluster stays");
+    // Its status no longer reads as if something managed it.
+    let status = cmd(&env, &cache).args(["status", "c1"]).output().unwrap();
+    assert!(status.status.success(), "{}", output_text(&status));
+    let text = String::from_utf8_lossy(&status.stdout);
+    assert!(
+        text.contains("UNMANAGED: no Strimzi operator watches namespace kafka"),
+        "{text}"
+    );
+    let json = cmd(&env, &cache).args(["-o", "json", "status", "c1"]).output().unwrap();
+    let json: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(
+        json["unmanaged"]
+            .as_str()
+            .is_some_and(|w| w.contains("operator install")),
+        "{json}"
+    );
 }
 
 #[test]
