@@ -40,6 +40,12 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
         let outcome = DeleteOutcome::new("dry-run", teardown, Vec::new(), warnings, None);
         return ui::output::print_outcome(&outcome, global.output.output);
     }
+    // A re-run after an interrupted delete that had removed everything but the kept
+    // volumes: the job is done; say so (exit 0) rather than "not found".
+    if teardown.nothing_to_delete() && !args.delete_data {
+        let outcome = DeleteOutcome::new("deleted", teardown, Vec::new(), warnings, None);
+        return ui::output::print_outcome(&outcome, global.output.output);
+    }
     confirm(global, &args, &teardown)?;
     let log = DeleteLog::default();
     let outcome = runtime.block_on(async {
@@ -72,28 +78,12 @@ async fn plan(global: &GlobalArgs, args: &DeleteArgs) -> Result<(Connection, Tea
             args.name
         )));
     }
-    let only_claims_to_delete = args.delete_data && !teardown.claims.is_empty();
-    if teardown.nothing_to_delete() && !only_claims_to_delete {
-        return Err(not_found(&teardown));
+    // Nothing at all: not found. Only kept volumes: an earlier delete did the job (the
+    // caller says so), or `--delete-data` deletes them now.
+    if teardown.nothing_to_delete() && teardown.claims.is_empty() {
+        return Err(super::not_found(&teardown.cluster, &teardown.namespace));
     }
     Ok((conn, teardown))
-}
-
-/// No Kafka CR and nothing labelled for the cluster; kept volumes are named.
-fn not_found(teardown: &Teardown) -> Failure {
-    let failure = super::not_found(&teardown.cluster, &teardown.namespace);
-    if teardown.claims.is_empty() {
-        return failure;
-    }
-    let names: Vec<&str> = teardown.claims.iter().map(|c| c.name.as_str()).collect();
-    failure.with_hint(format!(
-        "its data volumes are still there ({}): `kafkactl create {} --preset FILE` re-attaches them; \
-         `kafkactl delete {} -n {} --delete-data` deletes them",
-        names.join(", "),
-        teardown.cluster,
-        teardown.cluster,
-        teardown.namespace
-    ))
 }
 
 fn warnings(teardown: &Teardown) -> Vec<String> {
@@ -281,6 +271,14 @@ impl TextOutput for DeleteOutcome {
             "deleted"
         };
         let claims_gone = t.claims_with(ClaimFate::Deleted).count();
+        if self.deleted.is_empty() && t.nothing_to_delete() {
+            let mut out = format!(
+                "Cluster \"{}\" in namespace \"{}\" is already deleted: only its kept data volumes are left.\n",
+                t.cluster, t.namespace
+            );
+            out.push_str(&kept_claims_text(t));
+            return out;
+        }
         let mut out = format!(
             "Cluster \"{}\" in namespace \"{}\" {verb}: {} object(s) deleted by kafkactl, {} removed by Strimzi/garbage collection, {} pod(s) stopped, {} data volume(s) deleted.\n",
             t.cluster,
