@@ -10,6 +10,7 @@ pub mod errors;
 pub mod exposure;
 pub mod facts;
 pub mod inventory;
+pub mod lease;
 pub mod operator;
 pub mod prometheus_query;
 pub mod readiness;

@@ -229,6 +229,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         let report = super::check::preflight(&conn, &spec, &options).await?;
         super::check::enforce(&report, global.output.quiet)?;
     }
+    super::common::lock_for_create(&conn, api, &plan, &spec, existing.as_ref()).await?;
     let before = match existing {
         Some(_) => Some(before_state(&conn, &plan, &spec.name).await?),
         None => None,

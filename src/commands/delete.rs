@@ -181,6 +181,7 @@ async fn execute(
     warnings: Vec<String>,
     log: &DeleteLog,
 ) -> Result<DeleteOutcome, Failure> {
+    super::common::lock(conn, &teardown.namespace, &teardown.cluster, "delete").await?;
     let mut view = ProgressView::new(global.output.quiet);
     delete_objects(conn, &teardown, log)
         .await

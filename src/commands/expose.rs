@@ -828,6 +828,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         ExposeTarget::Zookeeper(a) => (zookeeper_change(&loaded.spec, a)?, &a.apply),
         ExposeTarget::Prometheus(a) => (prometheus_change(&loaded.spec, a)?, &a.apply),
     };
+    super::common::lock_loaded(&loaded, "expose", apply_args.dry_run).await?;
     let report = validated(&change.spec)?;
     let mut warnings: Vec<String> = report
         .warnings

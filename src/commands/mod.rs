@@ -120,11 +120,37 @@ fn check_cluster_name(command: &Command) -> Result<(), Failure> {
 
 /// The async runtime of commands that talk to a cluster (two workers: the
 /// work is I/O-bound and the machines are small).
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
+pub fn runtime() -> anyhow::Result<CommandRuntime> {
+    Ok(CommandRuntime(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?,
+    ))
+}
+
+/// The runtime a command runs its cluster work on. Whatever ends that work —
+/// success, an error, or Ctrl-C dropping it — the cluster locks it took are
+/// released before `block_on` returns, so that a re-run is not locked out.
+pub struct CommandRuntime(tokio::runtime::Runtime);
+
+impl CommandRuntime {
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        let output = self.0.block_on(future);
+        let report = self.0.block_on(crate::cluster::lease::release_all());
+        for lost in &report.lost {
+            ui::errors::print_warning(&format!(
+                "the cluster lock {lost} was taken over by another command while this one ran (its renewals failed); check the cluster with kafkactl status"
+            ));
+        }
+        for kept in &report.not_released {
+            ui::errors::print_warning(&format!(
+                "the cluster lock {kept} could not be released; it expires by itself within {}s",
+                crate::cluster::lease::LEASE_DURATION.as_secs()
+            ));
+        }
+        output
+    }
 }
 
 /// The Strimzi API this cluster serves, or why there is none.

@@ -127,6 +127,7 @@ async fn install(
     log: &ApplyLog,
 ) -> anyhow::Result<InstallOutcome> {
     let loaded = load_cluster(global, name).await?;
+    super::common::lock_loaded(&loaded, "monitor install", false).await?;
     let served = prometheus_query::operator_kinds_served(&loaded.conn).await?;
     let mode = resolve_mode(args.mode, served)?;
     let before = loaded.spec.prometheus.clone();
@@ -268,6 +269,7 @@ async fn uninstall(
     log: &ApplyLog,
 ) -> anyhow::Result<UninstallOutcome> {
     let loaded = load_cluster(global, name).await?;
+    super::common::lock_loaded(&loaded, "monitor uninstall", false).await?;
     let claim = names::prometheus_data_claim(&loaded.spec.name);
     if args.delete_data {
         confirm_delete_data(global, &loaded, &claim)?;

@@ -74,6 +74,7 @@ impl TextOutput for RestartOutcome {
 async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutcome, Failure> {
     let started = Instant::now();
     let loaded = load_cluster(global, &args.name).await?;
+    super::common::lock_loaded(&loaded, "restart", false).await?;
     let spec = &loaded.spec;
     check_target(&loaded, args)?;
     let pods = cluster_pods(&loaded.conn, spec).await?;

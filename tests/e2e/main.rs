@@ -11,6 +11,7 @@ mod delete;
 mod expose;
 mod faults;
 mod interrupt;
+mod lock;
 mod machine_output;
 mod monitor;
 mod operator;
