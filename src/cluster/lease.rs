@@ -148,44 +148,45 @@ pub async fn acquire(conn: &Connection, namespace: &str, cluster: &str, command:
     }
     let api: Api<Lease> = Api::namespaced(conn.client.clone(), namespace);
     let op = |verb| Operation::new(verb, format!("Lease {namespace}/{name}"));
-    // Each turn either wins or sees what another taker wrote; three are plenty.
+    // Create first (the usual case: nobody holds it); when it exists, read it
+    // and take it over if it is free. Each turn either wins or sees what
+    // another taker wrote; three are plenty.
     for _ in 0..3 {
         let now = Timestamp::now();
-        let current = api
-            .get_opt(&name)
-            .await
-            .map_err(|e| describe(e, &op("get"), &conn.server))?;
-        let written = match current {
-            None => {
-                let lease = our_lease(&name, cluster, command, now, None);
-                match api.create(&PostParams::default(), &lease).await {
-                    Ok(lease) => lease,
-                    Err(kube::Error::Api(s)) if s.code == 409 => continue,
-                    Err(kube::Error::Api(s)) if s.is_not_found() => {
-                        return Err(LockError::NoNamespace(namespace.to_string()));
-                    }
-                    Err(e) => return Err(describe(e, &op("create"), &conn.server).into()),
-                }
+        let fresh = our_lease(&name, cluster, command, now, None);
+        let existing = match api.create(&PostParams::default(), &fresh).await {
+            Ok(written) => {
+                hold(api, namespace, &name, written);
+                return Ok(());
             }
-            Some(lease) => {
-                if !free(&lease, now) {
-                    return Err(LockError::Held {
-                        namespace: namespace.to_string(),
-                        cluster: cluster.to_string(),
-                        holder: holder_of(&lease),
-                    });
-                }
-                let taken = our_lease(&name, cluster, command, now, Some(&lease));
-                match api.replace(&name, &PostParams::default(), &taken).await {
-                    Ok(lease) => lease,
-                    // Someone else wrote it since we read it: read again.
-                    Err(kube::Error::Api(s)) if s.code == 409 || s.is_not_found() => continue,
-                    Err(e) => return Err(describe(e, &op("update"), &conn.server).into()),
-                }
+            Err(kube::Error::Api(s)) if s.code == 409 => api
+                .get_opt(&name)
+                .await
+                .map_err(|e| describe(e, &op("get"), &conn.server))?,
+            Err(kube::Error::Api(s)) if s.is_not_found() => {
+                return Err(LockError::NoNamespace(namespace.to_string()));
             }
+            Err(e) => return Err(describe(e, &op("create"), &conn.server).into()),
         };
-        hold(api, namespace, &name, written);
-        return Ok(());
+        // Released between the create and the read: create again.
+        let Some(lease) = existing else { continue };
+        if !free(&lease, now) {
+            return Err(LockError::Held {
+                namespace: namespace.to_string(),
+                cluster: cluster.to_string(),
+                holder: holder_of(&lease),
+            });
+        }
+        let taken = our_lease(&name, cluster, command, now, Some(&lease));
+        match api.replace(&name, &PostParams::default(), &taken).await {
+            Ok(written) => {
+                hold(api, namespace, &name, written);
+                return Ok(());
+            }
+            // Someone else wrote it since we read it: try again.
+            Err(kube::Error::Api(s)) if s.code == 409 || s.is_not_found() => continue,
+            Err(e) => return Err(describe(e, &op("update"), &conn.server).into()),
+        }
     }
     Err(Failure::runtime(format!(
         "cannot lock cluster {namespace}/{cluster}: Lease {name} changed under every attempt to take it"

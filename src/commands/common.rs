@@ -162,14 +162,12 @@ pub async fn lock(conn: &Connection, namespace: &str, cluster: &str, command: &s
         .map_err(|e| lock_failure(e, command))
 }
 
-/// Lock a loaded cluster (not for `--dry-run`, which changes nothing), and
-/// make sure it is still what the command read: a writer that read the
-/// stored spec before another writer changed it stops instead of
-/// overwriting that change with its own, older, view.
-pub async fn lock_loaded(loaded: &LoadedCluster, command: &str, dry_run: bool) -> Result<(), Failure> {
-    if dry_run {
-        return Ok(());
-    }
+/// Lock a loaded cluster right before the command's first write (after its
+/// refusals and `--dry-run`, which change nothing), and make sure it is still
+/// what the command read: a writer that read the stored spec before another
+/// writer changed it stops instead of overwriting that change with its own,
+/// older, view.
+pub async fn lock_loaded(loaded: &LoadedCluster, command: &str) -> Result<(), Failure> {
     let spec = &loaded.spec;
     lock(&loaded.conn, &spec.namespace, &spec.name, command).await?;
     unchanged_since(
@@ -182,35 +180,28 @@ pub async fn lock_loaded(loaded: &LoadedCluster, command: &str, dry_run: bool) -
     .await
 }
 
-/// `create`'s lock: the namespace is made first when the plan makes it (the
-/// Lease lives there), and the Kafka CR must still be as `create` read it
-/// (absent, or the same cluster with the same stored spec).
+/// `create`'s lock. When the plan makes the namespace, its first wave is
+/// applied here (into `log`, and taken out of `plan`): the Lease lives in it.
+/// Then the Kafka CR must still be as `create` read it (absent, or the same
+/// cluster with the same stored spec).
 pub async fn lock_for_create(
     conn: &Connection,
     api: StrimziApi,
-    plan: &Plan,
+    plan: &mut Plan,
     spec: &ClusterSpec,
     existing: Option<&Value>,
+    options: ApplyOptions,
+    log: &ApplyLog,
 ) -> Result<(), Failure> {
-    let (ns, name) = (spec.namespace.as_str(), spec.name.as_str());
-    match lease::acquire(conn, ns, name, "create").await {
-        Err(LockError::NoNamespace(_)) if plan.wave(render::Wave::Namespace).next().is_some() => {
-            let namespace_only = Plan {
-                objects: plan.wave(render::Wave::Namespace).cloned().collect(),
-            };
-            apply_plan(
-                conn,
-                &namespace_only,
-                ApplyOptions::default(),
-                &None,
-                &ApplyLog::default(),
-            )
-            .await?;
-            lock(conn, ns, name, "create").await?;
-        }
-        other => other.map_err(|e| lock_failure(e, "create"))?,
+    let (namespace, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut plan.objects)
+        .into_iter()
+        .partition(|o| o.wave == render::Wave::Namespace);
+    plan.objects = rest;
+    if !namespace.is_empty() {
+        apply_plan(conn, &Plan { objects: namespace }, options, &None, log).await?;
     }
-    unchanged_since(conn, api, ns, name, existing).await
+    lock(conn, &spec.namespace, &spec.name, "create").await?;
+    unchanged_since(conn, api, &spec.namespace, &spec.name, existing).await
 }
 
 fn lock_failure(error: LockError, command: &str) -> Failure {

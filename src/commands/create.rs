@@ -219,7 +219,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         include_namespace: !namespace_exists,
         ..RenderContext::offline()
     };
-    let plan = render::render(&spec, &ctx);
+    let mut plan = render::render(&spec, &ctx);
     let dry_run = args.dry_run == Some(DryRun::Server);
     if dry_run {
         return server_dry_run(&conn, &plan, args.apply.force_conflicts, log, &spec).await;
@@ -229,7 +229,6 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         let report = super::check::preflight(&conn, &spec, &options).await?;
         super::check::enforce(&report, global.output.quiet)?;
     }
-    super::common::lock_for_create(&conn, api, &plan, &spec, existing.as_ref()).await?;
     let before = match existing {
         Some(_) => Some(before_state(&conn, &plan, &spec.name).await?),
         None => None,
@@ -239,6 +238,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         force_conflicts: args.apply.force_conflicts,
         dry_run: false,
     };
+    super::common::lock_for_create(&conn, api, &mut plan, &spec, existing.as_ref(), options, log).await?;
     apply_plan(&conn, &plan, options, &before, log)
         .await
         .map_err(|f| applied_so_far(f, log))?;

@@ -828,7 +828,6 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         ExposeTarget::Zookeeper(a) => (zookeeper_change(&loaded.spec, a)?, &a.apply),
         ExposeTarget::Prometheus(a) => (prometheus_change(&loaded.spec, a)?, &a.apply),
     };
-    super::common::lock_loaded(&loaded, "expose", apply_args.dry_run).await?;
     let report = validated(&change.spec)?;
     let mut warnings: Vec<String> = report
         .warnings
@@ -843,6 +842,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
     if let Some(question) = &change.confirm {
         ui::prompts::require_confirmation(&global.prompt, question, "--yes")?;
     }
+    super::common::lock_loaded(&loaded, "expose").await?;
     let options = ChangeOptions {
         force_conflicts: apply_args.force_conflicts,
         no_wait: apply_args.no_wait,

@@ -127,12 +127,12 @@ async fn install(
     log: &ApplyLog,
 ) -> anyhow::Result<InstallOutcome> {
     let loaded = load_cluster(global, name).await?;
-    super::common::lock_loaded(&loaded, "monitor install", false).await?;
     let served = prometheus_query::operator_kinds_served(&loaded.conn).await?;
     let mode = resolve_mode(args.mode, served)?;
     let before = loaded.spec.prometheus.clone();
     let spec = with_monitoring(&loaded.spec, args, mode)?;
     validated(&spec)?;
+    super::common::lock_loaded(&loaded, "monitor install").await?;
     // Switching modes leaves the other mode's objects behind: prune them
     // (never volumes). A plain install adds only.
     let prune = before.enabled && before.mode != mode;
@@ -269,7 +269,6 @@ async fn uninstall(
     log: &ApplyLog,
 ) -> anyhow::Result<UninstallOutcome> {
     let loaded = load_cluster(global, name).await?;
-    super::common::lock_loaded(&loaded, "monitor uninstall", false).await?;
     let claim = names::prometheus_data_claim(&loaded.spec.name);
     if args.delete_data {
         confirm_delete_data(global, &loaded, &claim)?;
@@ -278,6 +277,7 @@ async fn uninstall(
     let mut spec = loaded.spec.clone();
     spec.prometheus.enabled = false;
     validated(&spec)?;
+    super::common::lock_loaded(&loaded, "monitor uninstall").await?;
     let options = ChangeOptions {
         force_conflicts: false,
         no_wait: args.no_wait,

@@ -74,7 +74,6 @@ impl TextOutput for RestartOutcome {
 async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutcome, Failure> {
     let started = Instant::now();
     let loaded = load_cluster(global, &args.name).await?;
-    super::common::lock_loaded(&loaded, "restart", false).await?;
     let spec = &loaded.spec;
     check_target(&loaded, args)?;
     let pods = cluster_pods(&loaded.conn, spec).await?;
@@ -116,6 +115,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
         )
         .with_hint(format!("kafkactl status {} shows its pods", spec.name)));
     }
+    super::common::lock_loaded(&loaded, "restart").await?;
     for (kind, name) in &requests {
         request_rolling_update(&loaded.conn, loaded.api.as_str(), kind, &spec.namespace, name).await?;
     }

@@ -126,7 +126,6 @@ impl TextOutput for ScaleOutcome {
 async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Failure> {
     let started = Instant::now();
     let loaded = load_cluster(global, &args.name).await?;
-    super::common::lock_loaded(&loaded, "scale", args.change.dry_run).await?;
     let old = loaded.spec.clone();
     let mut new = old.clone();
     let flag_report = apply_size_flags(&mut new, &args.size);
@@ -204,6 +203,7 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
             ),
         )?;
     }
+    super::common::lock_loaded(&loaded, "scale").await?;
     let log = ApplyLog::default();
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,

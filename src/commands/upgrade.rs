@@ -100,7 +100,6 @@ impl TextOutput for UpgradeOutcome {
 async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutcome, Failure> {
     let started = Instant::now();
     let loaded = load_cluster(global, &args.name).await?;
-    super::common::lock_loaded(&loaded, "upgrade", args.change.dry_run).await?;
     let old = loaded.spec.clone();
     let version = args.kafka_version.trim().to_string();
     if kafka_version(&version).is_none() {
@@ -175,6 +174,7 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         }
         return Ok(outcome);
     }
+    super::common::lock_loaded(&loaded, "upgrade").await?;
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,
         no_wait: true,
