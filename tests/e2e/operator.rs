@@ -404,6 +404,47 @@ fn a_newer_bundle_upgrades_and_an_older_one_needs_confirmation() {
 }
 
 #[test]
+fn an_operator_upgrade_that_would_strand_a_zookeeper_cluster_needs_a_yes_naming_it() {
+    let env = empty_cluster();
+    let cache = TempDir::new().unwrap();
+    install(&env, &cache, "0.45.2", &[]);
+    let created = env
+        .kafkactl()
+        .args(["--timeout", "60s", "create", "zk", "--preset", "zookeeper-classic"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", output_text(&created));
+    env.fake.clear_requests();
+    let out = cmd(&env, &cache)
+        .args(["operator", "install", "--from"])
+        .arg(bundle_dir("1.2.0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("upgrade the Strimzi operator from 0.45.2 to 1.2.0")
+            && stderr.contains("cannot manage kafka/zk (ZooKeeper-based")
+            && stderr.contains("--yes"),
+        "{stderr}"
+    );
+    let writes: Vec<String> = env
+        .fake
+        .write_requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "nothing was changed: {writes:?}");
+    assert_eq!(
+        deployment(&env, "kafka")["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/strimzi/operator:0.45.2"
+    );
+
+    let upgraded = install(&env, &cache, "1.2.0", &["--yes"]);
+    assert_eq!(upgraded["result"], "upgraded", "{upgraded}");
+}
+
+#[test]
 fn status_shows_version_watches_kafka_versions_and_served_crds() {
     let env = empty_cluster();
     let cache = TempDir::new().unwrap();
@@ -453,6 +494,12 @@ fn uninstall_removes_the_operator_and_keeps_the_crds_and_what_clusters_use() {
     let refused = cmd(&env, &cache).args(["operator", "uninstall"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(4), "no confirmation without --yes");
     assert_eq!(operator_deployments(&env), 1);
+    // The question says what happens to the cluster that stays.
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("The Kafka clusters kafka/c1 keep running unmanaged") && stderr.contains("--yes"),
+        "{stderr}"
+    );
 
     let out = cmd(&env, &cache)
         .args(["-o", "json", "--yes", "operator", "uninstall"])
