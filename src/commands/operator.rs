@@ -271,12 +271,24 @@ pub async fn install_operator(
             ),
         )?;
     }
-    if let (Mode::Upgrade, Some(op), Some(api)) = (mode, existing, info.api()) {
-        // The clusters it manages roll to the new release; some it may not manage at all.
-        let kafkas = api::watched_kafkas(conn, api.as_str(), op).await?;
-        let from = op.version.as_deref().unwrap_or("its version");
-        if let Some(question) = impact::of_upgrade(&bundle, &kafkas).question(from, &bundle.version) {
-            confirm(global, &question)?;
+    if let (Some(op), Some(api)) = (existing, info.api()) {
+        // The clusters it manages roll to the new release (some it may not
+        // manage at all), or to the images of another registry mirror.
+        let new_registry = request
+            .settings
+            .registry
+            .as_deref()
+            .filter(|r| mode == Mode::Reconfigure && Some(*r) != running_registry(op, &bundle).as_deref());
+        if mode == Mode::Upgrade || new_registry.is_some() {
+            let kafkas = api::watched_kafkas(conn, api.as_str(), op).await?;
+            let from = op.version.as_deref().unwrap_or("its version");
+            let question = match new_registry {
+                Some(registry) => impact::registry_question(&kafkas, registry),
+                None => impact::of_upgrade(&bundle, &kafkas).question(from, &bundle.version),
+            };
+            if let Some(question) = question {
+                confirm(global, &question)?;
+            }
         }
     }
     let (plan, env_patched) = match (mode, existing) {

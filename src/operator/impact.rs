@@ -63,11 +63,7 @@ pub fn of_upgrade(bundle: &Bundle, kafkas: &[Value]) -> UpgradeImpact {
     let supported = kafka_versions(bundle);
     let mut impact = UpgradeImpact::default();
     for kafka in kafkas {
-        let cluster = format!(
-            "{}/{}",
-            kafka["metadata"]["namespace"].as_str().unwrap_or_default(),
-            kafka["metadata"]["name"].as_str().unwrap_or_default()
-        );
+        let cluster = cluster_name(kafka);
         let version = kafka["spec"]["kafka"]["version"]
             .as_str()
             .or_else(|| kafka["status"]["kafkaVersion"].as_str());
@@ -93,6 +89,28 @@ pub fn of_upgrade(bundle: &Bundle, kafkas: &[Value]) -> UpgradeImpact {
         }
     }
     impact
+}
+
+/// The confirmation question for pointing a running operator at another
+/// registry mirror: it rewrites the Kafka images, so every cluster it
+/// manages rolls. `None` when it manages none.
+pub fn registry_question(kafkas: &[Value], registry: &str) -> Option<String> {
+    if kafkas.is_empty() {
+        return None;
+    }
+    let clusters: Vec<String> = kafkas.iter().map(cluster_name).collect();
+    Some(format!(
+        "pull the Strimzi operator's images from {registry}? Its Kafka images change too: Strimzi rolls every pod of {} to the images from {registry}.",
+        clusters.join(", ")
+    ))
+}
+
+fn cluster_name(kafka: &Value) -> String {
+    format!(
+        "{}/{}",
+        kafka["metadata"]["namespace"].as_str().unwrap_or_default(),
+        kafka["metadata"]["name"].as_str().unwrap_or_default()
+    )
 }
 
 /// ZooKeeper-based: the metadata state says so, or (without a status) the

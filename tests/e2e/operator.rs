@@ -445,6 +445,37 @@ fn an_operator_upgrade_that_would_strand_a_zookeeper_cluster_needs_a_yes_naming_
 }
 
 #[test]
+fn a_new_registry_mirror_rolls_the_clusters_and_asks_first_naming_them() {
+    let env = empty_cluster();
+    let cache = TempDir::new().unwrap();
+    install(&env, &cache, "1.2.0", &[]);
+    assert!(create_dev(&env, "kafka", "c1").status.success());
+    env.fake.clear_requests();
+    let out = cmd(&env, &cache)
+        .args(["operator", "install", "--registry", "harbor.corp/mirror", "--from"])
+        .arg(bundle_dir("1.2.0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rolls every pod of kafka/c1 to the images from harbor.corp/mirror")
+            && stderr.contains("--yes"),
+        "{stderr}"
+    );
+    assert!(env.fake.write_requests().is_empty(), "nothing was changed");
+    assert_eq!(
+        deployment(&env, "kafka")["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/strimzi/operator:1.2.0"
+    );
+    let done = install(&env, &cache, "1.2.0", &["--registry", "harbor.corp/mirror", "--yes"]);
+    assert_eq!(done["result"], "reconfigured", "{done}");
+    // The same mirror again changes no image: nothing to ask.
+    let again = install(&env, &cache, "1.2.0", &["--registry", "harbor.corp/mirror"]);
+    assert_eq!(again["result"], "unchanged", "{again}");
+}
+
+#[test]
 fn status_shows_version_watches_kafka_versions_and_served_crds() {
     let env = empty_cluster();
     let cache = TempDir::new().unwrap();
