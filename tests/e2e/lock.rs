@@ -318,3 +318,71 @@ fn the_lock_of_a_killed_kafkactl_on_this_machine_is_taken_over_without_waiting_f
     );
     assert!(leases(&env).is_empty(), "{:?}", leases(&env));
 }
+
+#[test]
+fn a_writer_that_read_the_spec_before_another_changed_it_stops_instead_of_overwriting_it() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let created = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", output_text(&created));
+    // Slow requests: scale reads the cluster, then spends seconds on its checks.
+    env.fake.faults().set_latency_ms(300);
+    env.fake.clear_requests();
+    let child = spawn(&env, &["scale", "c1", "--memory", "2Gi", "--yes", "--timeout", "90s"]);
+    let kafka_path = format!("/apis/{}/namespaces/kafka/kafkas/c1", env.kafka_api());
+    wait_for("scale read the cluster", || {
+        env.fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == kafka_path)
+    });
+    // Meanwhile another writer changes the stored spec (as a scale or expose of its own would).
+    let kafka = env.kafka("c1").unwrap();
+    let mut spec: Value =
+        serde_json::from_str(kafka["metadata"]["annotations"]["kafkactl.io/spec"].as_str().unwrap()).unwrap();
+    spec["config"]["log.retention.hours"] = json!("2");
+    let theirs = serde_json::to_string(&spec).unwrap();
+    env.fake
+        .store()
+        .as_manager("kafkactl")
+        .merge_patch(
+            env.kafka_api(),
+            "Kafka",
+            Some("kafka"),
+            "c1",
+            json!({"metadata": {"annotations": {"kafkactl.io/spec": theirs}}}),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cluster kafka/c1 was changed by another command while this one prepared its change (its spec changed); nothing was changed")
+            && stderr.contains("run the same command again"),
+        "{stderr}"
+    );
+    let kafka = env.kafka("c1").unwrap();
+    assert_eq!(
+        kafka["metadata"]["annotations"]["kafkactl.io/spec"].as_str(),
+        Some(theirs.as_str()),
+        "the other writer's spec stays"
+    );
+    assert!(leases(&env).is_empty(), "{:?}", leases(&env));
+
+    // The re-run starts from the spec as it is now: both changes end up in it.
+    env.fake.faults().set_latency_ms(0);
+    let rerun = env
+        .kafkactl()
+        .args(["scale", "c1", "--memory", "2Gi", "--yes"])
+        .output()
+        .unwrap();
+    assert!(rerun.status.success(), "{}", output_text(&rerun));
+    let kafka = env.kafka("c1").unwrap();
+    let spec: Value =
+        serde_json::from_str(kafka["metadata"]["annotations"]["kafkactl.io/spec"].as_str().unwrap()).unwrap();
+    assert_eq!(spec["config"]["log.retention.hours"], "2", "{spec}");
+    assert_eq!(spec["pools"]["dual"]["resources"]["limits"]["memory"], "2Gi", "{spec}");
+}
