@@ -386,3 +386,25 @@ fn a_writer_that_read_the_spec_before_another_changed_it_stops_instead_of_overwr
     assert_eq!(spec["config"]["log.retention.hours"], "2", "{spec}");
     assert_eq!(spec["pools"]["dual"]["resources"]["limits"]["memory"], "2Gi", "{spec}");
 }
+
+#[test]
+fn the_preflight_asks_for_the_lock_and_a_user_who_may_not_take_it_is_told_before_anything_is_written() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    env.fake.faults().forbid("create", "leases");
+    env.fake.clear_requests();
+    let out = env
+        .kafkactl()
+        .args(["create", "c1", "--preset", "dev"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("may not create")
+            && stderr.contains("leases.coordination.k8s.io")
+            && stderr.contains("to lock the cluster"),
+        "{stderr}"
+    );
+    assert!(env.fake.write_requests().is_empty(), "nothing was written");
+    assert!(env.kafka("c1").is_none());
+}
