@@ -130,6 +130,14 @@ struct Held {
     renewal: tokio::task::JoinHandle<()>,
 }
 
+/// Told when this process takes a lock.
+static LOCK_TAKEN: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Until this process takes a lock.
+pub async fn lock_taken() {
+    LOCK_TAKEN.notified().await;
+}
+
 fn held() -> &'static Mutex<Vec<Held>> {
     static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
     &HELD
@@ -288,6 +296,7 @@ fn hold(api: Api<Lease>, namespace: &str, name: &str, written: Lease) {
         lost_to,
         renewal,
     });
+    LOCK_TAKEN.notify_one();
 }
 
 /// Renew every [`RENEW_EVERY`] until released, or until another holder took

@@ -408,3 +408,23 @@ fn the_preflight_asks_for_the_lock_and_a_user_who_may_not_take_it_is_told_before
     assert!(env.fake.write_requests().is_empty(), "nothing was written");
     assert!(env.kafka("c1").is_none());
 }
+
+#[test]
+fn sigterm_releases_the_lock_too_and_exits_143() {
+    let env = env(StrimziRelease::V1_2_0)
+        .sim(|s| s.readiness_delay(Duration::from_secs(4)))
+        .start();
+    let args = ["create", "c1", "--preset", "dev", "--timeout", "90s"];
+    let child = spawn(&env, &args);
+    wait_until_waiting(&env);
+    assert!(lease(&env).is_some(), "the lock is held while create waits");
+    signal(&child, libc::SIGTERM);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(143), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("terminated by SIGTERM") && stderr.contains("the cluster lock was released"),
+        "{stderr}"
+    );
+    assert!(leases(&env).is_empty(), "released on SIGTERM: {:?}", leases(&env));
+}
