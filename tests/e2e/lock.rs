@@ -428,3 +428,28 @@ fn sigterm_releases_the_lock_too_and_exits_143() {
     );
     assert!(leases(&env).is_empty(), "released on SIGTERM: {:?}", leases(&env));
 }
+
+#[test]
+fn two_clusters_of_one_namespace_are_changed_at_once_each_under_its_own_lock() {
+    let env = env(StrimziRelease::V1_2_0)
+        .sim(|s| s.readiness_delay(Duration::from_secs(1)))
+        .start();
+    let a = spawn(&env, &["create", "c1", "--preset", "dev", "--timeout", "90s"]);
+    let b = spawn(&env, &["create", "c2", "--preset", "dev", "--timeout", "90s"]);
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", output_text(&out));
+    }
+    assert!(env.kafka("c1").is_some() && env.kafka("c2").is_some());
+    let mut created: Vec<String> = env
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/leases") && r.status == 201)
+        .filter_map(|r| serde_json::from_str::<Value>(&r.body).ok())
+        .filter_map(|lease| lease["metadata"]["name"].as_str().map(str::to_string))
+        .collect();
+    created.sort();
+    assert_eq!(created, ["kafkactl-c1", "kafkactl-c2"], "one lock each");
+    assert!(leases(&env).is_empty(), "{:?}", leases(&env));
+}
