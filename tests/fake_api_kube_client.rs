@@ -102,6 +102,89 @@ async fn kube_typed_api_gets_not_found_and_creates() {
     assert_eq!(api.get("cfg").await.unwrap().data.unwrap()["a"], "1");
 }
 
+/// What kafkactl's cluster lock relies on: Leases are served and discovered,
+/// a second create is refused, a replace from a stale resourceVersion is a 409,
+/// and a delete whose preconditions no longer hold is a 409 that deletes nothing.
+#[tokio::test]
+async fn kube_leases_are_served_with_optimistic_concurrency_like_a_real_server() {
+    use k8s_openapi::api::coordination::v1::Lease;
+    use kube::api::{DeleteParams, Preconditions};
+    let fc = cluster();
+    let client = client(&fc).await;
+    let discovery = Discovery::new(client.clone()).run().await.unwrap();
+    let group = discovery
+        .groups()
+        .find(|g| g.name() == "coordination.k8s.io")
+        .expect("coordination.k8s.io served");
+    let (ar, caps) = group.recommended_kind("Lease").unwrap();
+    assert_eq!((ar.plural.as_str(), ar.version.as_str()), ("leases", "v1"));
+    assert!(caps.supports_operation(kube::discovery::verbs::UPDATE));
+
+    let api: Api<Lease> = Api::namespaced(client, "kafka");
+    let lease = |holder: &str| -> Lease {
+        serde_json::from_value(json!({"metadata": {"name": "kafkactl-c"},
+            "spec": {"holderIdentity": holder, "leaseDurationSeconds": 30}}))
+        .unwrap()
+    };
+    let first = api.create(&PostParams::default(), &lease("a")).await.unwrap();
+    let err = api.create(&PostParams::default(), &lease("b")).await.unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 409 && s.reason == "AlreadyExists"),
+        "{err:?}"
+    );
+
+    let mut renewed = first.clone();
+    renewed.spec.as_mut().unwrap().lease_transitions = Some(1);
+    let renewed = api
+        .replace("kafkactl-c", &PostParams::default(), &renewed)
+        .await
+        .unwrap();
+    assert_ne!(renewed.metadata.resource_version, first.metadata.resource_version);
+    // A writer that read the lease before the renewal cannot overwrite it.
+    let mut stale = first.clone();
+    stale.spec.as_mut().unwrap().holder_identity = Some("b".into());
+    let err = api
+        .replace("kafkactl-c", &PostParams::default(), &stale)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 409 && s.reason == "Conflict"),
+        "{err:?}"
+    );
+
+    let stale_delete = DeleteParams {
+        preconditions: Some(Preconditions {
+            resource_version: first.metadata.resource_version.clone(),
+            uid: None,
+        }),
+        ..DeleteParams::default()
+    };
+    let err = api.delete("kafkactl-c", &stale_delete).await.unwrap_err();
+    assert!(
+        matches!(err, kube::Error::Api(ref s) if s.code == 409 && s.message.contains("Precondition failed")),
+        "{err:?}"
+    );
+    assert_eq!(
+        api.get("kafkactl-c")
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .holder_identity
+            .as_deref(),
+        Some("a")
+    );
+    let current_delete = DeleteParams {
+        preconditions: Some(Preconditions {
+            resource_version: renewed.metadata.resource_version.clone(),
+            uid: renewed.metadata.uid.clone(),
+        }),
+        ..DeleteParams::default()
+    };
+    api.delete("kafkactl-c", &current_delete).await.unwrap();
+    assert!(api.get_opt("kafkactl-c").await.unwrap().is_none());
+}
+
 #[tokio::test]
 async fn kube_runtime_watcher_sees_initial_objects_and_later_changes() {
     let fc = cluster();

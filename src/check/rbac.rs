@@ -30,13 +30,15 @@ pub enum Purpose {
     Rebalance,
     /// Installing the Strimzi operator (CRDs, ClusterRoles and ClusterRoleBindings).
     OperatorInstall,
+    /// The cluster lock (a Lease) every changing command holds while it runs.
+    Lock,
 }
 
 impl Purpose {
     fn required(&self) -> bool {
         matches!(
             self,
-            Purpose::Apply | Purpose::Namespace | Purpose::Wait | Purpose::Grant(_) | Purpose::Prune
+            Purpose::Apply | Purpose::Namespace | Purpose::Wait | Purpose::Grant(_) | Purpose::Prune | Purpose::Lock
         )
     }
 
@@ -50,6 +52,7 @@ impl Purpose {
             Purpose::Read => "for status and expose to read connection details".into(),
             Purpose::Rebalance => "to move partitions with Cruise Control when brokers go".into(),
             Purpose::OperatorInstall => "to install the Strimzi operator".into(),
+            Purpose::Lock => "to lock the cluster while kafkactl changes it (Lease kafkactl-NAME)".into(),
         }
     }
 }
@@ -104,6 +107,9 @@ pub fn needs(target: &Target) -> Vec<Need> {
         }
     }
     out.push(need("get", "", "secrets", ns, Purpose::Read));
+    for verb in ["get", "create", "update", "delete"] {
+        out.push(need(verb, "coordination.k8s.io", "leases", ns, Purpose::Lock));
+    }
     if target.intent == Intent::Scale {
         for verb in ["create", "get"] {
             out.push(need(verb, strimzi, "kafkarebalances", ns, Purpose::Rebalance));

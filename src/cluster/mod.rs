@@ -11,6 +11,7 @@ pub mod exposure;
 pub mod facts;
 pub mod inventory;
 pub mod live;
+pub mod lease;
 pub mod operator;
 pub mod prometheus_query;
 pub mod readiness;

@@ -386,6 +386,23 @@ pub async fn all_kafkas(conn: &Connection, served_version: &str) -> Result<Vec<S
         .collect())
 }
 
+/// The Kafka CRs `operator` manages: those in the namespaces it watches.
+pub async fn watched_kafkas(
+    conn: &Connection,
+    served_version: &str,
+    operator: &super::discovery::OperatorInfo,
+) -> Result<Vec<Value>, Failure> {
+    let kafkas = super::inventory::list_kafkas(conn, served_version, None).await?;
+    Ok(kafkas
+        .into_iter()
+        .filter(|k| {
+            operator
+                .watches
+                .includes(k["metadata"]["namespace"].as_str().unwrap_or_default())
+        })
+        .collect())
+}
+
 /// A cluster object to delete, with its API version.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Deletable {

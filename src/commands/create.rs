@@ -301,6 +301,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         force_conflicts: args.apply.force_conflicts,
         dry_run: false,
     };
+    super::common::lock_for_create(&conn, api, &mut plan, &spec, existing.as_ref(), options, log).await?;
     apply_plan(&conn, &plan, options, &before, log)
         .await
         .map_err(|f| applied_so_far(f, log))?;

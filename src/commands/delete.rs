@@ -172,6 +172,7 @@ async fn execute(
     warnings: Vec<String>,
     log: &DeleteLog,
 ) -> Result<DeleteOutcome, Failure> {
+    super::common::lock(conn, &teardown.namespace, &teardown.cluster, "delete").await?;
     let mut view = ProgressView::new(global.output.quiet);
     // Before the owners go: garbage collection would take claims they own.
     let released = release_claims(conn, &teardown)

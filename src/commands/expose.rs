@@ -940,6 +940,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
             .map_err(|refused| refused.with_hint(ui::prompts::same_command_with("--yes")))?;
     }
     super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
+    super::common::lock_loaded(&loaded, "expose").await?;
     let options = ChangeOptions {
         force_conflicts: apply_args.force_conflicts,
         no_wait: apply_args.no_wait,

@@ -149,11 +149,75 @@ fn check_cluster_name(command: &Command) -> Result<(), Failure> {
 
 /// The async runtime of commands that talk to a cluster (two workers: the
 /// work is I/O-bound and the machines are small).
-pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?)
+pub fn runtime() -> anyhow::Result<CommandRuntime> {
+    Ok(CommandRuntime(
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?,
+    ))
+}
+
+/// The runtime a command runs its cluster work on. Whatever ends that work —
+/// success, an error, Ctrl-C dropping it, or SIGTERM/SIGHUP (a cancelled CI
+/// job, a closed terminal) — the cluster locks it took are released before
+/// `block_on` returns (or, on SIGTERM/SIGHUP, before the process exits with
+/// 128 + the signal), so that a re-run is not locked out.
+pub struct CommandRuntime(tokio::runtime::Runtime);
+
+impl CommandRuntime {
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        let output = self.0.block_on(async {
+            tokio::select! {
+                output = future => Ok(output),
+                signal = terminated() => Err(signal),
+            }
+        });
+        self.release_locks();
+        match output {
+            Ok(output) => output,
+            Err((name, number)) => {
+                ui::errors::print_error(&anyhow::anyhow!(
+                    "terminated by {name}; what was applied stays applied, the cluster lock was released, and running the same command again converges"
+                ));
+                std::process::exit(128 + number)
+            }
+        }
+    }
+
+    fn release_locks(&self) {
+        let report = self.0.block_on(crate::cluster::lease::release_all());
+        for lost in &report.lost {
+            ui::errors::print_warning(&format!(
+                "the cluster lock {lost} was taken over by another command while this one ran (its renewals failed); check the cluster with kafkactl status"
+            ));
+        }
+        for kept in &report.not_released {
+            ui::errors::print_warning(&format!(
+                "the cluster lock {kept} could not be released; it expires by itself within {}s",
+                crate::cluster::lease::LEASE_DURATION.as_secs()
+            ));
+        }
+    }
+}
+
+/// SIGTERM or SIGHUP, by name and number, once a cluster lock is held;
+/// never elsewhere. Listening replaces the default (the process ending at
+/// once) for the rest of the process, so it starts only when a lock makes it
+/// worth it: a prompt before that still ends on SIGTERM.
+async fn terminated() -> (&'static str, i32) {
+    crate::cluster::lease::lock_taken().await;
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) {
+            return tokio::select! {
+                _ = term.recv() => ("SIGTERM", 15),
+                _ = hup.recv() => ("SIGHUP", 1),
+            };
+        }
+    }
+    std::future::pending().await
 }
 
 /// The Strimzi API this cluster serves, or why there is none.

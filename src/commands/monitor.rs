@@ -163,6 +163,9 @@ async fn install(
         (true, Some(_)) => volume_growth(&loaded, &spec, args).await?,
         _ => None,
     };
+    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
+    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
+    super::common::lock_loaded(&loaded, "monitor install").await?;
     // Switching modes leaves the other mode's objects behind: prune them
     // (never volumes). A plain install adds only.
     let prune = before.enabled && before.mode != mode;
@@ -171,8 +174,6 @@ async fn install(
         no_wait: args.no_wait,
         prune,
     };
-    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
-    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
     let grown_volume = match growth {
         Some(growth) => Some(grow_volume(global, &loaded, &spec, growth, args.no_wait).await?),
         None => None,
@@ -382,13 +383,14 @@ async fn uninstall(
     let mut spec = loaded.spec.clone();
     spec.prometheus.enabled = false;
     validated(&spec)?;
+    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
+    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
+    super::common::lock_loaded(&loaded, "monitor uninstall").await?;
     let options = ChangeOptions {
         force_conflicts: false,
         no_wait: args.no_wait,
         prune: true,
     };
-    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
-    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
     let change = apply_change(global, &loaded, &spec, options, log).await?;
     let volume = match args.delete_data {
         false => "kept",

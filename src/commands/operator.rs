@@ -17,6 +17,7 @@ use crate::cluster::operator::{self as api, CrdInfo, OPERAND_CLUSTER_ROLES, Oper
 use crate::cluster::readiness::Progress;
 use crate::error::{Failure, FailureKind};
 use crate::operator::bundle::{self, Bundle, OPERATOR_NAME};
+use crate::operator::impact;
 use crate::operator::source::{self, BundleSource};
 use crate::operator::stored_versions;
 use crate::operator::transform::{self, OperatorSettings};
@@ -306,6 +307,26 @@ pub async fn install_operator(
                 bundle.version
             ),
         )?;
+    }
+    if let (Some(op), Some(api)) = (existing, info.api()) {
+        // The clusters it manages roll to the new release (some it may not
+        // manage at all), or to the images of another registry mirror.
+        let new_registry = request
+            .settings
+            .registry
+            .as_deref()
+            .filter(|r| mode == Mode::Reconfigure && Some(*r) != running_registry(op, &bundle).as_deref());
+        if mode == Mode::Upgrade || new_registry.is_some() {
+            let kafkas = api::watched_kafkas(conn, api.as_str(), op).await?;
+            let from = op.version.as_deref().unwrap_or("its version");
+            let question = match new_registry {
+                Some(registry) => impact::registry_question(&kafkas, registry),
+                None => impact::of_upgrade(&bundle, &kafkas).question(from, &bundle.version),
+            };
+            if let Some(question) = question {
+                confirm(global, &question)?;
+            }
+        }
     }
     let (plan, env_patched) = match (mode, existing) {
         (Mode::Extend, Some(op)) => extend(conn, op, &bundle, &watch).await?,
@@ -751,6 +772,13 @@ impl TextOutput for UninstallOutcome {
                 self.kafka_clusters.len()
             ));
         }
+        let crds_deleted = self.deleted.iter().any(|o| o.kind == "CustomResourceDefinition");
+        if self.operator.is_some() && !crds_deleted && !self.kafka_clusters.is_empty() {
+            out.push_str(&format!(
+                "Kafka clusters {} keep running unmanaged until an operator watches their namespaces again\n",
+                self.kafka_clusters.join(", ")
+            ));
+        }
         out
     }
 }
@@ -807,7 +835,7 @@ async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Re
     };
     confirm(
         global,
-        &uninstall_question(operator, objects.len(), crds.len(), kafkas.len()),
+        &uninstall_question(operator, objects.len(), crds.len(), &kafkas),
     )?;
     let mut deleted = api::delete_objects(&conn, &objects).await?;
     deleted.extend(api::delete_objects(&conn, &crds).await?);
@@ -820,7 +848,8 @@ async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Re
     })
 }
 
-fn uninstall_question(operator: Option<&OperatorInfo>, objects: usize, crds: usize, kafkas: usize) -> String {
+fn uninstall_question(operator: Option<&OperatorInfo>, objects: usize, crds: usize, kafka_names: &[String]) -> String {
+    let kafkas = kafka_names.len();
     let mut question = match operator {
         Some(op) => format!(
             "uninstall the Strimzi operator {}/{} ({objects} objects)",
@@ -833,6 +862,12 @@ fn uninstall_question(operator: Option<&OperatorInfo>, objects: usize, crds: usi
         if kafkas > 0 {
             question.push_str(&format!(", with the {kafkas} Kafka clusters that still exist"));
         }
+    } else if operator.is_some() && kafkas > 0 {
+        // The clusters stay, but an operator is what keeps them running.
+        return format!(
+            "{question}? The Kafka clusters {} keep running unmanaged until an operator watches their namespaces again: nothing restarts their pods or renews their certificates.",
+            kafka_names.join(", ")
+        );
     }
     question.push('?');
     question

@@ -115,6 +115,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
         )
         .with_hint(format!("kafkactl status {} shows its pods", spec.name)));
     }
+    super::common::lock_loaded(&loaded, "restart").await?;
     for (kind, name) in &requests {
         request_rolling_update(&loaded.conn, loaded.api.as_str(), kind, &spec.namespace, name).await?;
     }

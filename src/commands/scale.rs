@@ -199,6 +199,7 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
             ),
         )?;
     }
+    super::common::lock_loaded(&loaded, "scale").await?;
     let log = ApplyLog::default();
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,

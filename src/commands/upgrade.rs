@@ -196,6 +196,7 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         confirm_kept_image(global, &old, &step1)?;
     }
     confirm_change(global, &old.name, &verdict)?;
+    super::common::lock_loaded(&loaded, "upgrade").await?;
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,
         no_wait: true,

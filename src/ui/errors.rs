@@ -67,6 +67,11 @@ pub fn print_error(error: &anyhow::Error) {
     crate::eprint_safe!("{}", format_error(error));
 }
 
+/// One `warning:` line on stderr.
+pub fn print_warning(text: &str) {
+    eprintln!("{} {text}", style("warning:").for_stderr().yellow().bold());
+}
+
 pub fn print_warnings(report: &Report) {
     crate::eprint_safe!("{}", format_warnings(report));
 }

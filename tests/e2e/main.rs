@@ -12,6 +12,7 @@ mod export;
 mod expose;
 mod faults;
 mod interrupt;
+mod lock;
 mod machine_output;
 mod monitor;
 mod operator;

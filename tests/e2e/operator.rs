@@ -463,6 +463,78 @@ fn the_fake_refuses_a_crd_update_that_drops_a_stored_version() {
 }
 
 #[test]
+fn an_operator_upgrade_that_would_strand_a_zookeeper_cluster_needs_a_yes_naming_it() {
+    let env = empty_cluster();
+    let cache = TempDir::new().unwrap();
+    install(&env, &cache, "0.45.2", &[]);
+    let created = env
+        .kafkactl()
+        .args(["--timeout", "60s", "create", "zk", "--preset", "zookeeper-classic"])
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", output_text(&created));
+    env.fake.clear_requests();
+    let out = cmd(&env, &cache)
+        .args(["operator", "install", "--from"])
+        .arg(bundle_dir("1.2.0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("upgrade the Strimzi operator from 0.45.2 to 1.2.0")
+            && stderr.contains("cannot manage kafka/zk (ZooKeeper-based")
+            && stderr.contains("--yes"),
+        "{stderr}"
+    );
+    let writes: Vec<String> = env
+        .fake
+        .write_requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "nothing was changed: {writes:?}");
+    assert_eq!(
+        deployment(&env, "kafka")["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/strimzi/operator:0.45.2"
+    );
+
+    let upgraded = install(&env, &cache, "1.2.0", &["--yes"]);
+    assert_eq!(upgraded["result"], "upgraded", "{upgraded}");
+}
+
+#[test]
+fn a_new_registry_mirror_rolls_the_clusters_and_asks_first_naming_them() {
+    let env = empty_cluster();
+    let cache = TempDir::new().unwrap();
+    install(&env, &cache, "1.2.0", &[]);
+    assert!(create_dev(&env, "kafka", "c1").status.success());
+    env.fake.clear_requests();
+    let out = cmd(&env, &cache)
+        .args(["operator", "install", "--registry", "harbor.corp/mirror", "--from"])
+        .arg(bundle_dir("1.2.0"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rolls every pod of kafka/c1 to the images from harbor.corp/mirror")
+            && stderr.contains("--yes"),
+        "{stderr}"
+    );
+    assert!(env.fake.write_requests().is_empty(), "nothing was changed");
+    assert_eq!(
+        deployment(&env, "kafka")["spec"]["template"]["spec"]["containers"][0]["image"],
+        "quay.io/strimzi/operator:1.2.0"
+    );
+    let done = install(&env, &cache, "1.2.0", &["--registry", "harbor.corp/mirror", "--yes"]);
+    assert_eq!(done["result"], "reconfigured", "{done}");
+    // The same mirror again changes no image: nothing to ask.
+    let again = install(&env, &cache, "1.2.0", &["--registry", "harbor.corp/mirror"]);
+    assert_eq!(again["result"], "unchanged", "{again}");
+}
+
+#[test]
 fn status_shows_version_watches_kafka_versions_and_served_crds() {
     let env = empty_cluster();
     let cache = TempDir::new().unwrap();
@@ -512,6 +584,12 @@ fn uninstall_removes_the_operator_and_keeps_the_crds_and_what_clusters_use() {
     let refused = cmd(&env, &cache).args(["operator", "uninstall"]).output().unwrap();
     assert_eq!(refused.status.code(), Some(4), "no confirmation without --yes");
     assert_eq!(operator_deployments(&env), 1);
+    // The question says what happens to the cluster that stays.
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        stderr.contains("The Kafka clusters kafka/c1 keep running unmanaged") && stderr.contains("--yes"),
+        "{stderr}"
+    );
 
     let out = cmd(&env, &cache)
         .args(["-o", "json", "--yes", "operator", "uninstall"])

@@ -241,6 +241,7 @@ fn builtins() -> Vec<Builtin> {
             )
         },
         b("events.k8s.io", "Event", "events", true, &["ev"], false),
+        b("coordination.k8s.io", "Lease", "leases", true, &[], false),
     ]
 }
 

@@ -789,12 +789,40 @@ fn delete_options(call: &Call) -> Result<(Propagation, bool), ApiError> {
     Ok((propagation, dry_run))
 }
 
+/// `DeleteOptions.preconditions`: a delete that names a uid or resourceVersion
+/// other than the object's is refused with 409, as the real server refuses it.
+fn check_preconditions(call: &Call, t: &Target, name: &str, current: &Value) -> Result<(), ApiError> {
+    if call.body.trim().is_empty() {
+        return Ok(());
+    }
+    let body = parse_body(call)?;
+    for (field, meta_field) in [("uid", "UID"), ("resourceVersion", "ResourceVersion")] {
+        let Some(wanted) = body.pointer(&format!("/preconditions/{field}")).and_then(Value::as_str) else {
+            continue;
+        };
+        let actual = meta_str(current, field).unwrap_or_default();
+        if wanted != actual {
+            return Err(ApiError::new(
+                409,
+                "Conflict",
+                format!(
+                    "Operation cannot be fulfilled on {} \"{name}\": Precondition failed: {meta_field} in precondition: {wanted}, {meta_field} in object meta: {actual}",
+                    t.info.gr().qualified()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn delete(app: &AppState, call: &Call, t: &Target, name: &str) -> Result<Reply, ApiError> {
     if t.sub.is_some() {
         return Err(ApiError::method_not_allowed());
     }
     let (propagation, dry_run) = delete_options(call)?;
     let mut st = app.store.lock();
+    let current = st.get_existing(&t.info, t.namespace.as_deref(), name)?;
+    check_preconditions(call, t, name, &current)?;
     let obj = st.delete(&t.info, t.namespace.as_deref(), name, propagation, dry_run)?;
     let waits = obj.pointer("/metadata/deletionTimestamp").is_some();
     // Gone at once: a real server answers with a Success Status, except for the kinds whose
