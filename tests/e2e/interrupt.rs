@@ -340,6 +340,12 @@ fn sigint_at_twenty_points_of_delete_then_a_rerun_converges_to_the_uninterrupted
     must(kafkactl(&env, "reference", &create_args()), "reference create");
     let took = timed(|| must(kafkactl(&env, "reference", &delete), "reference delete"));
     let want = settled(&env, "reference");
+    // The shorter of two reference runs spreads the signals over the delete itself: one
+    // slow reference (a loaded machine) put a third of the seeds after the end.
+    must(kafkactl(&env, "reference-2", &create_args()), "second reference create");
+    let again = timed(|| must(kafkactl(&env, "reference-2", &delete), "second reference delete"));
+    forget(&env, "reference-2");
+    let took = took.min(again);
     assert!(
         want.objects.iter().all(|(kind, _)| kind == "PersistentVolumeClaim") && !want.claims.is_empty(),
         "an uninterrupted delete keeps the volumes and nothing else: {want:?}"

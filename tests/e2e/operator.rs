@@ -476,13 +476,13 @@ fn an_operator_upgrade_that_would_strand_a_zookeeper_cluster_needs_a_yes_naming_
     env.fake.clear_requests();
     let out = cmd(&env, &cache)
         .args(["operator", "install", "--from"])
-        .arg(bundle_dir("1.2.0"))
+        .arg(bundle_dir("0.48.0"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains("upgrade the Strimzi operator from 0.45.2 to 1.2.0")
+        stderr.contains("upgrade the Strimzi operator from 0.45.2 to 0.48.0")
             && stderr.contains("cannot manage kafka/zk (ZooKeeper-based")
             && stderr.contains("--yes"),
         "{stderr}"
@@ -499,7 +499,7 @@ fn an_operator_upgrade_that_would_strand_a_zookeeper_cluster_needs_a_yes_naming_
         "quay.io/strimzi/operator:0.45.2"
     );
 
-    let upgraded = install(&env, &cache, "1.2.0", &["--yes"]);
+    let upgraded = install(&env, &cache, "0.48.0", &["--yes"]);
     assert_eq!(upgraded["result"], "upgraded", "{upgraded}");
 }
 
