@@ -113,13 +113,23 @@ pub fn parse(source: &PresetSource) -> Result<Value, PresetError> {
     }
     // The typed pass only reports unknown fields and wrong types with their
     // location; the untyped pass keeps "absent" apart from "default" for merging.
-    serde_saphyr::from_str::<ClusterSpec>(&source.yaml).map_err(|e| invalid(e.to_string()))?;
-    let tree: Value = serde_saphyr::from_str(&source.yaml).map_err(|e| invalid(e.to_string()))?;
+    let yaml_error = |e: serde_saphyr::Error| invalid(user_words(&e, &source.origin));
+    serde_saphyr::from_str::<ClusterSpec>(&source.yaml).map_err(yaml_error)?;
+    let tree: Value = serde_saphyr::from_str(&source.yaml).map_err(yaml_error)?;
     match tree {
         Value::Object(_) => Ok(tree),
         Value::Null => Ok(Value::Object(Default::default())),
         _ => Err(invalid("the document must be a mapping of spec fields".to_string())),
     }
+}
+
+/// A YAML error in the user's words (serde-saphyr's user formatter: "duplicate mapping key
+/// `kafkaVersion` is not allowed here", not its developer text that suggests library options),
+/// with the snippet headed by the preset's own name instead of `<input>`.
+fn user_words(error: &serde_saphyr::Error, origin: &str) -> String {
+    let mut options = serde_saphyr::RenderOptions::new(&serde_saphyr::UserMessageFormatter);
+    options.source_name = Some(origin);
+    error.render_with_options(options)
 }
 
 /// Recursively merge `overlay` into `base`: mappings merge key by key, except

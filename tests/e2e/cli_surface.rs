@@ -421,3 +421,25 @@ fn create_has_no_version_alias() {
         output_text(&out)
     );
 }
+
+/// YAML mistakes in a preset file are told in the user's words, pointing at the file itself
+/// (not serde-saphyr's `<input>` and its advice to set library options).
+#[test]
+fn preset_yaml_errors_name_the_file_and_speak_plainly() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dup.yaml");
+    std::fs::write(&file, "metadata: kraft\nkafkaVersion: 4.3.1\nkafkaVersion: 4.3.0\n").unwrap();
+    let out = crate::common::kafkactl()
+        .args(["create", "c1", "--dry-run", "--preset"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("duplicate mapping key `kafkaVersion`"), "{stderr}");
+    assert!(stderr.contains(&format!("{}:3:1", file.display())), "{stderr}");
+    assert!(
+        !stderr.contains("<input>") && !stderr.contains("DuplicateKeyPolicy"),
+        "{stderr}"
+    );
+}
