@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 
 use crate::cli::ConnectionArgs;
@@ -26,21 +26,29 @@ pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Failure> {
     };
     let config = match &args.kubeconfig {
         Some(path) => {
-            let kubeconfig = Kubeconfig::read_from(path)
-                .map_err(|e| no_cluster(format!("cannot read kubeconfig {}: {e}", path.display())))?;
+            let kubeconfig = Kubeconfig::read_from(path).map_err(|e| no_cluster(kubeconfig_words(&e, None)))?;
+            let contexts = context_names(&kubeconfig);
             Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
-                .map_err(|e| no_cluster(format!("kubeconfig {} is not usable: {e}", path.display())))?
+                .map_err(|e| {
+                    no_cluster(format!(
+                        "kubeconfig {}: {}",
+                        path.display(),
+                        kubeconfig_words(&e, Some(&contexts))
+                    ))
+                })?
         }
         None => match Config::from_kubeconfig(&options).await {
             Ok(config) => config,
-            Err(kubeconfig_error) if args.context.is_none() => Config::incluster()
-                .map_err(|_| no_cluster(format!("no Kubernetes cluster is configured ({kubeconfig_error})")))?,
+            Err(kubeconfig_error) if args.context.is_none() => Config::incluster().map_err(|_| {
+                no_cluster(format!(
+                    "no Kubernetes cluster is configured ({})",
+                    kubeconfig_words(&kubeconfig_error, None)
+                ))
+            })?,
             Err(e) => {
-                return Err(no_cluster(format!(
-                    "cannot use context {:?}: {e}",
-                    args.context.as_deref().unwrap_or_default()
-                )));
+                let contexts = Kubeconfig::read().ok().map(|k| context_names(&k));
+                return Err(no_cluster(kubeconfig_words(&e, contexts.as_deref())));
             }
         },
     };
@@ -56,6 +64,33 @@ fn build_client(mut config: Config) -> Result<Connection, Failure> {
     let client =
         Client::try_from(config).map_err(|e| Failure::runtime(format!("cannot build a Kubernetes client: {e}")))?;
     Ok(Connection { client, server })
+}
+
+fn context_names(kubeconfig: &Kubeconfig) -> Vec<String> {
+    kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
+}
+
+/// A kubeconfig problem in the user's words (kube's own say `failed to read kubeconfig from
+/// '"/path"'` and `failed to load current context: nope`), naming the contexts there are.
+fn kubeconfig_words(error: &KubeconfigError, contexts: Option<&[String]>) -> String {
+    let known = match contexts {
+        Some([]) => "; it has no contexts".to_string(),
+        Some(names) => format!("; its contexts: {}", names.join(", ")),
+        None => String::new(),
+    };
+    match error {
+        KubeconfigError::ReadConfig(io, path) => format!("cannot read kubeconfig {}: {io}", path.display()),
+        KubeconfigError::LoadContext(name) => format!("context \"{name}\" is not in the kubeconfig{known}"),
+        KubeconfigError::LoadClusterOfContext(name) => {
+            format!("the cluster that context \"{name}\" names is not in the kubeconfig")
+        }
+        KubeconfigError::CurrentContextNotSet => {
+            format!("the kubeconfig sets no current-context; pass --context{known}")
+        }
+        KubeconfigError::Parse(e) => format!("the kubeconfig is not valid YAML: {}", e.without_snippet()),
+        KubeconfigError::MissingClusterUrl => "the kubeconfig's cluster has no server URL".to_string(),
+        other => other.to_string(),
+    }
 }
 
 fn no_cluster(message: String) -> Failure {

@@ -172,7 +172,14 @@ const KRAFT_ROWS: &[Row] = &[
     // ---- global flags
     row(&["--timeout", "abc", "list"], 2, &["--timeout", "90s, 15m or 1h30m"]),
     row(&["-o", "xml", "list"], 2, &["--output", "'xml'", "json"]),
-    row(&["--context", "missing", "list"], 2, &["missing", "--context"]),
+    row(
+        &["--context", "missing", "list"],
+        2,
+        &[
+            "context \"missing\" is not in the kubeconfig; its contexts:",
+            "--context",
+        ],
+    ),
     row(
         &["-n", "Bad_NS", "list"],
         2,

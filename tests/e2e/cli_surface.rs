@@ -443,3 +443,19 @@ fn preset_yaml_errors_name_the_file_and_speak_plainly() {
         "{stderr}"
     );
 }
+
+/// A kubeconfig that cannot be read is named plainly (kube's own text quotes the path twice).
+#[test]
+fn an_unreadable_kubeconfig_is_named_plainly() {
+    let out = crate::common::kafkactl()
+        .args(["--kubeconfig", "/nonexistent/kubeconfig", "list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot read kubeconfig /nonexistent/kubeconfig: No such file or directory"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("'\""), "{stderr}");
+}
