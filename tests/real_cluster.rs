@@ -313,3 +313,36 @@ fn dropping_the_real_cluster_leaves_no_process_behind() {
         assert!(!alive, "process {pid} is gone");
     }
 }
+
+/// A kubeconfig that trusts another CA: said as a certificate problem (over TLS, which only
+/// the real server speaks here), not as a server that did not answer.
+#[test]
+fn a_wrong_certificate_authority_is_told_as_a_certificate_problem() {
+    let backend = Backend::real();
+    let dir = tempfile::tempdir().unwrap();
+    let other = real_kube::pki::generate(dir.path()).unwrap();
+    let kubeconfig = std::fs::read_to_string(backend.kubeconfig_path()).unwrap();
+    let wrong: String = kubeconfig
+        .lines()
+        .map(|l| match l.trim_start().starts_with("certificate-authority:") {
+            true => format!("    certificate-authority: {}", other.ca_cert.display()),
+            false => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = dir.path().join("wrong-ca.kubeconfig");
+    std::fs::write(&path, wrong).unwrap();
+    let out = kafkactl()
+        .arg("--kubeconfig")
+        .arg(&path)
+        .args(["list"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("certificate is not signed by a CA your kubeconfig trusts")
+            && !stderr.contains("did not answer"),
+        "{stderr}"
+    );
+}

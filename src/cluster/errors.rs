@@ -113,6 +113,9 @@ fn field_manager_conflict(status: &Status, op: &Operation) -> Failure {
 }
 
 fn unreachable_server(error: &kube::Error, op: &Operation, server: &str) -> Failure {
+    if let Some(tls) = tls_error(error) {
+        return certificate_failure(tls, op, server);
+    }
     Failure::runtime(format!(
         "cannot {} {}: the API server at {server} did not answer: {}",
         op.verb,
@@ -120,6 +123,53 @@ fn unreachable_server(error: &kube::Error, op: &Operation, server: &str) -> Fail
         error_chain(error)
     ))
     .with_hint("check the cluster is up and reachable (VPN, context); re-running the same command converges")
+}
+
+/// The TLS error behind a connection failure, if that is what it was: found by type in the
+/// chain (an `io::Error` hides the error it wraps from `source()`, so it is opened too).
+fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(tls) = e.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        if let Some(inner) = e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref())
+            && let Some(tls) = tls_error(inner)
+        {
+            return Some(tls);
+        }
+        current = e.source();
+    }
+    None
+}
+
+/// A certificate problem, said as one: the server answered, its certificate was refused.
+fn certificate_failure(tls: &rustls::Error, op: &Operation, server: &str) -> Failure {
+    use rustls::CertificateError as Cert;
+    let why = match tls {
+        // BadSignature: a CA of the same name but another key.
+        rustls::Error::InvalidCertificate(Cert::UnknownIssuer | Cert::BadSignature) => {
+            "its certificate is not signed by a CA your kubeconfig trusts for this cluster".to_string()
+        }
+        rustls::Error::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => {
+            "its certificate has expired".to_string()
+        }
+        rustls::Error::InvalidCertificate(Cert::NotValidYet | Cert::NotValidYetContext { .. }) => {
+            "its certificate is not valid yet (is this machine's clock right?)".to_string()
+        }
+        rustls::Error::InvalidCertificate(Cert::NotValidForName | Cert::NotValidForNameContext { .. }) => {
+            format!("its certificate is not valid for the address {server}")
+        }
+        other => format!("TLS failed: {other}"),
+    };
+    Failure::runtime(format!(
+        "cannot {} {}: the API server at {server} was reached, but {why}",
+        op.verb, op.target
+    ))
+    .with_hint(
+        "a certificate problem, not an outage: check the cluster's certificate-authority(-data) and server in the \
+         kubeconfig (`kubectl config view --minify` shows them) or pick the right --context",
+    )
 }
 
 /// The error and its sources on one line.
