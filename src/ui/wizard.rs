@@ -283,11 +283,18 @@ pub fn default_answer(step: Step, answers: &Answers, spec: &ClusterSpec) -> Stri
     }
 }
 
+fn preset_is_zookeeper(preset: &crate::spec::preset::BuiltinPreset) -> bool {
+    preset.yaml.lines().any(|l| l.trim() == "metadata: zookeeper")
+}
+
 /// The items of a closed question; `None` for a typed answer.
 pub fn choices(step: Step, offer: &ClusterOffer) -> Option<Vec<Choice>> {
     Some(match step {
+        // A cluster whose Strimzi serves v1 (0.49 and later) is KRaft-only: a ZooKeeper
+        // preset offered there would only be refused after the questions.
         Step::Preset => BUILTIN_PRESETS
             .iter()
+            .filter(|p| offer.served_api != Some(StrimziApi::V1) || !preset_is_zookeeper(p))
             .map(|p| Choice::new(p.name, format!("{}: {}", p.name, p.description)))
             .collect(),
         Step::Metadata => vec![
@@ -664,6 +671,28 @@ mod tests {
         };
         assert!(!applies(Step::Metadata, &spec, &v1));
         assert!(applies(Step::Metadata, &spec, &ClusterOffer::default()));
+    }
+
+    #[test]
+    fn a_kraft_only_cluster_is_not_offered_the_zookeeper_preset() {
+        let v1 = ClusterOffer {
+            served_api: Some(StrimziApi::V1),
+            ..ClusterOffer::default()
+        };
+        let names = |offer: &ClusterOffer| -> Vec<String> {
+            choices(Step::Preset, offer)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|c| c.value)
+                .collect()
+        };
+        assert!(
+            !names(&v1).contains(&"zookeeper-classic".to_string()),
+            "{:?}",
+            names(&v1)
+        );
+        assert!(names(&v1).contains(&"production".to_string()));
+        assert!(names(&ClusterOffer::default()).contains(&"zookeeper-classic".to_string()));
     }
 
     #[test]

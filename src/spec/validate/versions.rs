@@ -23,7 +23,8 @@ fn validate_mode(spec: &ClusterSpec, report: &mut Report) {
             if !api_supports(spec.strimzi_api, MetadataMode::Zookeeper) {
                 report.error(
                     "metadata",
-                    "Strimzi >= 1.0 (API v1) is KRaft-only; use --strimzi-api v1beta2 with Strimzi 0.45, or --metadata kraft",
+                    "Strimzi 0.46 and later (every release that serves API v1) runs KRaft only; use --metadata kraft \
+                     (ZooKeeper mode needs a Strimzi 0.45 operator, API v1beta2)",
                 );
             }
             if spec.zookeeper.is_none() {
