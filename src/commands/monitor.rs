@@ -194,6 +194,31 @@ async fn install(
     })
 }
 
+/// Prometheus exposed outside the cluster (`expose NAME prometheus`) goes first: removing it
+/// under its exposure would leave a Service or Ingress pointing at nothing.
+fn refuse_while_exposed(spec: &ClusterSpec) -> Result<(), Failure> {
+    let p = &spec.prometheus;
+    if p.expose.is_none() && p.ingress.is_none() {
+        return Ok(());
+    }
+    let how = match (&p.expose, &p.ingress) {
+        (Some(_), Some(_)) => "a Service and an Ingress",
+        (Some(_), None) => "a Service",
+        _ => "an Ingress",
+    };
+    Err(Failure::new(
+        FailureKind::Refused,
+        format!(
+            "Prometheus of cluster \"{}\" is exposed outside the cluster ({how}); remove that exposure first; nothing was changed",
+            spec.name
+        ),
+    )
+    .with_hint(format!(
+        "kafkactl expose {} prometheus --remove -n {}, then kafkactl monitor {} uninstall -n {}",
+        spec.name, spec.namespace, spec.name, spec.namespace
+    )))
+}
+
 /// A claim to grow: its name, the change, and whether a Prometheus
 /// StatefulSet mounts it (only then can a resize that finishes on the node
 /// complete before the install applies).
@@ -376,6 +401,7 @@ async fn uninstall(
 ) -> anyhow::Result<UninstallOutcome> {
     let loaded = load_cluster(global, name).await?;
     let claim = names::prometheus_data_claim(&loaded.spec.name);
+    refuse_while_exposed(&loaded.spec)?;
     if args.delete_data {
         confirm_delete_data(global, &loaded, &claim)?;
     }

@@ -767,9 +767,10 @@ impl TextOutput for UninstallOutcome {
         ));
         if !self.kept.is_empty() {
             out.push_str(&format!(
-                "kept ClusterRoles {} ({} Kafka clusters still use them)\n",
+                "kept ClusterRoles {} ({} still {} them)\n",
                 self.kept.join(", "),
-                self.kafka_clusters.len()
+                kafka_clusters(self.kafka_clusters.len()),
+                if self.kafka_clusters.len() == 1 { "uses" } else { "use" }
             ));
         }
         let crds_deleted = self.deleted.iter().any(|o| o.kind == "CustomResourceDefinition");
@@ -808,8 +809,9 @@ async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Re
         return Err(Failure::new(
             FailureKind::Refused,
             format!(
-                "{} Kafka clusters still exist ({}); deleting the CRDs deletes them, and Strimzi then deletes their pods",
-                kafkas.len(),
+                "{} still {} ({}); deleting the CRDs deletes them, and Strimzi then deletes their pods",
+                kafka_clusters(kafkas.len()),
+                if kafkas.len() == 1 { "exists" } else { "exist" },
                 kafkas.join(", ")
             ),
         )
@@ -860,7 +862,8 @@ fn uninstall_question(operator: Option<&OperatorInfo>, objects: usize, crds: usi
     if crds > 0 {
         question.push_str(&format!(" and delete {crds} Strimzi CRDs"));
         if kafkas > 0 {
-            question.push_str(&format!(", with the {kafkas} Kafka clusters that still exist"));
+            let verb = if kafkas == 1 { "exists" } else { "exist" };
+            question.push_str(&format!(", with the {} that still {verb}", kafka_clusters(kafkas)));
         }
     } else if operator.is_some() && kafkas > 0 {
         // The clusters stay, but an operator is what keeps them running.
@@ -871,4 +874,12 @@ fn uninstall_question(operator: Option<&OperatorInfo>, objects: usize, crds: usi
     }
     question.push('?');
     question
+}
+
+/// "1 Kafka cluster", "2 Kafka clusters".
+fn kafka_clusters(n: usize) -> String {
+    match n {
+        1 => "1 Kafka cluster".to_string(),
+        n => format!("{n} Kafka clusters"),
+    }
 }

@@ -552,6 +552,17 @@ fn prometheus_behind_an_ingress_and_back() {
     assert_eq!(ingress["spec"]["tls"][0]["secretName"], "prometheus-tls");
     assert_eq!(outcome["addresses"][0]["address"], "https://prometheus.example.com/");
 
+    // Monitoring cannot be removed from under its exposure: the refusal names the fix.
+    env.fake.clear_requests();
+    let out = env.kafkactl().args(["monitor", "p1", "uninstall"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", crate::common::output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("kafkactl expose p1 prometheus --remove -n kafka"),
+        "{stderr}"
+    );
+    assert!(env.fake.write_requests().is_empty(), "nothing was written");
+
     let removed = run_json(&env, &["expose", "p1", "prometheus", "--remove"]);
     assert_eq!(removed["result"], "removed", "{removed:#}");
     assert!(

@@ -659,7 +659,7 @@ fn deleting_the_crds_is_refused_while_kafka_clusters_exist() {
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("1 Kafka clusters still exist (kafka/c1)"), "{stderr}");
+    assert!(stderr.contains("1 Kafka cluster still exists (kafka/c1)"), "{stderr}");
     assert!(stderr.contains("--force"), "{stderr}");
     assert_eq!(operator_deployments(&env), 1, "nothing was deleted");
 
