@@ -577,7 +577,7 @@ fn version_cases() -> Vec<Case> {
         error(
             spec("zookeeper-classic").with(|s| s.strimzi_api = StrimziApi::V1),
             "metadata",
-            "Strimzi 0.46 and later (every release that serves API v1) runs KRaft only; use --metadata kraft",
+            "Strimzi 0.46 and later (every release that serves API v1) is KRaft-only; use --metadata kraft",
         ),
         error(
             spec("production").with(|s| s.zookeeper = Some(ZookeeperSpec::default())),

@@ -84,21 +84,64 @@ pub fn find(name_or_path: &str) -> Result<PresetSource, PresetError> {
             yaml: preset.yaml.to_string(),
         });
     }
-    let looks_like_path = name_or_path.contains('/')
+    let looks_like_path = name_or_path == "-"
+        || name_or_path.contains('/')
         || name_or_path.ends_with(".yaml")
         || name_or_path.ends_with(".yml")
         || Path::new(name_or_path).is_file();
     if !looks_like_path {
         return Err(unknown(name_or_path));
     }
-    let yaml = std::fs::read_to_string(name_or_path).map_err(|source| PresetError::Read {
+    let yaml = read_once(name_or_path).map_err(|source| PresetError::Read {
         path: name_or_path.to_string(),
         source,
     })?;
     Ok(PresetSource {
-        origin: name_or_path.to_string(),
+        origin: match name_or_path {
+            "-" => "(standard input)".to_string(),
+            path => path.to_string(),
+        },
         yaml,
     })
+}
+
+/// A preset is a short YAML file; more than this is not one (`/dev/zero`, a log file).
+pub const MAX_PRESET_BYTES: u64 = 1024 * 1024;
+
+/// Reads a preset file (`-`: standard input) once per process: a command that needs it
+/// twice (the namespace first, then the spec) must not read a pipe or `/dev/stdin` twice,
+/// the second time empty. At most [`MAX_PRESET_BYTES`], whatever the file is.
+fn read_once(path: &str) -> Result<String, std::io::Error> {
+    use std::collections::HashMap;
+    use std::io::Read;
+    use std::sync::{Mutex, OnceLock};
+    static READ: OnceLock<Mutex<HashMap<String, String>>> = OnceLock::new();
+    let cache = READ.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(text) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(path) {
+        return Ok(text.clone());
+    }
+    let mut bytes = Vec::new();
+    let limit = MAX_PRESET_BYTES + 1;
+    match path {
+        "-" => std::io::stdin().lock().take(limit).read_to_end(&mut bytes)?,
+        _ => std::fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?,
+    };
+    if bytes.len() as u64 > MAX_PRESET_BYTES {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "it is larger than {} KiB; a preset is a short YAML file",
+                MAX_PRESET_BYTES / 1024
+            ),
+        ));
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text"))?;
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(path.to_string(), text.clone());
+    Ok(text)
 }
 
 /// Parse a preset strictly: every field must be one the spec knows (errors

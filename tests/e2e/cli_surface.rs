@@ -459,3 +459,43 @@ fn an_unreadable_kubeconfig_is_named_plainly() {
     );
     assert!(!stderr.contains("'\""), "{stderr}");
 }
+
+/// A preset from a pipe is read once (the namespace and the spec come from the same read),
+/// `-` means standard input, and no preset input is unbounded (`/dev/zero`).
+#[test]
+fn a_preset_from_a_pipe_is_read_once_and_no_preset_input_is_unbounded() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    let dev = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/dev.yaml")).unwrap();
+    for preset in ["/dev/stdin", "-"] {
+        let out = env
+            .kafkactl()
+            .args([
+                "create",
+                "piped",
+                "--dry-run=server",
+                "--skip-checks",
+                "--preset",
+                preset,
+            ])
+            .write_stdin(dev.clone())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "--preset {preset}: {}", output_text(&out));
+    }
+    let started = std::time::Instant::now();
+    let out = crate::common::kafkactl()
+        .args(["create", "x", "--dry-run", "--preset", "/dev/zero"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", output_text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("larger than 1024 KiB"),
+        "{}",
+        output_text(&out)
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}

@@ -23,7 +23,7 @@ fn validate_mode(spec: &ClusterSpec, report: &mut Report) {
             if !api_supports(spec.strimzi_api, MetadataMode::Zookeeper) {
                 report.error(
                     "metadata",
-                    "Strimzi 0.46 and later (every release that serves API v1) runs KRaft only; use --metadata kraft \
+                    "Strimzi 0.46 and later (every release that serves API v1) is KRaft-only; use --metadata kraft \
                      (ZooKeeper mode needs a Strimzi 0.45 operator, API v1beta2)",
                 );
             }
