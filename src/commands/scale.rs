@@ -23,6 +23,7 @@ use crate::cluster::rollout::{annotate, is_scale_down_refusal, strimzi_refusal};
 use crate::cluster::wait::{wait_until_ready, wait_until_ready_or_refused};
 use crate::error::{Failure, FailureKind};
 use crate::render::rebalance::{RebalanceMode, kafka_rebalance};
+use crate::spec::guards::RemovedBrokers;
 use crate::spec::names;
 use crate::spec::{ClusterSpec, Report, SpecOverrides, StorageType};
 use crate::ui;
@@ -65,6 +66,12 @@ pub struct ScaleOutcome {
     pub diff: Option<Vec<ObjectDiff>>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// Data volumes of the removed brokers, kept by Strimzi's default `deleteClaim: false`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub kept_claims: Vec<String>,
+    /// What to do next: delete the kept volumes, move partitions onto new brokers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub next_steps: Vec<String>,
     pub timings: Timings,
 }
 
@@ -117,8 +124,53 @@ impl TextOutput for ScaleOutcome {
         if !self.objects.is_empty() {
             out.push_str(&format!("{}\n", super::create::summarize_actions(&self.objects)));
         }
+        for step in &self.next_steps {
+            out.push_str(&format!("next: {step}\n"));
+        }
         out
     }
+}
+
+/// After the new size is reached: the kept volumes of removed brokers (with how to delete
+/// them) and, after a scale-up without `--rebalance`, that the new brokers hold nothing yet.
+async fn next_steps(
+    loaded: &LoadedCluster,
+    target: &ClusterSpec,
+    removed: &[RemovedBrokers],
+    outcome: &mut ScaleOutcome,
+) -> Result<(), Failure> {
+    if !removed.is_empty() {
+        let facts = crate::cluster::live::change_facts(&loaded.conn, loaded.api, target).await?;
+        let pods: Vec<String> = removed
+            .iter()
+            .flat_map(|r| r.node_ids.iter().map(|id| names::pool_pod(target, &r.pool, *id)))
+            .collect();
+        outcome.kept_claims = facts
+            .live
+            .claims
+            .values()
+            .flatten()
+            .map(|c| c.name.clone())
+            .filter(|claim| pods.iter().any(|pod| claim.ends_with(&format!("-{pod}"))))
+            .collect();
+        if !outcome.kept_claims.is_empty() {
+            outcome.next_steps.push(format!(
+                "the volumes of the removed brokers are kept ({}); once you are sure nothing on them is needed: kubectl -n {} delete pvc {}",
+                outcome.kept_claims.join(", "),
+                target.namespace,
+                outcome.kept_claims.join(" ")
+            ));
+        }
+    }
+    if !outcome.added_brokers.is_empty() && outcome.rebalances.is_empty() {
+        let ids: Vec<String> = outcome.added_brokers.iter().map(i32::to_string).collect();
+        outcome.next_steps.push(format!(
+            "brokers {} hold no partitions yet: only new topics use them. To move some onto them, run the same scale \
+             with --rebalance (Cruise Control), or kafka-reassign-partitions.sh",
+            ids.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Failure> {
@@ -158,6 +210,8 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         objects: Vec::new(),
         diff: None,
         warnings,
+        kept_claims: Vec::new(),
+        next_steps: Vec::new(),
         timings: Timings::default(),
     };
     if !removed.is_empty() && !args.safety.rebalance {
@@ -240,6 +294,7 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         let run = rebalance(global, &loaded, RebalanceMode::AddBrokers, &added, &view).await?;
         outcome.rebalances.push(run);
     }
+    next_steps(&loaded, &target, &verdict.removed_brokers, &mut outcome).await?;
     Ok(outcome)
 }
 

@@ -144,6 +144,41 @@ fn scale_down_removes_the_highest_broker_ids() {
         node_pool(&env, "brokers")["status"]["nodeIds"],
         serde_json::json!([0, 1, 2])
     );
+    // The volumes of brokers 3 and 4 stay (deleteClaim: false), named with how to delete them.
+    let outcome = json(&out);
+    let kept: Vec<String> = serde_json::from_value(outcome["keptClaims"].clone()).unwrap();
+    assert_eq!(kept.len(), 2, "{outcome}");
+    assert!(
+        kept.iter()
+            .all(|c| c.ends_with("c-c-brokers-3") || c.ends_with("c-c-brokers-4")),
+        "{kept:?}"
+    );
+    let store = env.fake.store();
+    for claim in &kept {
+        assert!(
+            store.get("v1", "PersistentVolumeClaim", Some(NS), claim).is_some(),
+            "{claim} is kept"
+        );
+    }
+    assert!(
+        outcome["nextSteps"][0]
+            .as_str()
+            .is_some_and(|s| s.contains(&format!("kubectl -n {NS} delete pvc"))),
+        "{outcome}"
+    );
+}
+
+/// A scale-up without --rebalance says that the new brokers hold no partitions yet.
+#[test]
+fn scale_up_without_rebalance_says_the_new_brokers_are_empty() {
+    let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "4"]);
+    assert!(out.status.success(), "{}", output_text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("next: brokers 3 hold no partitions yet") && stdout.contains("--rebalance"),
+        "{stdout}"
+    );
 }
 
 /// resourceVersion and generation of the Kafka CR and the KafkaNodePools of
