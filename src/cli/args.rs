@@ -213,6 +213,9 @@ pub struct SpecArgs {
     /// Add or replace a listener, repeatable: NAME:PORT:TYPE[:tls], TYPE one of internal, cluster-ip, nodeport, loadbalancer, ingress, route.
     #[arg(long = "listener", value_name = "NAME:PORT:TYPE[:tls]")]
     pub listeners: Vec<String>,
+    /// Remove a listener of the preset, repeatable (e.g. --no-listener tls), before any --listener is added.
+    #[arg(long = "no-listener", value_name = "NAME")]
+    pub no_listeners: Vec<String>,
     /// A custom Kafka image (e.g. an internal build) instead of Strimzi's.
     #[arg(long, value_name = "IMAGE")]
     pub kafka_image: Option<String>,
@@ -264,6 +267,7 @@ impl SpecArgs {
             ephemeral: self.ephemeral,
             config: self.config.clone(),
             listeners: self.listeners.clone(),
+            no_listeners: self.no_listeners.clone(),
             kafka_image: self.kafka_image.clone(),
             registry: self.registry.clone(),
             image_pull_secrets: self.image_pull_secrets.clone(),

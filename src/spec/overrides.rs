@@ -26,6 +26,8 @@ pub struct SpecOverrides {
     pub config: Vec<String>,
     /// `--listener NAME:PORT:TYPE[:tls]`, in order.
     pub listeners: Vec<String>,
+    /// `--no-listener NAME`: listeners of the preset to remove, before `listeners` are added.
+    pub no_listeners: Vec<String>,
     pub kafka_image: Option<String>,
     pub registry: Option<String>,
     pub image_pull_secrets: Vec<String>,
@@ -56,6 +58,22 @@ impl SpecOverrides {
                     "--config",
                     format!("\"{entry}\" is not KEY=VALUE (for example --config log.retention.hours=72)"),
                 ),
+            }
+        }
+        for name in &self.no_listeners {
+            if spec.listeners.remove(name).is_none() {
+                let present: Vec<&str> = spec.listeners.keys().map(String::as_str).collect();
+                report.error(
+                    "--no-listener",
+                    format!(
+                        "there is no listener \"{name}\" to remove; the listeners are: {}",
+                        if present.is_empty() {
+                            "none".to_string()
+                        } else {
+                            present.join(", ")
+                        }
+                    ),
+                );
             }
         }
         for entry in &self.listeners {

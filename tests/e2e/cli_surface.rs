@@ -499,3 +499,51 @@ fn a_preset_from_a_pipe_is_read_once_and_no_preset_input_is_unbounded() {
         started.elapsed()
     );
 }
+
+/// The seed's own layout in flags: the preset's TLS listener removed, the plain one moved to
+/// 9093, an external NodePort listener on 9092 (they used to collide on 9093).
+#[test]
+fn flags_remove_and_replace_preset_listeners() {
+    let out = crate::common::kafkactl()
+        .args([
+            "create",
+            "seed",
+            "--dry-run",
+            "-o",
+            "json",
+            "--no-listener",
+            "tls",
+            "--listener",
+            "external:9092:nodeport",
+            "--listener",
+            "plain:9093:internal",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kafka = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["kind"] == "Kafka")
+        .unwrap();
+    let listeners: Vec<(String, i64)> = kafka["spec"]["kafka"]["listeners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["name"].as_str().unwrap().to_string(), l["port"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(listeners, [("external".to_string(), 9092), ("plain".to_string(), 9093)]);
+
+    let typo = crate::common::kafkactl()
+        .args(["create", "seed", "--dry-run", "--no-listener", "tlz"])
+        .output()
+        .unwrap();
+    assert_eq!(typo.status.code(), Some(2), "{}", output_text(&typo));
+    assert!(
+        String::from_utf8_lossy(&typo.stderr).contains("no listener \"tlz\" to remove; the listeners are: plain, tls"),
+        "{}",
+        output_text(&typo)
+    );
+}
