@@ -201,7 +201,7 @@ pub struct SpecArgs {
     /// Size of each broker's volume (e.g. 100Gi).
     #[arg(long, value_name = "QUANTITY")]
     pub storage_size: Option<String>,
-    /// StorageClass of the brokers' volumes, and of every other volume (controllers, ZooKeeper, Prometheus) the preset leaves to the default class.
+    /// StorageClass of the brokers' volumes.
     #[arg(long, value_name = "NAME")]
     pub storage_class: Option<String>,
     /// Ephemeral (emptyDir) broker storage: data is lost when a pod goes.

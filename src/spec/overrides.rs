@@ -219,34 +219,6 @@ impl SpecOverrides {
                     .for_each(|v| v.class = Some(class.clone()));
             }
         }
-        if let Some(class) = &self.storage_class {
-            other_volumes_default_to(spec, class);
-        }
-    }
-}
-
-/// `--storage-class` is the class of every volume of the cluster, not only the brokers':
-/// controllers, ZooKeeper and Prometheus on the cluster's default class never bind where
-/// there is no suitable default. A volume whose class the preset names keeps it.
-fn other_volumes_default_to(spec: &mut ClusterSpec, class: &str) {
-    let unset = |storage: &mut crate::spec::StorageSpec| {
-        if storage.kind != StorageType::Ephemeral && storage.class.is_none() {
-            storage.class = Some(class.to_string());
-        }
-        storage
-            .volumes
-            .iter_mut()
-            .filter(|v| v.class.is_none())
-            .for_each(|v| v.class = Some(class.to_string()));
-    };
-    for pool in spec.pools.values_mut().filter(|p| !p.roles.contains(&Role::Broker)) {
-        unset(&mut pool.storage);
-    }
-    if let Some(zk) = spec.zookeeper.as_mut() {
-        unset(&mut zk.storage);
-    }
-    if spec.prometheus.storage.class.is_none() {
-        spec.prometheus.storage.class = Some(class.to_string());
     }
 }
 
@@ -365,27 +337,6 @@ mod tests {
 
     fn preset_spec(name: &str) -> ClusterSpec {
         preset::resolve(&preset::find(name).unwrap()).unwrap()
-    }
-
-    #[test]
-    fn storage_class_flag_sets_every_volume_the_preset_leaves_to_the_default() {
-        let flag = SpecOverrides {
-            storage_class: Some("fast".into()),
-            ..Default::default()
-        };
-        let mut kraft = preset_spec("production");
-        assert!(flag.apply(&mut kraft).is_ok());
-        assert_eq!(kraft.pools["brokers"].storage.class.as_deref(), Some("fast"));
-        assert_eq!(kraft.pools["controllers"].storage.class.as_deref(), Some("fast"));
-        assert_eq!(kraft.prometheus.storage.class.as_deref(), Some("fast"));
-        let mut zk = preset_spec("zookeeper-classic");
-        assert!(flag.apply(&mut zk).is_ok());
-        assert_eq!(zk.zookeeper.as_ref().unwrap().storage.class.as_deref(), Some("fast"));
-        // A class the preset names for a volume stays.
-        let mut named = preset_spec("production");
-        named.pools.get_mut("controllers").unwrap().storage.class = Some("slow".into());
-        assert!(flag.apply(&mut named).is_ok());
-        assert_eq!(named.pools["controllers"].storage.class.as_deref(), Some("slow"));
     }
 
     #[test]
