@@ -144,35 +144,9 @@ impl Env {
     }
 }
 
-/// The binary with no inherited kafkactl, kube or CI settings.
-pub fn kafkactl() -> Command {
-    let mut cmd = Command::cargo_bin("kafkactl").unwrap();
-    for var in [
-        "KAFKACTL_KUBECONFIG",
-        "KAFKACTL_CONTEXT",
-        "KAFKACTL_NAMESPACE",
-        "KAFKACTL_TIMEOUT",
-        "KAFKACTL_OUTPUT",
-        "KAFKACTL_PRESET",
-        "KAFKACTL_NO_INPUT",
-        "KUBECONFIG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.env("NO_COLOR", "1")
-        .env("CI", "true")
-        .timeout(Duration::from_secs(120));
-    cmd
-}
-
-/// stdout and stderr of a finished command, for messages.
-pub fn output_text(out: &std::process::Output) -> String {
-    format!(
-        "stdout:\n{}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
-}
+/// The binary with a clean environment, and its output for messages: one definition for
+/// the e2e tests and the real-cluster lane.
+pub use crate::backends::{kafkactl, output_text};
 
 /// The built-in dev preset changed by `edit`, written to `dir/file`; the edit
 /// must change something (a replace that matched nothing fails here).

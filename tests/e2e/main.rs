@@ -2,6 +2,8 @@
 //! with the simulated controllers and Strimzi operator. Each test asserts on
 //! what the fake holds afterwards, not only on what kafkactl prints.
 
+#[path = "../backends/mod.rs"]
+mod backends;
 mod bad_input;
 mod check;
 mod cli_surface;
