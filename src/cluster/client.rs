@@ -52,15 +52,16 @@ pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Failure> {
             }
         },
     };
-    build_client(config)
+    build_client(config, args.timeout)
 }
 
 /// kube's default retry layer stays on: it retries 429, 503 and 504 with
 /// exponential backoff and honours `Retry-After`. 500s are retried by the
 /// apply engine, which knows its requests are idempotent.
-fn build_client(mut config: Config) -> Result<Connection, Failure> {
+fn build_client(mut config: Config, timeout: Duration) -> Result<Connection, Failure> {
     let server = config.cluster_url.to_string();
-    config.connect_timeout = Some(Duration::from_secs(10));
+    // A TCP connect never takes longer than the command may (a shorter --timeout bounds it).
+    config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
     let client =
         Client::try_from(config).map_err(|e| Failure::runtime(format!("cannot build a Kubernetes client: {e}")))?;
     Ok(Connection { client, server })
