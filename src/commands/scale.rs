@@ -289,6 +289,16 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
     }
     let brokers_after = broker_ids(&loaded, &target).await?;
     outcome.added_brokers = brokers_after.difference(&brokers_before).copied().collect();
+    if brokers_after != brokers_before {
+        // Objects made per broker (JMX and per-broker listener Services) are rendered from
+        // the node ids Strimzi assigns, known only now: apply them again, so they follow this
+        // scale and not the next one.
+        let log = ApplyLog::default();
+        apply_change(global, &loaded, &target, options, &log).await?;
+        outcome
+            .objects
+            .extend(log.applied().into_iter().filter(|o| o.action != Action::Unchanged));
+    }
     if args.safety.rebalance && !outcome.added_brokers.is_empty() {
         let added = outcome.added_brokers.clone();
         let run = rebalance(global, &loaded, RebalanceMode::AddBrokers, &added, &view).await?;

@@ -387,6 +387,21 @@ fn jmx_services_follow_the_brokers_up_and_down() {
         assert_eq!(outcome["addresses"].as_array().unwrap().len(), expected.len());
     }
 
+    // `scale` alone (no second expose): the Services follow at once, up and down.
+    for (brokers, expected) in [
+        (3, vec!["c1-c1-dual-0-jmx", "c1-c1-dual-1-jmx", "c1-c1-dual-2-jmx"]),
+        (2, vec!["c1-c1-dual-0-jmx", "c1-c1-dual-1-jmx"]),
+    ] {
+        let out = env
+            .kafkactl()
+            .args(["scale", "c1", "--yes", "--timeout", "90s", "--brokers"])
+            .arg(brokers.to_string())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", output_text(&out));
+        assert_eq!(jmx_services(&env), expected, "after scale --brokers {brokers}");
+    }
+
     let removed = run_json(&env, &["expose", "c1", "jmx", "--remove"]);
     assert_eq!(removed["result"], "removed", "{removed:#}");
     assert!(jmx_services(&env).is_empty());
