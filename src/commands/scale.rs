@@ -224,12 +224,6 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
     if args.safety.rebalance {
         target.cruise_control.enabled = true;
     }
-    if args.change.dry_run {
-        outcome.result = "dry-run";
-        outcome.changes = spec_changes(&old, &target);
-        outcome.diff = Some(dry_run_diff(&loaded, &target).await?);
-        return Ok(outcome);
-    }
     // The stored spec already has this size: a re-run after an interrupted
     // scale (the Kafka CR carrying the new spec may have gone in before its
     // node pools). Applying again is a no-op when everything is there, and the
@@ -241,6 +235,14 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         // stored size passed these when it was first asked for.)
         let report = super::check::preflight(&loaded.conn, &target, &super::check::PreflightOptions::scale()).await?;
         super::check::enforce(&report, quiet)?;
+    }
+    // After the preflight (reads only): a dry run says what the real run would do,
+    // refusals included.
+    if args.change.dry_run {
+        outcome.result = "dry-run";
+        outcome.changes = spec_changes(&old, &target);
+        outcome.diff = Some(dry_run_diff(&loaded, &target).await?);
+        return Ok(outcome);
     }
     confirm_change(global, &old.name, &verdict)?;
     let skip_check = args.safety.skip_scaledown_check && !removed.is_empty();

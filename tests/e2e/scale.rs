@@ -910,3 +910,19 @@ fn benchmark_scale_3_to_5() {
         median(rows.iter().map(|r| r.2).collect())
     );
 }
+
+/// `--dry-run` runs the preflight too (reads only): a size the cluster cannot run is refused
+/// as the real run would refuse it, not shown as a clean diff.
+#[test]
+fn dry_run_runs_the_preflight_and_shows_its_refusal() {
+    // Three nodes: a fourth broker under required anti-affinity has nowhere to go.
+    let env = start_cluster(env(StrimziRelease::V1_2_0).nodes(3).start(), "production", &[]);
+    env.fake.clear_requests();
+    let out = kafkactl(&env, &["scale", "c", "--brokers", "4", "--dry-run"]);
+    assert_eq!(code(&out), 4, "{}", output_text(&out));
+    let text = output_text(&out);
+    assert!(text.contains("nodes for pool brokers"), "{text}");
+    assert!(env.fake.write_requests().is_empty(), "{:?}", env.fake.write_requests());
+    let fits = kafkactl(&env, &["scale", "c", "--memory", "9Gi", "--dry-run"]);
+    assert!(fits.status.success(), "{}", output_text(&fits));
+}
