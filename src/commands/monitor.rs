@@ -491,14 +491,9 @@ async fn health(global: &GlobalArgs, name: &str, args: &ViewArgs) -> anyhow::Res
     if !args.watch {
         let outcome = health_once(&loaded, &target, args).await?;
         ui::output::print_outcome(&outcome, global.output.output)?;
-        return match outcome.view.failed.len() {
-            0 => Ok(()),
-            n => Err(Failure::runtime(format!(
-                "{n} of {} panels failed (shown above)",
-                health_queries(&loaded.spec).len()
-            ))
-            .with_hint("the failed queries and their errors are listed under \"Failed panels\"")
-            .into()),
+        return match panels_failed(&outcome, &loaded) {
+            None => Ok(()),
+            Some(failure) => Err(failure.into()),
         };
     }
     watch(global, &loaded, &target, args).await
@@ -516,16 +511,42 @@ async fn watch(
     let redraw = format == OutputFormat::Text && std::io::stdout().is_terminal();
     let deadline = tokio::time::Instant::now() + global.connection.timeout;
     loop {
-        match health_once(loaded, target, args).await {
-            Ok(outcome) => ui::output::print_stdout(&watch_block(&outcome, format, redraw, args.interval)?),
+        // The watch ends as the single run of its last refresh would: a failure then is
+        // the exit code (1), not a silent 0.
+        let last = match health_once(loaded, target, args).await {
+            Ok(outcome) => {
+                ui::output::print_stdout(&watch_block(&outcome, format, redraw, args.interval)?);
+                panels_failed(&outcome, loaded)
+            }
             Err(failure) if failure.kind == FailureKind::NotFound => return Err(failure.into()),
-            Err(failure) => ui::errors::print_error(&failure.into()),
-        }
+            Err(failure) => {
+                let message = failure.message.clone();
+                ui::errors::print_error(&failure.into());
+                Some(Failure::runtime(format!("the last refresh failed: {message}")))
+            }
+        };
         let next = tokio::time::Instant::now() + args.interval;
         if next >= deadline {
-            return Ok(());
+            return match last {
+                Some(failure) => Err(failure.into()),
+                None => Ok(()),
+            };
         }
         tokio::time::sleep_until(next).await;
+    }
+}
+
+/// The single run's verdict on one view: failed panels fail it.
+fn panels_failed(outcome: &HealthOutcome, loaded: &LoadedCluster) -> Option<Failure> {
+    match outcome.view.failed.len() {
+        0 => None,
+        n => Some(
+            Failure::runtime(format!(
+                "{n} of {} panels failed (shown above)",
+                health_queries(&loaded.spec).len()
+            ))
+            .with_hint("the failed queries and their errors are listed under \"Failed panels\""),
+        ),
     }
 }
 

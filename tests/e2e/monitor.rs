@@ -319,6 +319,30 @@ fn failing_and_slow_queries_are_reported_per_panel() {
     assert!(text.contains(&format!("query: {}", query("lag"))), "{text}");
     assert!(stderr(&out).contains("2 of 10 panels failed"), "{}", stderr(&out));
 
+    // --watch ends as the single run of its last refresh: failed panels exit 1, not 0.
+    let watched = run(
+        &env,
+        &[
+            "monitor",
+            "c1",
+            "--query-timeout",
+            "1s",
+            "--watch",
+            "--interval",
+            "1s",
+            "--timeout",
+            "2s",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(watched.status.code(), Some(1), "{}", output_text(&watched));
+    assert!(
+        stderr(&watched).contains("2 of 10 panels failed"),
+        "{}",
+        stderr(&watched)
+    );
+
     let out = run(&env, &["monitor", "c1", "--query-timeout", "1s", "-o", "json"]);
     let json: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let failed: Vec<&str> = json["failed"]
