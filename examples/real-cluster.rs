@@ -5,7 +5,6 @@
 //! The first run builds the control plane from Kubernetes' Go modules (see tests/kube).
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use clap::Parser;
 use real_kube::{Config, RealCluster};
@@ -77,7 +76,7 @@ fn main() -> anyhow::Result<()> {
     eprintln!("Ctrl-C stops it.");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(tokio::signal::ctrl_c())?;
+    // Stops every process of the control plane.
     drop(cluster);
-    std::thread::sleep(Duration::from_millis(10));
     Ok(())
 }

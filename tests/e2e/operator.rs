@@ -433,35 +433,6 @@ fn a_bundle_that_drops_a_stored_api_version_is_refused_before_anything_is_writte
     );
 }
 
-/// The fake refuses what a real API server refuses: a CRD update dropping a stored version.
-#[test]
-fn the_fake_refuses_a_crd_update_that_drops_a_stored_version() {
-    let env = empty_cluster();
-    let cache = TempDir::new().unwrap();
-    install(&env, &cache, "0.45.2", &[]);
-    let dir = TempDir::new().unwrap();
-    let crd_file = std::fs::read_dir(bundle_dir("1.2.0"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("Crd-kafka.yaml"))
-        .unwrap();
-    let copy = dir.path().join("crd.yaml");
-    std::fs::copy(&crd_file, &copy).unwrap();
-    let out = std::process::Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(env.fake.kubeconfig_path())
-        .args(["apply", "--server-side", "--force-conflicts", "--validate=false", "-f"])
-        .arg(&copy)
-        .output()
-        .unwrap();
-    assert!(!out.status.success(), "{}", output_text(&out));
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("status.storedVersions[0]: Invalid value: \"v1beta2\": missing from spec.versions"),
-        "{stderr}"
-    );
-}
-
 #[test]
 fn an_operator_upgrade_that_would_strand_a_zookeeper_cluster_needs_a_yes_naming_it() {
     let env = empty_cluster();

@@ -355,19 +355,3 @@ pub async fn create_storage_classes(client: &Client, classes: &[(String, bool, b
     }
     Ok(())
 }
-
-/// Waits until the API serves a resource (a controller's informer started before it would
-/// miss nothing, but a create right after start can race the RBAC bootstrap).
-pub async fn wait_for<T>(api: &Api<T>, timeout: Duration) -> anyhow::Result<()>
-where
-    T: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        match api.list(&Default::default()).await {
-            Ok(_) => return Ok(()),
-            Err(e) if tokio::time::Instant::now() > deadline => return Err(e.into()),
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-}
