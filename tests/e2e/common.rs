@@ -163,3 +163,24 @@ pub fn dev_preset_with(dir: &std::path::Path, file: &str, edit: impl FnOnce(&str
 pub fn bare_dev_preset(dir: &std::path::Path) -> String {
     dev_preset_with(dir, "bare.yaml", |dev| format!("{dev}nodePoolNames: bare\n"))
 }
+
+/// Claim name → uid of the `kafka` namespace's PersistentVolumeClaims whose name contains
+/// `-<cluster>-` (export and delete tests compare them before and after).
+pub fn claims(env: &Env, cluster: &str) -> std::collections::BTreeMap<String, String> {
+    env.fake
+        .store()
+        .list("v1", "PersistentVolumeClaim", Some("kafka"), None)
+        .into_iter()
+        .filter(|c| name_of(c).contains(&format!("-{cluster}-")))
+        .map(|c| {
+            (
+                name_of(&c).to_string(),
+                c["metadata"]["uid"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+pub fn name_of(object: &Value) -> &str {
+    object["metadata"]["name"].as_str().unwrap_or_default()
+}

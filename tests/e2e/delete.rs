@@ -9,7 +9,7 @@ use std::process::{Command, Output, Stdio};
 use fake_kube::StrimziRelease;
 use serde_json::{Value, json};
 
-use crate::common::{Env, env, output_text};
+use crate::common::{Env, claims, env, name_of, output_text};
 
 const NS: &str = "kafka";
 
@@ -24,26 +24,6 @@ fn create(env: &Env, name: &str, preset: &str) {
 
 fn kafkactl(env: &Env, args: &[&str]) -> Output {
     env.kafkactl().args(args).output().unwrap()
-}
-
-/// Claim name → uid of the namespace's PersistentVolumeClaims whose name contains `cluster`.
-fn claims(env: &Env, cluster: &str) -> BTreeMap<String, String> {
-    env.fake
-        .store()
-        .list("v1", "PersistentVolumeClaim", Some(NS), None)
-        .into_iter()
-        .filter(|c| name_of(c).contains(&format!("-{cluster}-")))
-        .map(|c| {
-            (
-                name_of(&c).to_string(),
-                c["metadata"]["uid"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn name_of(object: &Value) -> &str {
-    object["metadata"]["name"].as_str().unwrap_or_default()
 }
 
 /// Names of `kind` objects labelled for `cluster` by kafkactl or by Strimzi.

@@ -9,9 +9,9 @@ use std::process::Output;
 
 use fake_kube::StrimziRelease;
 use fake_kube::sim::META_PROPERTIES_CLUSTER_ID;
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::common::{Env, dev_preset_with, env, output_text};
+use crate::common::{Env, claims, dev_preset_with, env, name_of, output_text};
 
 const NS: &str = "kafka";
 
@@ -37,26 +37,6 @@ fn persistent_nodeport_preset(dir: &Path) -> String {
             );
         format!("{dev}jmx: {{ enabled: true, passwordAuth: false, nodePortServices: true }}\n")
     })
-}
-
-/// Claim name → uid of the cluster's claims.
-fn claims(env: &Env, cluster: &str) -> BTreeMap<String, String> {
-    env.fake
-        .store()
-        .list("v1", "PersistentVolumeClaim", Some(NS), None)
-        .into_iter()
-        .filter(|c| name_of(c).contains(&format!("-{cluster}-")))
-        .map(|c| {
-            (
-                name_of(&c).to_string(),
-                c["metadata"]["uid"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
-fn name_of(object: &Value) -> &str {
-    object["metadata"]["name"].as_str().unwrap_or_default()
 }
 
 /// Service name → NodePort of the cluster's NodePort Services.
