@@ -199,10 +199,9 @@ fn strimzi_state(env: &Env) -> Vec<(Value, Value, Value)> {
         .collect()
 }
 
-#[test]
-fn scale_names_and_confirms_the_live_broker_a_kubectl_patch_added() {
-    let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
-    // Someone grows the pool behind kafkactl's back.
+/// Someone grows cluster `c`'s broker pool from 3 to 4 with `kubectl patch`, behind
+/// kafkactl's back; returns once broker 3 runs.
+fn grow_brokers_behind_kafkactls_back(env: &Env) {
     let patched = std::process::Command::new("kubectl")
         .arg("--kubeconfig")
         .arg(env.fake.kubeconfig_path())
@@ -212,10 +211,16 @@ fn scale_names_and_confirms_the_live_broker_a_kubectl_patch_added() {
         .expect("kubectl runs (install Debian's kubernetes-client)");
     assert!(patched.success());
     let grown = env.fake.wait_until(Duration::from_secs(20), |_| {
-        node_pool(&env, "brokers")["status"]["nodeIds"] == serde_json::json!([0, 1, 2, 3])
-            && ready_pods(&env, "c-c-brokers-").len() == 4
+        node_pool(env, "brokers")["status"]["nodeIds"] == serde_json::json!([0, 1, 2, 3])
+            && ready_pods(env, "c-c-brokers-").len() == 4
     });
-    assert!(grown, "the patched pool runs broker 3: {}", node_pool(&env, "brokers"));
+    assert!(grown, "the patched pool runs broker 3: {}", node_pool(env, "brokers"));
+}
+
+#[test]
+fn scale_names_and_confirms_the_live_broker_a_kubectl_patch_added() {
+    let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
+    grow_brokers_behind_kafkactls_back(&env);
     assert_eq!(stored_spec(&env)["pools"]["brokers"]["replicas"], 3);
     let before = strimzi_state(&env);
 
@@ -256,19 +261,7 @@ fn scale_names_and_confirms_the_live_broker_a_kubectl_patch_added() {
 #[test]
 fn expose_and_monitor_name_the_live_broker_a_kubectl_patch_added() {
     let env = cluster(StrimziRelease::V1_2_0, "production", &[]);
-    let patched = std::process::Command::new("kubectl")
-        .arg("--kubeconfig")
-        .arg(env.fake.kubeconfig_path())
-        .args(["-n", NS, "patch", "kafkanodepool", "c-brokers", "--type", "merge", "-p"])
-        .arg(r#"{"spec":{"replicas":4}}"#)
-        .status()
-        .expect("kubectl runs (install Debian's kubernetes-client)");
-    assert!(patched.success());
-    let grown = env.fake.wait_until(Duration::from_secs(20), |_| {
-        node_pool(&env, "brokers")["status"]["nodeIds"] == serde_json::json!([0, 1, 2, 3])
-            && ready_pods(&env, "c-c-brokers-").len() == 4
-    });
-    assert!(grown, "the patched pool runs broker 3: {}", node_pool(&env, "brokers"));
+    grow_brokers_behind_kafkactls_back(&env);
     let before = strimzi_state(&env);
     for args in [&["expose", "c", "jmx"][..], &["monitor", "c", "uninstall"][..]] {
         env.fake.clear_requests();
