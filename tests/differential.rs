@@ -1,5 +1,5 @@
 //! The fake held to the real API server: the same request sequences go to fake-kube and to
-//! a real kube-apiserver (tests/real-kube), and what a client can see — status codes, the
+//! a real kube-apiserver (crates/real-kube), and what a client can see — status codes, the
 //! shape of Status errors, the parts of bodies that are not volatile — must match. Every
 //! difference that remains is a `known_difference_*` test here and a row of the README's
 //! table of known differences.

@@ -1,6 +1,6 @@
 //! kafkactl's journeys on a real Kubernetes API server (and the same journeys on the fake,
 //! from the same code): kube-apiserver, kube-controller-manager and kube-scheduler built from
-//! Kubernetes' Go modules, TLS, RBAC, simulated nodes (tests/real-kube). The simulated
+//! Kubernetes' Go modules, TLS, RBAC, simulated nodes (crates/real-kube). The simulated
 //! Strimzi operator does not drive the real server yet, so these journeys stop where
 //! Strimzi's own work begins (no Kafka becomes Ready here).
 

@@ -67,7 +67,7 @@ pub fn kubecp_binary() -> anyhow::Result<PathBuf> {
         *guard = Some(PathBuf::from(&path));
         return Ok(PathBuf::from(path));
     }
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../kube/build.sh");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/kube/build.sh");
     let out = Command::new("bash")
         .arg(&script)
         .stderr(std::process::Stdio::inherit())
