@@ -8,6 +8,8 @@
 pub mod bundle;
 pub mod impact;
 pub mod kafka_image;
+pub mod path;
+pub mod releases;
 pub mod source;
 pub mod stored_versions;
 pub mod transform;
