@@ -127,7 +127,7 @@ pub fn plan(start: &Start, target: &str, available: &[ReleaseFacts], source: &Re
     if !releases.iter().any(|r| r.version == start.operator.version) {
         releases.push(start.operator.clone());
     }
-    releases.sort_by(|a, b| bundle::version_key(&a.version).cmp(&bundle::version_key(&b.version)));
+    releases.sort_by_key(|r| bundle::version_key(&r.version));
     releases.dedup_by(|a, b| a.version == b.version);
     let mut plan = Plan {
         from: start.operator.version.clone(),
