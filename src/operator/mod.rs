@@ -13,6 +13,7 @@ pub mod releases;
 pub mod source;
 pub mod stored_versions;
 pub mod transform;
+pub mod upgrade_checks;
 
 pub use bundle::{Bundle, BundleError};
 pub use source::BundleSource;
