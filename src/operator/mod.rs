@@ -6,6 +6,7 @@
 //! and caching release assets. API calls live in `cluster::operator`.
 
 pub mod bundle;
+pub mod convert;
 pub mod impact;
 pub mod kafka_image;
 pub mod path;
