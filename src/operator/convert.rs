@@ -111,11 +111,10 @@ fn kafka(kafka: &mut Value, changes: &mut Vec<String>, manual: &mut Vec<String>)
             _ => {}
         }
     }
-    match kafka.pointer("/spec/kafka/authorization/type").and_then(Value::as_str) {
-        Some(kind @ ("keycloak" | "opa")) => manual.push(format!(
+    if let Some(kind @ ("keycloak" | "opa")) = kafka.pointer("/spec/kafka/authorization/type").and_then(Value::as_str) {
+        manual.push(format!(
             "the {kind} authorization is removed in v1; use the custom authorization instead"
-        )),
-        _ => {}
+        ));
     }
     if kafka.pointer("/spec/kafka/resources").is_some() {
         manual.push("spec.kafka.resources is removed in v1; set the resources in the KafkaNodePools instead".into());
