@@ -3,6 +3,7 @@
 //! except reading a preset file the user names.
 
 pub mod guards;
+pub mod migration;
 pub mod model;
 pub mod names;
 pub mod overrides;
