@@ -80,6 +80,31 @@ fn parse(origin: &str, texts: &[(String, String)]) -> Result<Bundle, Failure> {
     })
 }
 
+/// `--bundles DIR`: every release bundle under `DIR/<version>/install/cluster-operator/`
+/// (the layout of Strimzi's release archives unpacked side by side), oldest first.
+pub fn load_bundles(dir: &Path) -> Result<Vec<Bundle>, Failure> {
+    let entries = std::fs::read_dir(dir).map_err(|e| {
+        Failure::usage(format!("--bundles: cannot read the directory {}: {e}", dir.display()))
+            .with_hint("pass a directory holding <version>/install/cluster-operator/ for each Strimzi release")
+    })?;
+    let mut bundles = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path().join("install").join("cluster-operator");
+        if path.is_dir() {
+            bundles.push(load_path(&path)?);
+        }
+    }
+    if bundles.is_empty() {
+        return Err(Failure::usage(format!(
+            "--bundles: {} holds no <version>/install/cluster-operator/ directory",
+            dir.display()
+        ))
+        .with_hint("unpack each Strimzi release there, e.g. 0.45.2/install/cluster-operator/"));
+    }
+    bundles.sort_by_key(|b| super::bundle::version_key(&b.version));
+    Ok(bundles)
+}
+
 /// `--version V`: the cached asset, else a download into the cache.
 pub fn load_release(version: &str) -> Result<Bundle, Failure> {
     check_version(version)?;
@@ -192,6 +217,20 @@ fn download(url: &str, version: &str) -> Result<String, Failure> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bundles_directory_yields_every_release_oldest_first() {
+        let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi");
+        let bundles = load_bundles(&shared).unwrap_or_else(|e| panic!("{}", e.message));
+        let versions: Vec<&str> = bundles.iter().map(|b| b.version.as_str()).collect();
+        assert_eq!(versions, ["0.45.2", "0.46.1", "0.48.0", "0.51.0", "1.0.0", "1.2.0"]);
+        let empty = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let error = load_bundles(empty.path()).err().map(|e| e.message).unwrap_or_default();
+        assert!(
+            error.contains("holds no <version>/install/cluster-operator/"),
+            "{error}"
+        );
+    }
 
     #[test]
     fn versions_that_could_escape_the_cache_are_refused() {

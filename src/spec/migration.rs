@@ -399,9 +399,18 @@ mod tests {
                 .collect()
         };
         assert_eq!(kinds_named("KafkaNodePool"), [CONTROLLER_POOL, BROKER_POOL]);
-        let kafka = plan.objects.iter().find(|o| o.object["kind"] == "Kafka").map(|o| &o.object);
+        let kafka = plan
+            .objects
+            .iter()
+            .find(|o| o.object["kind"] == "Kafka")
+            .map(|o| &o.object);
         assert!(kafka.is_some_and(|k| k["spec"].get("zookeeper").is_none()), "{kafka:?}");
-        assert!(!plan.objects.iter().any(|o| o.object["metadata"]["name"].as_str().is_some_and(|n| n.contains("zoo"))));
+        assert!(
+            !plan
+                .objects
+                .iter()
+                .any(|o| o.object["metadata"]["name"].as_str().is_some_and(|n| n.contains("zoo")))
+        );
     }
 
     #[test]
