@@ -67,7 +67,7 @@ impl TextOutput for ClusterList {
 pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<()> {
     let runtime = super::runtime()?;
     let list = runtime.block_on(async {
-        let conn = connect(&global.connection).await?;
+        let conn = connect(&global.connection.options()).await?;
         let info = discover(&conn).await?;
         // No Strimzi CRDs: no clusters (an answer, not a usage error), and how to start.
         let Some(api) = info.api() else {

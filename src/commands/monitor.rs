@@ -12,7 +12,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::shared::change::{ChangeOptions, apply_change, confirm_change, load_cluster, summarize_actions};
+use crate::actions::LoadedCluster;
+use crate::actions::change::{guard_change, validated};
+use crate::actions::lock::lock_loaded;
 use crate::cli::monitor::{InstallArgs, MonitorAction, MonitorArgs, MonitorMode, UninstallArgs, ViewArgs};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::apply::{AppliedObject, ApplyLog, ObjectRef};
@@ -66,7 +69,7 @@ fn interrupted(log: &ApplyLog) -> Failure {
     let what = if applied.is_empty() {
         "nothing was applied".to_string()
     } else {
-        format!("{} were applied", super::create::summarize_actions(&applied))
+        format!("{} were applied", summarize_actions(&applied))
     };
     Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
         .with_hint("run the same command again to finish: it converges")
@@ -163,9 +166,9 @@ async fn install(
         (true, Some(_)) => volume_growth(&loaded, &spec, args).await?,
         _ => None,
     };
-    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
-    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
-    super::common::lock_loaded(&loaded, "monitor install").await?;
+    let verdict = guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
+    confirm_change(global, &loaded.spec.name, &verdict)?;
+    lock_loaded(&loaded, "monitor install").await?;
     // Switching modes leaves the other mode's objects behind: prune them
     // (never volumes). A plain install adds only.
     let prune = before.enabled && before.mode != mode;
@@ -409,9 +412,9 @@ async fn uninstall(
     let mut spec = loaded.spec.clone();
     spec.prometheus.enabled = false;
     validated(&spec)?;
-    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
-    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
-    super::common::lock_loaded(&loaded, "monitor uninstall").await?;
+    let verdict = guard_change(&loaded.conn, loaded.api, &loaded.spec, &spec).await?;
+    confirm_change(global, &loaded.spec.name, &verdict)?;
+    lock_loaded(&loaded, "monitor uninstall").await?;
     let options = ChangeOptions {
         force_conflicts: false,
         no_wait: args.no_wait,
