@@ -17,7 +17,7 @@ use crate::cli::{CreateArgs, DryRun, GlobalArgs, OutputFormat};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
-use crate::cluster::inventory::{before_state, get_kafka, stored_pool_naming, stored_spec};
+use crate::cluster::inventory::{before_state, get_kafka, namespace_exists, stored_pool_naming, stored_spec};
 use crate::cluster::recovery;
 use crate::cluster::report::{ClusterReport, cluster_report};
 use crate::cluster::wait::wait_until_ready;
@@ -77,20 +77,6 @@ fn target(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<(String, Str
         name,
         spec::preset::target_namespace(global.connection.namespace.as_deref(), args.preset.as_deref())?,
     ))
-}
-
-async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure> {
-    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(conn.client.clone());
-    match crate::cluster::errors::get_opt(&api, name).await {
-        Ok(found) => Ok(found.is_some()),
-        // Users who may not read namespaces: let the apply create (or find) it.
-        Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(false),
-        Err(e) => Err(crate::cluster::errors::describe(
-            e,
-            &crate::cluster::errors::Operation::new("get", format!("namespace {name}")),
-            &conn.server,
-        )),
-    }
 }
 
 /// The validated spec of this `create`, or the problems with it (exit code 2).

@@ -360,7 +360,8 @@ async fn reconfigure(
     let registry = asked.registry.clone().or_else(|| running_registry(op, bundle));
     let mut settings = settings(&op.namespace, watch.clone(), asked, registry);
     let own_only = transform::strimzi_namespace_value(watch, &op.namespace).is_none();
-    let follows_pod = *watch == op.watches && own_only && !uses_literal_watch(conn, op).await?;
+    let follows_pod =
+        *watch == op.watches && own_only && !crate::cluster::discovery::uses_literal_watch(conn, op).await?;
     let mut patched = false;
     if !follows_pod {
         let value = match watch {
@@ -372,21 +373,6 @@ async fn reconfigure(
     }
     let plan = transform::install_plan(bundle, &settings).map_err(transform_failure)?;
     Ok((plan, patched))
-}
-
-/// Whether the running operator has a literal `STRIMZI_NAMESPACE` (not the bundle's `valueFrom`).
-async fn uses_literal_watch(conn: &Connection, op: &OperatorInfo) -> Result<bool, Failure> {
-    let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
-        kube::Api::namespaced(conn.client.clone(), &op.namespace);
-    let deployment = deployments.get(&op.name).await.map_err(|e| {
-        crate::cluster::errors::describe(
-            e,
-            &crate::cluster::errors::Operation::new("get", format!("Deployment {}/{}", op.namespace, op.name)),
-            &conn.server,
-        )
-    })?;
-    let value = serde_json::to_value(&deployment).unwrap_or_default();
-    Ok(bundle::operator_env(&value, "STRIMZI_NAMESPACE").is_some())
 }
 
 /// `harbor.corp/mirror` when the running operator image is
