@@ -3,6 +3,7 @@
 //! The data path is `spec` (model, presets, validation) → `render` (pure builders)
 //! → `cluster` (apply, wait) → `ui` (progress, output). `commands` glue the layers.
 
+pub mod actions;
 pub mod check;
 pub mod cli;
 pub mod cluster;

@@ -25,17 +25,6 @@ pub enum Status {
     Fail,
 }
 
-impl Status {
-    pub fn mark(self) -> crate::ui::terminal::Mark {
-        use crate::ui::terminal::Mark;
-        match self {
-            Status::Pass => Mark::Done,
-            Status::Warn => Mark::Warn,
-            Status::Fail => Mark::Fail,
-        }
-    }
-}
-
 /// The sections of the checklist, in the order they are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -4,6 +4,7 @@
 
 mod args;
 pub mod check;
+mod connection;
 pub mod delete;
 mod duration;
 mod env_errors;

@@ -2,12 +2,12 @@
 //! `~/.kube/config`, then in-cluster; `--context`; exec credential plugins
 //! (handled by kube). Retries of throttled/unavailable answers live here.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 
-use crate::cli::ConnectionArgs;
 use crate::error::{Failure, FailureKind};
 
 /// A connected client and what it points at.
@@ -18,8 +18,22 @@ pub struct Connection {
     pub server: String,
 }
 
-/// Build a client from the connection flags, or say clearly why not.
-pub async fn connect(args: &ConnectionArgs) -> Result<Connection, Failure> {
+/// Where and how to connect, as kubectl takes it (built from the global
+/// flags at the edge, `cli::ConnectionArgs`).
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionOptions {
+    /// A kubeconfig file; else `KUBECONFIG`, `~/.kube/config`, in-cluster.
+    pub kubeconfig: Option<PathBuf>,
+    /// A kubeconfig context; else the current one.
+    pub context: Option<String>,
+    /// The namespace asked for (`-n`), if any.
+    pub namespace: Option<String>,
+    /// How long a command may take; it also bounds a TCP connect.
+    pub timeout: Duration,
+}
+
+/// Build a client from the connection options, or say clearly why not.
+pub async fn connect(args: &ConnectionOptions) -> Result<Connection, Failure> {
     let options = KubeConfigOptions {
         context: args.context.clone(),
         ..KubeConfigOptions::default()

@@ -167,6 +167,20 @@ fn is_operator(deployment: &Deployment) -> bool {
         .any(|l| l.get("strimzi.io/kind").map(String::as_str) == Some("cluster-operator"))
 }
 
+/// Whether the running operator has a literal `STRIMZI_NAMESPACE` (not the bundle's `valueFrom`).
+pub async fn uses_literal_watch(conn: &Connection, op: &OperatorInfo) -> Result<bool, Failure> {
+    let deployments: Api<Deployment> = Api::namespaced(conn.client.clone(), &op.namespace);
+    let deployment = deployments.get(&op.name).await.map_err(|e| {
+        describe(
+            e,
+            &Operation::new("get", format!("Deployment {}/{}", op.namespace, op.name)),
+            &conn.server,
+        )
+    })?;
+    let value = serde_json::to_value(&deployment).unwrap_or_default();
+    Ok(crate::operator::bundle::operator_env(&value, "STRIMZI_NAMESPACE").is_some())
+}
+
 /// Read an operator Deployment: image, readiness, env.
 pub fn operator_info(deployment: &Deployment) -> Option<OperatorInfo> {
     let namespace = deployment.metadata.namespace.clone()?;

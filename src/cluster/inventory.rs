@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1::{Namespace, Pod};
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::Value;
 
@@ -56,6 +57,36 @@ pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&st
         .into_iter()
         .map(|k| serde_json::to_value(k).unwrap_or_default())
         .collect())
+}
+
+/// The Kafka pods Strimzi runs (`strimzi.io/kind=Kafka`: brokers, controllers,
+/// ZooKeeper and the operands), in `namespace` or in all.
+pub async fn list_kafka_pods(conn: &Connection, namespace: Option<&str>) -> Result<Vec<Pod>, Failure> {
+    let pods_api: Api<Pod> = match namespace {
+        Some(ns) => Api::namespaced(conn.client.clone(), ns),
+        None => Api::all(conn.client.clone()),
+    };
+    pods_api
+        .list(&ListParams::default().labels("strimzi.io/kind=Kafka"))
+        .await
+        .map(|list| list.items)
+        .map_err(|e| describe(e, &Operation::new("list", "Kafka pods"), &conn.server))
+}
+
+/// Whether namespace `name` exists. A user who may not read namespaces gets
+/// `false`: the apply then creates it (or finds it).
+pub async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure> {
+    let api: Api<Namespace> = Api::all(conn.client.clone());
+    match super::errors::get_opt(&api, name).await {
+        Ok(found) => Ok(found.is_some()),
+        // Users who may not read namespaces: let the apply create (or find) it.
+        Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(false),
+        Err(e) => Err(describe(
+            e,
+            &Operation::new("get", format!("namespace {name}")),
+            &conn.server,
+        )),
+    }
 }
 
 /// The ClusterSpec kafkactl stored on a Kafka CR, when it has one.

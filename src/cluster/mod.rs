@@ -17,6 +17,7 @@ pub mod prometheus_query;
 pub mod readiness;
 pub mod rebalance;
 pub mod recovery;
+pub mod report;
 pub mod resources;
 pub mod rollout;
 pub mod teardown;

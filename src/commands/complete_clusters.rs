@@ -36,8 +36,8 @@ pub fn run(global: &GlobalArgs) -> anyhow::Result<()> {
 }
 
 async fn names(global: &GlobalArgs) -> Option<Vec<String>> {
-    let conn = connect(&global.connection).await.ok()?;
-    let api = super::served_api(&discover(&conn).await.ok()?).ok()?;
+    let conn = connect(&global.connection.options()).await.ok()?;
+    let api = crate::actions::served_api(&discover(&conn).await.ok()?).ok()?;
     let namespace = global.connection.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE);
     let kafkas = list_kafkas(&conn, api.as_str(), Some(namespace)).await.ok()?;
     let mut names: Vec<String> = kafkas

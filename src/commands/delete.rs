@@ -59,10 +59,10 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
 
 /// Read the cluster and decide what goes; refuse what must not be deleted.
 async fn plan(global: &GlobalArgs, args: &DeleteArgs) -> Result<(Connection, Teardown), Failure> {
-    let conn = connect(&global.connection).await?;
+    let conn = connect(&global.connection.options()).await?;
     let info = discover(&conn).await?;
     let version = info.api().map(|a| a.as_str());
-    let ns = super::common::namespace(global);
+    let ns = super::shared::change::namespace(global);
     let listing = list_cluster(&conn, version, ns, &args.name).await?;
     let teardown = classify(&listing, &args.name, ns, args.delete_data);
     if !teardown.created_by_kafkactl {
@@ -81,7 +81,7 @@ async fn plan(global: &GlobalArgs, args: &DeleteArgs) -> Result<(Connection, Tea
     // Nothing at all: not found. Only kept volumes: an earlier delete did the job (the
     // caller says so), or `--delete-data` deletes them now.
     if teardown.nothing_to_delete() && teardown.claims.is_empty() {
-        return Err(super::not_found(&teardown.cluster, &teardown.namespace));
+        return Err(crate::actions::not_found(&teardown.cluster, &teardown.namespace));
     }
     Ok((conn, teardown))
 }
@@ -172,7 +172,7 @@ async fn execute(
     warnings: Vec<String>,
     log: &DeleteLog,
 ) -> Result<DeleteOutcome, Failure> {
-    super::common::lock(conn, &teardown.namespace, &teardown.cluster, "delete").await?;
+    crate::actions::lock::lock(conn, &teardown.namespace, &teardown.cluster, "delete").await?;
     let mut view = ProgressView::new(global.output.quiet);
     // Before the owners go: garbage collection would take claims they own.
     let released = release_claims(conn, &teardown)

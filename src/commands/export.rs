@@ -8,15 +8,18 @@ use std::path::Path;
 use kube::ResourceExt;
 use serde_json::{Value, json};
 
+use super::shared::change::load_cluster;
+use crate::actions::LoadedCluster;
+use crate::actions::change::live_plan;
 use crate::cli::delete::ExportArgs;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::exposure::read_endpoints;
 use crate::cluster::inventory::node_ids;
 use crate::cluster::teardown::{get_one, is_internal_topic_resource, list_kind, to_value};
-use crate::commands::common::{LoadedCluster, live_plan, load_cluster};
 use crate::error::Failure;
 use crate::render::RenderContext;
 use crate::spec::names::{self, STRIMZI_CLUSTER_LABEL};
+use crate::spec::preset::preset_value;
 use crate::spec::{ClusterSpec, ExposureType, ListenerType};
 use crate::ui;
 
@@ -253,14 +256,6 @@ pub fn preset_document(spec: &ClusterSpec, format: OutputFormat) -> anyhow::Resu
         OutputFormat::Json => format!("{}\n", serde_json::to_string_pretty(&value)?),
         OutputFormat::Text | OutputFormat::Yaml => format!("{}{}", header(spec), ui::output::to_yaml(&value)?),
     })
-}
-
-pub fn preset_value(spec: &ClusterSpec) -> anyhow::Result<Value> {
-    let mut value = serde_json::to_value(spec)?;
-    if let Some(map) = value.as_object_mut() {
-        map.remove("name");
-    }
-    Ok(value)
 }
 
 fn header(spec: &ClusterSpec) -> String {

@@ -13,7 +13,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::common::{ChangeOptions, LoadedCluster, apply_change, live_context, load_cluster, validated};
+use super::shared::change::{ChangeOptions, apply_change, confirm_change, load_cluster, summarize_actions};
+use crate::actions::LoadedCluster;
+use crate::actions::change::{guard_change, live_context, validated};
+use crate::actions::lock::lock_loaded;
 use crate::cli::GlobalArgs;
 use crate::cli::expose::{
     ExposeApplyArgs, ExposeArgs, ExposeTarget, JmxExposeArgs, KafkaAuthArg, KafkaExposeArgs, KafkaExposeType,
@@ -871,7 +874,7 @@ impl TextOutput for ExposeOutcome {
         if let Some(dry) = &self.dry_run {
             out.push_str(&dry_run_text(dry));
         } else {
-            out.push_str(&format!("\n{}", super::create::summarize_actions(&self.objects)));
+            out.push_str(&format!("\n{}", summarize_actions(&self.objects)));
             if !self.pruned.is_empty() {
                 let pruned: Vec<String> = self.pruned.iter().map(ObjectRef::to_string).collect();
                 out.push_str(&format!("; deleted {}", pruned.join(", ")));
@@ -931,7 +934,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
     check_node_ports(&loaded, &change, &brokers).await?;
     // The stored spec is applied whole: the guards of every change name what it would
     // remove from the live cluster (a broker a `kubectl patch` added, say).
-    let verdict = super::change::guard_change(&loaded.conn, loaded.api, &loaded.spec, &change.spec).await?;
+    let verdict = guard_change(&loaded.conn, loaded.api, &loaded.spec, &change.spec).await?;
     if apply_args.dry_run {
         return dry_run(&loaded, &change, &ctx, warnings).await;
     }
@@ -939,8 +942,8 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         ui::prompts::require_confirmation(&global.prompt, question, "--yes")
             .map_err(|refused| refused.with_hint(ui::prompts::same_command_with("--yes")))?;
     }
-    super::change::confirm_change(global, &loaded.spec.name, &verdict)?;
-    super::common::lock_loaded(&loaded, "expose").await?;
+    confirm_change(global, &loaded.spec.name, &verdict)?;
+    lock_loaded(&loaded, "expose").await?;
     let options = ChangeOptions {
         force_conflicts: apply_args.force_conflicts,
         no_wait: apply_args.no_wait,
@@ -1448,7 +1451,7 @@ fn interrupted(log: &ApplyLog) -> Failure {
     let what = if applied.is_empty() {
         "nothing was applied".to_string()
     } else {
-        format!("{} were applied", super::create::summarize_actions(&applied))
+        format!("{} were applied", summarize_actions(&applied))
     };
     Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
         .with_hint("run the same command again to finish: it converges")

@@ -3,15 +3,13 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::cluster::client::connect;
 use crate::cluster::discovery::discover;
-use crate::cluster::errors::{Operation, describe};
-use crate::cluster::inventory::{list_kafkas, stored_spec};
+use crate::cluster::inventory::{list_kafka_pods, list_kafkas, stored_spec};
 use crate::cluster::readiness::{kafka_ready, pod_ready};
 use crate::spec::DEFAULT_NAMESPACE;
 use crate::spec::names::{STRIMZI_BROKER_ROLE_LABEL, STRIMZI_CLUSTER_LABEL, STRIMZI_NAME_LABEL};
@@ -67,7 +65,7 @@ impl TextOutput for ClusterList {
 pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<()> {
     let runtime = super::runtime()?;
     let list = runtime.block_on(async {
-        let conn = connect(&global.connection).await?;
+        let conn = connect(&global.connection.options()).await?;
         let info = discover(&conn).await?;
         // No Strimzi CRDs: no clusters (an answer, not a usage error), and how to start.
         let Some(api) = info.api() else {
@@ -83,18 +81,11 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<()> {
             true => None,
             false => Some(global.connection.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)),
         };
-        let pods_api: Api<Pod> = match namespace {
-            Some(ns) => Api::namespaced(conn.client.clone(), ns),
-            None => Api::all(conn.client.clone()),
-        };
-        let pods = async {
-            pods_api
-                .list(&ListParams::default().labels("strimzi.io/kind=Kafka"))
-                .await
-                .map_err(|e| describe(e, &Operation::new("list", "Kafka pods"), &conn.server))
-        };
-        let (kafkas, pods) = futures::try_join!(list_kafkas(&conn, api.as_str(), namespace), pods)?;
-        Ok::<_, anyhow::Error>(rows(&kafkas, &pods.items))
+        let (kafkas, pods) = futures::try_join!(
+            list_kafkas(&conn, api.as_str(), namespace),
+            list_kafka_pods(&conn, namespace)
+        )?;
+        Ok::<_, anyhow::Error>(rows(&kafkas, &pods))
     })?;
     ui::output::print_outcome(&list, global.output.output)
 }

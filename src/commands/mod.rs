@@ -1,9 +1,7 @@
 //! One module per subcommand, each thin: gather inputs, call the layers,
 //! return an outcome value that `ui` prints. `main` maps errors to exit codes.
 
-pub mod change;
 pub mod check;
-pub mod common;
 pub mod complete_clusters;
 pub mod completions;
 pub mod create;
@@ -16,19 +14,16 @@ pub mod man;
 pub mod monitor;
 pub mod operator;
 pub mod presets;
-pub mod report;
 pub mod restart;
 pub mod scale;
+pub mod shared;
 pub mod status;
 pub mod upgrade;
-pub mod wizard;
 
 use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
-use crate::cluster::discovery::StrimziInfo;
-use crate::error::{Failure, FailureKind, exit_code};
-use crate::spec::StrimziApi;
+use crate::error::{Failure, exit_code};
 use crate::ui;
 
 /// Parse the command line, run the command, print the error and pick the exit code.
@@ -218,23 +213,4 @@ async fn terminated() -> (&'static str, i32) {
         }
     }
     std::future::pending().await
-}
-
-/// The Strimzi API this cluster serves, or why there is none.
-pub fn served_api(info: &StrimziInfo) -> Result<StrimziApi, Failure> {
-    info.api().ok_or_else(|| {
-        Failure::usage("Strimzi is not installed in this cluster: the API server does not serve kafka.strimzi.io")
-            .with_hint("install the Strimzi cluster operator first (its release bundle, install/cluster-operator/)")
-    })
-}
-
-/// The error for a cluster that does not exist (exit code 3).
-pub fn not_found(name: &str, namespace: &str) -> Failure {
-    Failure::new(
-        FailureKind::NotFound,
-        format!("Kafka cluster \"{name}\" not found in namespace \"{namespace}\""),
-    )
-    .with_hint(format!(
-        "kafkactl list -n {namespace} shows the clusters there; kafkactl list -A shows all"
-    ))
 }

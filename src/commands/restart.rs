@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::interrupted;
-use super::common::{LoadedCluster, load_cluster};
+use super::shared::change::{interrupted, load_cluster};
+use crate::actions::LoadedCluster;
 use crate::cli::GlobalArgs;
 use crate::cli::scale::RestartArgs;
 use crate::cluster::rollout::{
@@ -115,7 +115,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
         )
         .with_hint(format!("kafkactl status {} shows its pods", spec.name)));
     }
-    super::common::lock_loaded(&loaded, "restart").await?;
+    crate::actions::lock::lock_loaded(&loaded, "restart").await?;
     for (kind, name) in &requests {
         request_rolling_update(&loaded.conn, loaded.api.as_str(), kind, &spec.namespace, name).await?;
     }

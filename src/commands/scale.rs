@@ -11,8 +11,14 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, interrupted, spec_changes};
-use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::shared::change::{
+    ChangeOptions, apply_change, confirm, confirm_change, dry_run_diff, interrupted, load_cluster, summarize_actions,
+};
+use super::shared::preflight::enforce;
+use crate::actions::LoadedCluster;
+use crate::actions::change::{guard_change, validated};
+use crate::actions::lock::lock_loaded;
+use crate::actions::preflight::{PreflightOptions, preflight};
 use crate::cli::GlobalArgs;
 use crate::cli::scale::{ScaleArgs, ScaleSizeArgs};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog};
@@ -23,6 +29,7 @@ use crate::cluster::rollout::{annotate, is_scale_down_refusal, strimzi_refusal};
 use crate::cluster::wait::{wait_until_ready, wait_until_ready_or_refused};
 use crate::error::{Failure, FailureKind};
 use crate::render::rebalance::{RebalanceMode, kafka_rebalance};
+use crate::spec::changes::{SpecChange, spec_changes};
 use crate::spec::guards::RemovedBrokers;
 use crate::spec::names;
 use crate::spec::{ClusterSpec, Report, SpecOverrides, StorageType};
@@ -122,7 +129,7 @@ impl TextOutput for ScaleOutcome {
             ));
         }
         if !self.objects.is_empty() {
-            out.push_str(&format!("{}\n", super::create::summarize_actions(&self.objects)));
+            out.push_str(&format!("{}\n", summarize_actions(&self.objects)));
         }
         for step in &self.next_steps {
             out.push_str(&format!("next: {step}\n"));
@@ -233,8 +240,8 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
         // The new size must fit: RBAC for what scale writes, nodes and
         // resources for the larger pools, storage classes. (A re-run of a
         // stored size passed these when it was first asked for.)
-        let report = super::check::preflight(&loaded.conn, &target, &super::check::PreflightOptions::scale()).await?;
-        super::check::enforce(&report, quiet)?;
+        let report = preflight(&loaded.conn, &target, &PreflightOptions::scale()).await?;
+        enforce(&report, quiet)?;
     }
     // After the preflight (reads only): a dry run says what the real run would do,
     // refusals included.
@@ -255,7 +262,7 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
             ),
         )?;
     }
-    super::common::lock_loaded(&loaded, "scale").await?;
+    lock_loaded(&loaded, "scale").await?;
     let log = ApplyLog::default();
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,

@@ -1,9 +1,9 @@
 //! `kafkactl status NAME`: conditions, pools, listeners and addresses,
 //! components and problems of one cluster, from the spec stored on it.
 
+use super::shared::change::load_cluster;
 use crate::cli::{GlobalArgs, StatusArgs};
-use crate::commands::common::load_cluster;
-use crate::commands::report::cluster_report;
+use crate::cluster::report::cluster_report;
 use crate::ui;
 
 pub fn run(global: &GlobalArgs, args: StatusArgs) -> anyhow::Result<()> {

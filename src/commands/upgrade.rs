@@ -10,14 +10,19 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, interrupted, spec_changes};
-use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::shared::change::{
+    ChangeOptions, apply_change, confirm, confirm_change, dry_run_diff, interrupted, load_cluster,
+};
+use crate::actions::LoadedCluster;
+use crate::actions::change::{guard_change, validated};
+use crate::actions::lock::lock_loaded;
 use crate::cli::GlobalArgs;
 use crate::cli::scale::UpgradeArgs;
 use crate::cluster::apply::{AppliedObject, ApplyLog};
 use crate::cluster::rollout::{KafkaGoal, cluster_pods, targets, wait_for_rollout};
 use crate::cluster::wait::wait_until_ready;
 use crate::error::{Failure, FailureKind};
+use crate::spec::changes::{SpecChange, spec_changes};
 use crate::spec::scaling::{compare_kafka_versions, kafka_version, metadata_release};
 use crate::spec::versions::metadata_version_for;
 use crate::spec::{ClusterSpec, ConfigValue};
@@ -196,7 +201,7 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         confirm_kept_image(global, &old, &step1)?;
     }
     confirm_change(global, &old.name, &verdict)?;
-    super::common::lock_loaded(&loaded, "upgrade").await?;
+    lock_loaded(&loaded, "upgrade").await?;
     let options = ChangeOptions {
         force_conflicts: args.change.force_conflicts,
         no_wait: true,

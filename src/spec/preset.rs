@@ -213,6 +213,27 @@ pub fn resolve(preset: &PresetSource) -> Result<ClusterSpec, PresetError> {
     })
 }
 
+/// A spec as a preset: the spec without its name (the name comes from the
+/// command line). `export` prints it; `create --save-preset` writes it.
+pub fn preset_value(spec: &ClusterSpec) -> Result<Value, serde_json::Error> {
+    let mut value = serde_json::to_value(spec)?;
+    if let Some(map) = value.as_object_mut() {
+        map.remove("name");
+    }
+    Ok(value)
+}
+
+/// The namespace a cluster goes to: `-n` (`namespace`), else the preset's.
+pub fn target_namespace(namespace: Option<&str>, preset: Option<&str>) -> Result<String, PresetError> {
+    match namespace {
+        Some(ns) => Ok(ns.to_string()),
+        None => {
+            let preset = preset.unwrap_or(DEFAULT_PRESET);
+            Ok(resolve(&find(preset)?)?.namespace)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,8 @@
 //! progress, warnings and errors. Layers below return values; only this
 //! module prints.
 
+pub mod checklist;
+pub mod cluster_report;
 pub mod diff;
 pub mod errors;
 pub mod output;

@@ -1,19 +1,17 @@
-//! `kafkactl operator install | status | uninstall`, and the operator
-//! install that `create --install-operator` runs first. One Strimzi operator
-//! serves a whole cluster: install extends (or upgrades) the one that runs
-//! instead of adding a second.
+//! Installing the Strimzi operator, as `operator install` and
+//! `create --install-operator` both do: one Strimzi operator serves a whole
+//! cluster, so an install extends (or upgrades) the one that runs instead of
+//! adding a second.
 
 use serde::Serialize;
 
-use crate::cli::operator::{
-    BundleSourceArgs, OperatorCommand, OperatorInstallArgs, OperatorSettingsArgs, OperatorUninstallArgs,
-};
-use crate::cli::{CreateArgs, GlobalArgs, OutputFormat};
-use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, ObjectRef, apply_plan};
-use crate::cluster::client::{Connection, connect};
+use crate::cli::operator::{BundleSourceArgs, OperatorSettingsArgs};
+use crate::cli::{CreateArgs, GlobalArgs};
+use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
+use crate::cluster::client::Connection;
 use crate::cluster::discovery::{OperatorInfo, StrimziInfo, WatchScope, discover};
 use crate::cluster::facts::{AccessRequest, reviews};
-use crate::cluster::operator::{self as api, CrdInfo, OPERAND_CLUSTER_ROLES, OperatorTarget};
+use crate::cluster::operator::{self as api, OperatorTarget};
 use crate::cluster::readiness::Progress;
 use crate::error::{Failure, FailureKind};
 use crate::operator::bundle::{self, Bundle, OPERATOR_NAME};
@@ -23,18 +21,7 @@ use crate::operator::stored_versions;
 use crate::operator::transform::{self, OperatorSettings};
 use crate::render::Plan;
 use crate::ui;
-use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
-
-pub fn run(global: &GlobalArgs, command: OperatorCommand) -> anyhow::Result<()> {
-    match command {
-        OperatorCommand::Install(args) => install(global, args),
-        OperatorCommand::Status(_) => status(global),
-        OperatorCommand::Uninstall(args) => uninstall(global, args),
-    }
-}
-
-// ---------------------------------------------------------------- install
 
 /// What an install is asked to do (from `operator install` or `create`).
 #[derive(Debug, Clone)]
@@ -62,50 +49,6 @@ pub struct InstallOutcome {
     pub objects: Vec<AppliedObject>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub progress: Option<Progress>,
-}
-
-impl TextOutput for InstallOutcome {
-    fn text(&self) -> String {
-        let what = match self.result {
-            "upgraded" | "downgraded" => format!(
-                "{} from {}",
-                self.result,
-                self.previous_version.as_deref().unwrap_or("an unknown version")
-            ),
-            other => other.to_string(),
-        };
-        format!(
-            "Strimzi operator {}/{OPERATOR_NAME} {}: {what}\n  image:   {}\n  watches: {}\n{}\n",
-            self.namespace,
-            self.version,
-            self.image,
-            self.watches,
-            super::create::summarize_actions(&self.objects)
-        )
-    }
-}
-
-fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow::Result<()> {
-    check_settings(&args.settings)?;
-    let request = InstallRequest {
-        source: args.source.clone(),
-        settings: args.settings.clone(),
-        namespace: super::common::namespace(global).to_string(),
-        force_conflicts: args.force_conflicts,
-        no_wait: args.no_wait,
-    };
-    if args.dry_run {
-        return print_dry_run(&request, global.output.output);
-    }
-    let runtime = super::runtime()?;
-    let log = ApplyLog::default();
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = install_live(global, &request, &log) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted(&log)),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
 }
 
 /// Server-side apply needs create and patch on every object of the plan. A
@@ -197,60 +140,6 @@ async fn check_stored_versions(conn: &Connection, bundle: &Bundle) -> Result<(),
          convert-resource --all-namespaces, then crd-upgrade), then install this bundle",
     )
     .with_hint("`kafkactl operator status -o yaml` shows each CRD's stored versions"))
-}
-
-fn check_settings(settings: &crate::cli::operator::OperatorSettingsArgs) -> Result<(), Failure> {
-    let mut problems = Vec::new();
-    if let Some(registry) = &settings.registry
-        && let Some(problem) = crate::spec::validate::registry_problem(registry)
-    {
-        problems.push(format!(
-            "--registry: \"{registry}\" is not a registry mirror: it {problem}; write a registry host with an optional path, e.g. harbor.corp/mirror"
-        ));
-    }
-    for secret in &settings.image_pull_secrets {
-        let violations = crate::spec::validate::subdomain_violations(secret);
-        if !violations.is_empty() {
-            problems.push(format!(
-                "--image-pull-secret: \"{secret}\" is not a Secret name: it {}; e.g. regcred",
-                violations.join(", ")
-            ));
-        }
-    }
-    match problems.is_empty() {
-        true => Ok(()),
-        false => Err(Failure::usage(problems.join("\n")).with_hint("nothing was changed in the cluster")),
-    }
-}
-
-/// `--dry-run`: the transformed bundle, without a cluster.
-fn print_dry_run(request: &InstallRequest, format: OutputFormat) -> anyhow::Result<()> {
-    let bundle = source::load(&bundle_source(&request.source, None))?;
-    let watch = asked_watch(&request.settings).unwrap_or_else(|| own_only(&request.namespace));
-    let settings = settings(&request.namespace, watch, &request.settings, None);
-    let plan = transform::install_plan(&bundle, &settings).map_err(transform_failure)?;
-    let objects: Vec<serde_json::Value> = plan.objects.into_iter().map(|o| o.object).collect();
-    let text = match format {
-        OutputFormat::Json => format!(
-            "{}\n",
-            serde_json::to_string_pretty(&ui::output::kubernetes_list(&objects))?
-        ),
-        // -o yaml is one document, like -o json; text stays a stream for kubectl apply -f.
-        OutputFormat::Yaml => ui::output::to_yaml(&ui::output::kubernetes_list(&objects))?,
-        OutputFormat::Text => ui::output::multi_document_yaml(&objects)?,
-    };
-    ui::output::print_stdout(&text);
-    Ok(())
-}
-
-async fn install_live(
-    global: &GlobalArgs,
-    request: &InstallRequest,
-    log: &ApplyLog,
-) -> Result<InstallOutcome, Failure> {
-    let conn = connect(&global.connection).await?;
-    let info = discover(&conn).await?;
-    install_operator(global, &conn, &info, request, log).await
 }
 
 /// How an install meets what is already there.
@@ -350,7 +239,7 @@ pub async fn install_operator(
         .await
         .map_err(|f| applied_so_far(f, log))?;
     let objects = log.applied();
-    view.message(&format!("applied {}", super::create::summarize_actions(&objects)));
+    view.message(&format!("applied {}", super::change::summarize_actions(&objects)));
     let unchanged = !env_patched && objects.iter().all(|o| o.action == Action::Unchanged);
     let progress = if request.no_wait {
         None
@@ -404,7 +293,7 @@ fn result_word(mode: Mode, unchanged: bool, no_wait: bool) -> &'static str {
 }
 
 /// The operator an install changes: the only one, or the one in `-n`.
-fn running_operator<'a>(
+pub fn running_operator<'a>(
     info: &'a StrimziInfo,
     namespace: &str,
     namespace_given: bool,
@@ -471,7 +360,8 @@ async fn reconfigure(
     let registry = asked.registry.clone().or_else(|| running_registry(op, bundle));
     let mut settings = settings(&op.namespace, watch.clone(), asked, registry);
     let own_only = transform::strimzi_namespace_value(watch, &op.namespace).is_none();
-    let follows_pod = *watch == op.watches && own_only && !uses_literal_watch(conn, op).await?;
+    let follows_pod =
+        *watch == op.watches && own_only && !crate::cluster::discovery::uses_literal_watch(conn, op).await?;
     let mut patched = false;
     if !follows_pod {
         let value = match watch {
@@ -483,21 +373,6 @@ async fn reconfigure(
     }
     let plan = transform::install_plan(bundle, &settings).map_err(transform_failure)?;
     Ok((plan, patched))
-}
-
-/// Whether the running operator has a literal `STRIMZI_NAMESPACE` (not the bundle's `valueFrom`).
-async fn uses_literal_watch(conn: &Connection, op: &OperatorInfo) -> Result<bool, Failure> {
-    let deployments: kube::Api<k8s_openapi::api::apps::v1::Deployment> =
-        kube::Api::namespaced(conn.client.clone(), &op.namespace);
-    let deployment = deployments.get(&op.name).await.map_err(|e| {
-        crate::cluster::errors::describe(
-            e,
-            &crate::cluster::errors::Operation::new("get", format!("Deployment {}/{}", op.namespace, op.name)),
-            &conn.server,
-        )
-    })?;
-    let value = serde_json::to_value(&deployment).unwrap_or_default();
-    Ok(bundle::operator_env(&value, "STRIMZI_NAMESPACE").is_some())
 }
 
 /// `harbor.corp/mirror` when the running operator image is
@@ -516,7 +391,7 @@ fn running_registry(op: &OperatorInfo, bundle: &Bundle) -> Option<String> {
     (prefix != bundle_registry && !prefix.is_empty()).then(|| prefix.to_string())
 }
 
-fn settings(
+pub fn settings(
     namespace: &str,
     watch: WatchScope,
     asked: &OperatorSettingsArgs,
@@ -532,12 +407,12 @@ fn settings(
     }
 }
 
-fn own_only(namespace: &str) -> WatchScope {
+pub fn own_only(namespace: &str) -> WatchScope {
     WatchScope::Namespaces(vec![namespace.to_string()])
 }
 
 /// `--watch-all`, `--watch a,b`, or nothing asked.
-fn asked_watch(settings: &OperatorSettingsArgs) -> Option<WatchScope> {
+pub fn asked_watch(settings: &OperatorSettingsArgs) -> Option<WatchScope> {
     if settings.watch_all {
         return Some(WatchScope::All);
     }
@@ -551,7 +426,7 @@ fn asked_watch(settings: &OperatorSettingsArgs) -> Option<WatchScope> {
 }
 
 /// `--from`, else `--version`, else the running operator's version, else the newest kafkactl knows.
-fn bundle_source(args: &BundleSourceArgs, running: Option<&str>) -> BundleSource {
+pub fn bundle_source(args: &BundleSourceArgs, running: Option<&str>) -> BundleSource {
     match (&args.from, &args.version) {
         (Some(path), _) => BundleSource::Path(path.clone()),
         (None, Some(version)) => BundleSource::Release(version.clone()),
@@ -566,7 +441,7 @@ async fn load_bundle(source: BundleSource) -> Result<Bundle, Failure> {
         .map_err(|e| Failure::runtime(format!("reading the Strimzi bundle failed: {e}")))?
 }
 
-fn transform_failure(error: transform::TransformError) -> Failure {
+pub fn transform_failure(error: transform::TransformError) -> Failure {
     Failure::usage(error.to_string()).with_hint("nothing was changed in the cluster")
 }
 
@@ -577,23 +452,12 @@ fn applied_so_far(failure: Failure, log: &ApplyLog) -> Failure {
     }
     failure.with_hint(format!(
         "{} were applied before the failure; running the same command again converges",
-        super::create::summarize_actions(&applied)
+        super::change::summarize_actions(&applied)
     ))
 }
 
-fn interrupted(log: &ApplyLog) -> Failure {
-    let applied = log.applied();
-    let what = if applied.is_empty() {
-        "nothing was applied".to_string()
-    } else {
-        format!("{} were applied", super::create::summarize_actions(&applied))
-    };
-    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
-        .with_hint("run the same command again to finish: it converges")
-}
-
 /// Ask, or accept `--yes`; without a terminal a missing answer is a refusal naming `--yes`.
-fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
+pub fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
     if global.prompt.yes {
         return Ok(());
     }
@@ -649,7 +513,7 @@ pub async fn install_for_create(
 
 /// The namespace `create` will use: the spec's (preset or `-n`), else the default.
 fn create_namespace(global: &GlobalArgs, args: &CreateArgs) -> String {
-    let fallback = super::common::namespace(global).to_string();
+    let fallback = super::change::namespace(global).to_string();
     let Some(name) = args.name.as_deref() else {
         return fallback;
     };
@@ -658,228 +522,4 @@ fn create_namespace(global: &GlobalArgs, args: &CreateArgs) -> String {
     crate::spec::build(name, preset, &overrides)
         .map(|(spec, _)| spec.namespace)
         .unwrap_or(fallback)
-}
-
-// ----------------------------------------------------------------- status
-
-/// What `operator status` shows.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StatusOutcome {
-    pub operators: Vec<OperatorInfo>,
-    /// Versions of kafka.strimzi.io the API server serves.
-    pub served_versions: Vec<String>,
-    pub crds: Vec<CrdInfo>,
-}
-
-impl TextOutput for StatusOutcome {
-    fn text(&self) -> String {
-        let mut out = String::new();
-        for op in &self.operators {
-            out.push_str(&format!(
-                "Strimzi operator {}/{}\n  version:        {}\n  image:          {}\n  ready:          {}\n  \
-                 watches:        {}\n  Kafka versions: {}\n",
-                op.namespace,
-                op.name,
-                op.version.as_deref().unwrap_or("unknown"),
-                op.image,
-                if op.ready { "yes" } else { "no" },
-                op.watches,
-                op.kafka_versions.join(", ")
-            ));
-        }
-        out.push_str(&format!(
-            "\nkafka.strimzi.io serves: {}\n",
-            if self.served_versions.is_empty() {
-                "nothing (no CRDs)".to_string()
-            } else {
-                self.served_versions.join(", ")
-            }
-        ));
-        let rows: Vec<Vec<String>> = self
-            .crds
-            .iter()
-            .map(|c| {
-                vec![
-                    c.name.clone(),
-                    c.served.join(","),
-                    c.storage.clone().unwrap_or_default(),
-                    if c.established { "yes" } else { "no" }.to_string(),
-                ]
-            })
-            .collect();
-        out.push_str(&ui::output::table(&["CRD", "SERVED", "STORAGE", "ESTABLISHED"], &rows));
-        out
-    }
-}
-
-fn status(global: &GlobalArgs) -> anyhow::Result<()> {
-    let outcome = super::runtime()?.block_on(status_live(global))?;
-    ui::output::print_outcome(&outcome, global.output.output)
-}
-
-async fn status_live(global: &GlobalArgs) -> Result<StatusOutcome, Failure> {
-    let conn = connect(&global.connection).await?;
-    let (info, crds) = futures::try_join!(discover(&conn), api::strimzi_crds(&conn))?;
-    if info.operators.is_empty() {
-        let crds_note = if crds.is_empty() {
-            "and no Strimzi CRDs".to_string()
-        } else {
-            format!("(its {} CRDs are installed)", crds.len())
-        };
-        return Err(Failure::new(
-            FailureKind::NotFound,
-            format!("no Strimzi cluster operator runs in this cluster {crds_note}"),
-        )
-        .with_hint("install one: kafkactl operator install --version X.Y.Z (or --from the release's install/cluster-operator/)"));
-    }
-    Ok(StatusOutcome {
-        operators: info.operators,
-        served_versions: info.served_versions,
-        crds,
-    })
-}
-
-// -------------------------------------------------------------- uninstall
-
-/// What `operator uninstall` did.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UninstallOutcome {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub operator: Option<String>,
-    pub deleted: Vec<ObjectRef>,
-    /// ClusterRoles kept because Kafka clusters still use them.
-    pub kept: Vec<String>,
-    pub kafka_clusters: Vec<String>,
-}
-
-impl TextOutput for UninstallOutcome {
-    fn text(&self) -> String {
-        let mut out = match &self.operator {
-            Some(op) => format!("Strimzi operator {op} uninstalled\n"),
-            None => "no Strimzi operator was running\n".to_string(),
-        };
-        out.push_str(&format!(
-            "deleted {} objects: {}\n",
-            self.deleted.len(),
-            api::kinds_summary(&self.deleted)
-        ));
-        if !self.kept.is_empty() {
-            out.push_str(&format!(
-                "kept ClusterRoles {} ({} still {} them)\n",
-                self.kept.join(", "),
-                kafka_clusters(self.kafka_clusters.len()),
-                if self.kafka_clusters.len() == 1 { "uses" } else { "use" }
-            ));
-        }
-        let crds_deleted = self.deleted.iter().any(|o| o.kind == "CustomResourceDefinition");
-        if self.operator.is_some() && !crds_deleted && !self.kafka_clusters.is_empty() {
-            out.push_str(&format!(
-                "Kafka clusters {} keep running unmanaged until an operator watches their namespaces again\n",
-                self.kafka_clusters.join(", ")
-            ));
-        }
-        out
-    }
-}
-
-fn uninstall(global: &GlobalArgs, args: OperatorUninstallArgs) -> anyhow::Result<()> {
-    let outcome = super::runtime()?.block_on(uninstall_live(global, &args))?;
-    ui::output::print_outcome(&outcome, global.output.output)
-}
-
-async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Result<UninstallOutcome, Failure> {
-    let conn = connect(&global.connection).await?;
-    let info = discover(&conn).await?;
-    let namespace = super::common::namespace(global);
-    let operator = running_operator(&info, namespace, global.connection.namespace.is_some())?;
-    if operator.is_none() && !args.delete_crds {
-        return Err(Failure::new(
-            FailureKind::NotFound,
-            "no Strimzi cluster operator runs in this cluster",
-        )
-        .with_hint("kafkactl operator uninstall --delete-crds removes Strimzi's CRDs that may be left"));
-    }
-    let kafkas = match info.api() {
-        Some(api) => api::all_kafkas(&conn, api.as_str()).await?,
-        None => Vec::new(),
-    };
-    if args.delete_crds && !kafkas.is_empty() && !args.force {
-        return Err(Failure::new(
-            FailureKind::Refused,
-            format!(
-                "{} still {} ({}); deleting the CRDs deletes them, and Strimzi then deletes their pods",
-                kafka_clusters(kafkas.len()),
-                if kafkas.len() == 1 { "exists" } else { "exist" },
-                kafkas.join(", ")
-            ),
-        )
-        .with_hint("delete them first (kafkactl delete NAME -n NS), or pass --force to delete the CRDs anyway"));
-    }
-    let mut objects = match operator {
-        Some(op) => api::operator_objects(&conn, op).await?,
-        None => Vec::new(),
-    };
-    let mut kept = Vec::new();
-    if !kafkas.is_empty() && !args.delete_crds {
-        objects.retain(|o| {
-            let used = o.reference.kind == "ClusterRole" && OPERAND_CLUSTER_ROLES.contains(&o.reference.name.as_str());
-            if used {
-                kept.push(o.reference.name.clone());
-            }
-            !used
-        });
-    }
-    let crds = match args.delete_crds {
-        true => api::crd_objects(&conn).await?,
-        false => Vec::new(),
-    };
-    confirm(
-        global,
-        &uninstall_question(operator, objects.len(), crds.len(), &kafkas),
-    )?;
-    let mut deleted = api::delete_objects(&conn, &objects).await?;
-    deleted.extend(api::delete_objects(&conn, &crds).await?);
-    kept.sort();
-    Ok(UninstallOutcome {
-        operator: operator.map(|o| format!("{}/{}", o.namespace, o.name)),
-        deleted,
-        kept,
-        kafka_clusters: kafkas,
-    })
-}
-
-fn uninstall_question(operator: Option<&OperatorInfo>, objects: usize, crds: usize, kafka_names: &[String]) -> String {
-    let kafkas = kafka_names.len();
-    let mut question = match operator {
-        Some(op) => format!(
-            "uninstall the Strimzi operator {}/{} ({objects} objects)",
-            op.namespace, op.name
-        ),
-        None => "remove Strimzi".to_string(),
-    };
-    if crds > 0 {
-        question.push_str(&format!(" and delete {crds} Strimzi CRDs"));
-        if kafkas > 0 {
-            let verb = if kafkas == 1 { "exists" } else { "exist" };
-            question.push_str(&format!(", with the {} that still {verb}", kafka_clusters(kafkas)));
-        }
-    } else if operator.is_some() && kafkas > 0 {
-        // The clusters stay, but an operator is what keeps them running.
-        return format!(
-            "{question}? The Kafka clusters {} keep running unmanaged until an operator watches their namespaces again: nothing restarts their pods or renews their certificates.",
-            kafka_names.join(", ")
-        );
-    }
-    question.push('?');
-    question
-}
-
-/// "1 Kafka cluster", "2 Kafka clusters".
-fn kafka_clusters(n: usize) -> String {
-    match n {
-        1 => "1 Kafka cluster".to_string(),
-        n => format!("{n} Kafka clusters"),
-    }
 }

@@ -1,20 +1,29 @@
 //! `kafkactl create NAME`: spec from preset and flags → validate → render →
-//! print (`--dry-run`) or apply in waves and wait until ready.
+//! print (`--dry-run`) or apply in waves and wait until ready. The wizard,
+//! which completes missing flags on a terminal, is `create`'s own (`wizard`).
+
+mod wizard;
 
 use anyhow::Context;
 use serde::Serialize;
 
+use super::shared::change::{confirm_change, summarize_actions};
+use super::shared::operator_install::install_for_create;
+use super::shared::preflight::enforce;
+use crate::actions::change::{delete_stale_claims, guard_change};
+use crate::actions::lock::lock_for_create;
+use crate::actions::preflight::{PreflightOptions, preflight};
 use crate::cli::{CreateArgs, DryRun, GlobalArgs, OutputFormat};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
-use crate::cluster::inventory::{before_state, get_kafka, stored_pool_naming, stored_spec};
+use crate::cluster::inventory::{before_state, get_kafka, namespace_exists, stored_pool_naming, stored_spec};
 use crate::cluster::recovery;
+use crate::cluster::report::{ClusterReport, cluster_report};
 use crate::cluster::wait::wait_until_ready;
-use crate::commands::change::{SpecChange, confirm_change, delete_stale_claims, guard_change, spec_changes};
-use crate::commands::report::{ClusterReport, cluster_report};
 use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
+use crate::spec::changes::{SpecChange, spec_changes};
 use crate::spec::guards::Verdict;
 use crate::spec::{self, ClusterSpec, SpecOverrides, StrimziApi, preset::DEFAULT_PRESET};
 use crate::ui;
@@ -22,7 +31,7 @@ use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
-    let (global, args) = super::wizard::complete(global, args)?;
+    let (global, args) = wizard::complete(global, args)?;
     let global = &global;
     if args.dry_run == Some(DryRun::Client) {
         let spec = spec_from_args(global, &args, None, None)?;
@@ -46,7 +55,13 @@ pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
 /// `--save-preset FILE`, once the spec is valid (before anything is applied).
 fn save_preset(global: &GlobalArgs, args: &CreateArgs, spec: &ClusterSpec) -> anyhow::Result<()> {
     match &args.save_preset {
-        Some(path) => super::wizard::save_preset(path, spec, global.output.quiet),
+        Some(path) => {
+            crate::actions::preset::save_preset(path, spec)?;
+            if !global.output.quiet {
+                crate::eprintln_safe!("saved the spec as preset {}", path.display());
+            }
+            Ok(())
+        }
         None => Ok(()),
     }
 }
@@ -58,32 +73,10 @@ fn target(global: &GlobalArgs, args: &CreateArgs) -> anyhow::Result<(String, Str
             .with_hint("pass it as the first argument: kafkactl create my-cluster")
             .into());
     };
-    Ok((name, target_namespace(global, args.preset.as_deref())?))
-}
-
-/// The namespace a cluster goes to: `-n`, else the preset's.
-pub fn target_namespace(global: &GlobalArgs, preset: Option<&str>) -> anyhow::Result<String> {
-    match &global.connection.namespace {
-        Some(ns) => Ok(ns.clone()),
-        None => {
-            let preset = preset.unwrap_or(DEFAULT_PRESET);
-            Ok(spec::preset::resolve(&spec::preset::find(preset)?)?.namespace)
-        }
-    }
-}
-
-async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure> {
-    let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(conn.client.clone());
-    match crate::cluster::errors::get_opt(&api, name).await {
-        Ok(found) => Ok(found.is_some()),
-        // Users who may not read namespaces: let the apply create (or find) it.
-        Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(false),
-        Err(e) => Err(crate::cluster::errors::describe(
-            e,
-            &crate::cluster::errors::Operation::new("get", format!("namespace {name}")),
-            &conn.server,
-        )),
-    }
+    Ok((
+        name,
+        spec::preset::target_namespace(global.connection.namespace.as_deref(), args.preset.as_deref())?,
+    ))
 }
 
 /// The validated spec of this `create`, or the problems with it (exit code 2).
@@ -207,27 +200,8 @@ impl TextOutput for CreateOutcome {
     }
 }
 
-/// "17 objects: 13 created, 4 unchanged".
-pub fn summarize_actions(objects: &[AppliedObject]) -> String {
-    let count = |a: Action| objects.iter().filter(|o| o.action == a).count();
-    let parts: Vec<String> = [Action::Created, Action::Configured, Action::Unchanged]
-        .into_iter()
-        .filter(|a| count(*a) > 0)
-        .map(|a| format!("{} {}", count(a), a.as_str()))
-        .collect();
-    format!(
-        "{} objects: {}",
-        objects.len(),
-        if parts.is_empty() {
-            "none".to_string()
-        } else {
-            parts.join(", ")
-        }
-    )
-}
-
 async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> anyhow::Result<CreateOutcome> {
-    let conn = connect(&global.connection).await?;
+    let conn = connect(&global.connection.options()).await?;
     let (name, namespace) = target(global, args)?;
     // One round trip before rendering: what the cluster serves, its operators,
     // the Kafka CR under either Strimzi API, and the namespace.
@@ -237,8 +211,8 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
         namespace_exists(&conn, &namespace),
     )?;
-    let info = super::operator::install_for_create(global, args, &conn, info).await?;
-    let api = super::served_api(&info)?;
+    let info = install_for_create(global, args, &conn, info).await?;
+    let api = crate::actions::served_api(&info)?;
     let existing = match api {
         StrimziApi::V1 => kafka_v1,
         StrimziApi::V1beta2 => kafka_v1beta2,
@@ -279,9 +253,9 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         return Ok(outcome);
     }
     if !args.apply.skip_checks {
-        let options = super::check::PreflightOptions::create(args.apply.update);
-        let report = super::check::preflight(&conn, &spec, &options).await?;
-        super::check::enforce(&report, global.output.quiet)?;
+        let options = PreflightOptions::create(args.apply.update);
+        let report = preflight(&conn, &spec, &options).await?;
+        enforce(&report, global.output.quiet)?;
     }
     let mut view = ProgressView::new(global.output.quiet);
     if !verdict.removed_brokers.is_empty() {
@@ -301,7 +275,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
         force_conflicts: args.apply.force_conflicts,
         dry_run: false,
     };
-    super::common::lock_for_create(&conn, api, &mut plan, &spec, existing.as_ref(), options, log).await?;
+    lock_for_create(&conn, api, &mut plan, &spec, existing.as_ref(), options, log).await?;
     apply_plan(&conn, &plan, options, &before, log)
         .await
         .map_err(|f| applied_so_far(f, log))?;

@@ -2,7 +2,6 @@
 //! (read best effort before asking), the plan and the confirmation at the end;
 //! and `--save-preset`, which writes the final spec as a preset file.
 
-use std::path::Path;
 use std::time::Duration;
 
 use crate::cli::{CreateArgs, DryRun, GlobalArgs};
@@ -11,7 +10,6 @@ use crate::cluster::discovery::discover;
 use crate::cluster::facts::storage_class_fact;
 use crate::cluster::volumes::storage_classes;
 use crate::error::{Failure, FailureKind};
-use crate::spec::ClusterSpec;
 use crate::spec::preset::DEFAULT_PRESET;
 use crate::ui;
 use crate::ui::wizard::{Answers, ClusterOffer, Step};
@@ -102,7 +100,7 @@ fn given(global: &GlobalArgs, args: &CreateArgs) -> Vec<Step> {
 /// when it cannot be reached, and the wizard asks for a class by name.
 fn read_offer(global: &GlobalArgs) -> ClusterOffer {
     let read = async {
-        let conn = connect(&global.connection).await?;
+        let conn = connect(&global.connection.options()).await?;
         let (info, classes) = futures::try_join!(discover(&conn), storage_classes(&conn))?;
         let mut classes: Vec<(String, bool)> = classes
             .iter()
@@ -115,36 +113,18 @@ fn read_offer(global: &GlobalArgs) -> ClusterOffer {
             storage_classes: classes,
         })
     };
-    let result = super::runtime().map_err(|e| e.to_string()).and_then(|runtime| {
-        runtime
-            .block_on(async { tokio::time::timeout(OFFER_TIMEOUT, read).await })
-            .map_err(|_| "no answer in time".to_string())
-            .and_then(|r| r.map_err(|f| f.message))
-    });
+    let result = crate::commands::runtime()
+        .map_err(|e| e.to_string())
+        .and_then(|runtime| {
+            runtime
+                .block_on(async { tokio::time::timeout(OFFER_TIMEOUT, read).await })
+                .map_err(|_| "no answer in time".to_string())
+                .and_then(|r| r.map_err(|f| f.message))
+        });
     result.unwrap_or_else(|why| {
         crate::eprintln_safe!("note: the cluster cannot be read ({why}); StorageClasses are typed, not offered");
         ClusterOffer::default()
     })
-}
-
-/// `--save-preset FILE`: the spec without its name, which
-/// `kafkactl create NAME --preset FILE` turns back into the same spec.
-pub fn save_preset(path: &Path, spec: &ClusterSpec, quiet: bool) -> anyhow::Result<()> {
-    let body = ui::output::to_yaml(&super::export::preset_value(spec)?)?;
-    let text = format!(
-        "# kafkactl preset saved by `kafkactl create {name}` (kafkactl {version}).\n\
-         # Create the same cluster again, or a copy under another name:\n\
-         #   kafkactl create {name} --preset {path}\n{body}",
-        name = spec.name,
-        version = env!("CARGO_PKG_VERSION"),
-        path = path.display(),
-    );
-    std::fs::write(path, text)
-        .map_err(|e| Failure::runtime(format!("cannot write the preset file {}: {e}", path.display())))?;
-    if !quiet {
-        crate::eprintln_safe!("saved the spec as preset {}", path.display());
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,17 @@
+//! `kafkactl operator install | status | uninstall`. The install itself,
+//! which `create --install-operator` runs too, is `shared::operator_install`.
+
+mod install;
+mod status;
+mod uninstall;
+
+use crate::cli::GlobalArgs;
+use crate::cli::operator::OperatorCommand;
+
+pub fn run(global: &GlobalArgs, command: OperatorCommand) -> anyhow::Result<()> {
+    match command {
+        OperatorCommand::Install(args) => install::install(global, args),
+        OperatorCommand::Status(_) => status::status(global),
+        OperatorCommand::Uninstall(args) => uninstall::uninstall(global, args),
+    }
+}
