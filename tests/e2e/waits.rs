@@ -372,11 +372,12 @@ fn deleting_against_a_failing_api_server_retries_the_watch_with_backoff() {
     env.fake.clear_requests();
     let child = spawn(&env, &["delete", "c1", "--yes"]);
     until_watching(&env, "/pods");
-    // From now on every read of pods fails, and the open watch is dropped
+    // From now on every read of pods fails (500: kube's client layer retries
+    // 503s by itself, honouring Retry-After, but not these), and the open watch is dropped
     // (closed after its next event, which touching the stray pod causes).
     env.fake
         .faults()
-        .fail_next_matching(1_000_000, FailWith::Unavailable, Some("GET"), Some("/namespaces/kafka/pods"));
+        .fail_next_matching(1_000_000, FailWith::InternalError, Some("GET"), Some("/namespaces/kafka/pods"));
     env.fake.faults().close_watches_after(Some(0));
     env.fake
         .store()
@@ -387,7 +388,7 @@ fn deleting_against_a_failing_api_server_retries_the_watch_with_backoff() {
         .fake
         .requests()
         .iter()
-        .filter(|r| r.status == 503 && r.path.ends_with("/namespaces/kafka/pods"))
+        .filter(|r| r.status == 500 && r.path.ends_with("/namespaces/kafka/pods"))
         .count();
     // Exponential backoff from 0.8s: a handful of tries in 6s. Without it: hundreds.
     assert!((1..=12).contains(&failed), "{failed} failed requests for pods in 6s");
