@@ -124,12 +124,7 @@ pub async fn wait_for_operator(
     let initial = Stalled::Operator(last.clone());
     watches
         .until(timeout, initial, || {
-            let progress = operator_progress(
-                target,
-                &by_name(&crds),
-                deployment.get().as_ref(),
-                &by_name(&pods),
-            );
+            let progress = operator_progress(target, &by_name(&crds), deployment.get().as_ref(), &by_name(&pods));
             if progress != last {
                 on_progress(&progress);
                 last = progress.clone();

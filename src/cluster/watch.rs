@@ -112,19 +112,23 @@ pub enum WaitError {
         watched: Watched,
         /// The API server's own words (who may not do what).
         reason: String,
-        last: Stalled,
+        last: Box<Stalled>,
         #[source]
-        source: watcher::Error,
+        source: Box<watcher::Error>,
     },
     /// The API server stopped answering for `LOST_CONTACT_AFTER`.
     #[error("lost contact with the API server at {server} while waiting ({why})")]
-    LostContact { server: String, why: String, last: Stalled },
+    LostContact {
+        server: String,
+        why: String,
+        last: Box<Stalled>,
+    },
     /// `--timeout` ran out.
     #[error("still waiting after {}s: {}", after.as_secs(), last.summary())]
-    TimedOut { after: Duration, last: Stalled },
+    TimedOut { after: Duration, last: Box<Stalled> },
     /// Every watch stream ended (kube's watcher never ends them by itself).
     #[error("the watches ended unexpectedly")]
-    WatchesEnded { last: Stalled },
+    WatchesEnded { last: Box<Stalled> },
     /// Strimzi refused the change for good; waiting cannot help. `kafka` is
     /// `(namespace, name)` of the Kafka CR whose status says so, when known.
     #[error("Strimzi refused the change: {message}")]
@@ -248,21 +252,19 @@ impl Watches {
             latest: Arc::clone(&latest),
         };
         let index = self.streams.len();
-        let steps = watcher::watch_object(api, name)
-            .default_backoff()
-            .map(move |seen| {
-                let step = match seen {
-                    Ok(object) => {
-                        *latest.lock().unwrap_or_else(PoisonError::into_inner) = object;
-                        Ok(Step::Listed)
-                    }
-                    Err(error) => Err(Failed {
-                        watched: watched.clone(),
-                        error,
-                    }),
-                };
-                (index, step)
-            });
+        let steps = watcher::watch_object(api, name).default_backoff().map(move |seen| {
+            let step = match seen {
+                Ok(object) => {
+                    *latest.lock().unwrap_or_else(PoisonError::into_inner) = object;
+                    Ok(Step::Listed)
+                }
+                Err(error) => Err(Failed {
+                    watched: watched.clone(),
+                    error,
+                }),
+            };
+            (index, step)
+        });
         self.streams.push(steps.boxed());
         slot
     }
@@ -287,14 +289,15 @@ impl Watches {
             let next = tokio::select! {
                 next = steps.next() => next,
                 () = tokio::time::sleep_until(deadline) => {
-                    return Err(WaitError::TimedOut { after: timeout, last });
+                    return Err(WaitError::TimedOut { after: timeout, last: Box::new(last) });
                 }
-                silence = heartbeat.silence() => {
-                    return Err(WaitError::LostContact { server: conn.server.clone(), why: silence, last });
+                why = heartbeat.silence() => {
+                    let server = conn.server.clone();
+                    return Err(WaitError::LostContact { server, why, last: Box::new(last) });
                 }
             };
             let Some((index, step)) = next else {
-                return Err(WaitError::WatchesEnded { last });
+                return Err(WaitError::WatchesEnded { last: Box::new(last) });
             };
             let step = match step {
                 Ok(step) => {
@@ -313,7 +316,7 @@ impl Watches {
                         return Err(WaitError::LostContact {
                             server: conn.server.clone(),
                             why,
-                            last,
+                            last: Box::new(last),
                         });
                     }
                     continue;
@@ -361,8 +364,8 @@ fn forbidden(verb: &'static str, failed: Failed, last: Stalled) -> WaitError {
         verb,
         watched: failed.watched,
         reason,
-        last,
-        source: failed.error,
+        last: Box::new(last),
+        source: Box::new(failed.error),
     }
 }
 
@@ -405,5 +408,54 @@ impl Heartbeat {
             tokio::time::timeout(HEARTBEAT_EVERY, self.conn.client.apiserver_version()).await,
             Ok(Ok(_))
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::Pod;
+    use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+    use kube::core::Status;
+
+    use super::*;
+
+    fn api_error(code: u16) -> kube::Error {
+        kube::Error::Api(Box::new(Status::failure("no", "Whatever").with_code(code)))
+    }
+
+    #[test]
+    fn a_denied_list_or_watch_is_fatal_and_says_which_verb() {
+        assert_eq!(
+            denied_verb(&watcher::Error::InitialListFailed(api_error(403))),
+            Some("list")
+        );
+        assert_eq!(
+            denied_verb(&watcher::Error::WatchStartFailed(api_error(403))),
+            Some("watch")
+        );
+        assert_eq!(
+            denied_verb(&watcher::Error::WatchStartFailed(api_error(401))),
+            Some("watch")
+        );
+        let in_stream = Status::failure("no", "Forbidden").with_code(403);
+        assert_eq!(
+            denied_verb(&watcher::Error::WatchError(Box::new(in_stream))),
+            Some("watch")
+        );
+        for transient in [500, 503, 429, 410] {
+            assert_eq!(
+                denied_verb(&watcher::Error::WatchStartFailed(api_error(transient))),
+                None
+            );
+        }
+    }
+
+    #[test]
+    fn watched_resources_are_named_with_their_group_and_namespace() {
+        let pods = Watched::of::<Pod>(&(), Some("kafka"));
+        assert_eq!(pods.to_string(), "pods in namespace kafka");
+        let kafka = ApiResource::from_gvk(&GroupVersionKind::gvk("kafka.strimzi.io", "v1", "Kafka"));
+        let kafkas = Watched::of::<DynamicObject>(&kafka, None);
+        assert_eq!(kafkas.to_string(), "kafkas.kafka.strimzi.io (cluster-wide)");
     }
 }

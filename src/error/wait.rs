@@ -22,9 +22,9 @@ impl From<WaitError> for Failure {
             WaitError::Refused { message, kafka } => {
                 let failure = Failure::new(FailureKind::Refused, format!("Strimzi refused the change: {message}"));
                 match kafka {
-                    Some((namespace, name)) => {
-                        failure.with_hint(format!("kubectl -n {namespace} get kafka {name} -o yaml shows its status"))
-                    }
+                    Some((namespace, name)) => failure.with_hint(format!(
+                        "kubectl -n {namespace} get kafka {name} -o yaml shows its status"
+                    )),
                     None => failure,
                 }
             }
@@ -113,7 +113,9 @@ fn timed_out(seconds: u64, last: &Stalled) -> Failure {
             left.join(", ")
         ))
         .with_hint("the objects are deleted; pods with finalizers or on unreachable nodes can take longer")
-        .with_hint("`kubectl get pods -l strimzi.io/cluster=NAME` shows them; re-running `kafkactl delete` waits again"),
+        .with_hint(
+            "`kubectl get pods -l strimzi.io/cluster=NAME` shows them; re-running `kafkactl delete` waits again",
+        ),
         Stalled::Rebalance {
             rebalance,
             wanted,
@@ -132,5 +134,120 @@ fn watches_of(last: &Stalled) -> &'static str {
         Stalled::Operator(_) => "the watches on the operator's objects",
         Stalled::PodsGone { .. } => "the watch on the cluster's pods",
         Stalled::Rebalance { .. } => "the watch on the KafkaRebalance",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use kube::core::Status;
+    use kube::runtime::watcher;
+
+    use super::*;
+    use crate::cluster::readiness::{ComponentProgress, Progress};
+
+    fn progress() -> Progress {
+        Progress {
+            components: vec![ComponentProgress {
+                name: "brokers".into(),
+                ready: 2,
+                total: 3,
+                done: false,
+                phase: "2/3 ready".into(),
+            }],
+            ready: false,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn denied() -> watcher::Error {
+        let status = Status::failure(
+            "pods is forbidden: User \"u\" cannot watch resource \"pods\"",
+            "Forbidden",
+        )
+        .with_code(403);
+        watcher::Error::WatchStartFailed(kube::Error::Api(Box::new(status)))
+    }
+
+    #[test]
+    fn a_timeout_exits_5_with_the_last_state_and_everything_else_exits_1() {
+        let timed_out = Failure::from(WaitError::TimedOut {
+            after: Duration::from_secs(60),
+            last: Box::new(Stalled::Cluster(progress())),
+        });
+        assert_eq!(timed_out.kind, FailureKind::Timeout);
+        assert_eq!(
+            timed_out.message,
+            "the cluster was not ready after 60s: brokers 2/3 (not ready)"
+        );
+        let lost = Failure::from(WaitError::LostContact {
+            server: "https://k".into(),
+            why: "no answer to GET /version for 10s".into(),
+            last: Box::new(Stalled::Rollout(progress())),
+        });
+        assert_eq!(lost.kind, FailureKind::Runtime);
+        assert!(
+            lost.message
+                .starts_with("lost contact with the API server at https://k"),
+            "{}",
+            lost.message
+        );
+        assert!(
+            lost.message.ends_with("last seen: brokers 2/3 (not ready)"),
+            "{}",
+            lost.message
+        );
+    }
+
+    #[test]
+    fn a_forbidden_watch_names_verb_resource_and_namespace_and_the_flag_hint_is_added_here() {
+        let failure = Failure::from(WaitError::Forbidden {
+            verb: "watch",
+            watched: Watched {
+                resource: "pods".into(),
+                namespace: Some("kafka".into()),
+            },
+            reason: "pods is forbidden".into(),
+            last: Box::new(Stalled::PodsGone {
+                progress: progress(),
+                left: vec!["c1-dual-0".into()],
+            }),
+            source: Box::new(denied()),
+        });
+        assert_eq!(failure.kind, FailureKind::Runtime);
+        assert_eq!(
+            failure.message,
+            "cannot watch pods in namespace kafka: pods is forbidden"
+        );
+        assert!(
+            failure
+                .hints
+                .iter()
+                .any(|h| h.contains("kubectl auth can-i watch pods -n kafka"))
+        );
+        assert!(
+            failure.hints.iter().any(|h| h == "--no-wait skips waiting"),
+            "{:?}",
+            failure.hints
+        );
+    }
+
+    #[test]
+    fn a_rebalance_timeout_says_which_state_it_waited_for_and_which_it_saw() {
+        let failure = Failure::from(WaitError::TimedOut {
+            after: Duration::from_secs(30),
+            last: Box::new(Stalled::Rebalance {
+                rebalance: "kafka/c1-full".into(),
+                wanted: "ProposalReady".into(),
+                state: "PendingProposal".into(),
+            }),
+        });
+        assert_eq!(failure.kind, FailureKind::Timeout);
+        assert_eq!(
+            failure.message,
+            "KafkaRebalance kafka/c1-full did not reach ProposalReady within 30s (it is PendingProposal)"
+        );
+        assert!(failure.hints[0].contains("raise --timeout"));
     }
 }

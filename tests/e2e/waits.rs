@@ -183,7 +183,8 @@ fn remove_stray_pod(env: &Env) {
 /// Strimzi stops working on `c1` (a NotReady it does not recover from by itself):
 /// a rollout asked for now never happens.
 fn stall_strimzi(env: &Env) {
-    env.sim.fail_kafka(NS, "c1", "TimeoutException", "the operation timed out (injected)");
+    env.sim
+        .fail_kafka(NS, "c1", "TimeoutException", "the operation timed out (injected)");
 }
 
 // ---- cluster readiness (create, scale, changes) ---------------------------
@@ -327,7 +328,10 @@ fn operator_wait_a_flapping_watch_still_sees_the_operator_ready() {
         .store()
         .get("apps/v1", "Deployment", Some(NS), "strimzi-cluster-operator")
         .expect("the operator Deployment");
-    assert!(deployment["status"]["availableReplicas"].as_i64() >= Some(1), "{deployment}");
+    assert!(
+        deployment["status"]["availableReplicas"].as_i64() >= Some(1),
+        "{deployment}"
+    );
 }
 
 // ---- pods gone (delete) ----------------------------------------------------
@@ -353,7 +357,11 @@ fn pods_gone_wait_a_silent_api_server_is_lost_contact() {
     env.fake.faults().partition();
     let (out, took) = finish(child);
     assert_lost_contact(&out, took);
-    assert!(stderr(&out).contains("what was deleted stays deleted"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("what was deleted stays deleted"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -375,13 +383,22 @@ fn deleting_against_a_failing_api_server_retries_the_watch_with_backoff() {
     // From now on every read of pods fails (500: kube's client layer retries
     // 503s by itself, honouring Retry-After, but not these), and the open watch is dropped
     // (closed after its next event, which touching the stray pod causes).
-    env.fake
-        .faults()
-        .fail_next_matching(1_000_000, FailWith::InternalError, Some("GET"), Some("/namespaces/kafka/pods"));
+    env.fake.faults().fail_next_matching(
+        1_000_000,
+        FailWith::InternalError,
+        Some("GET"),
+        Some("/namespaces/kafka/pods"),
+    );
     env.fake.faults().close_watches_after(Some(0));
     env.fake
         .store()
-        .merge_patch("v1", "Pod", Some(NS), "c1-stray", json!({"metadata": {"annotations": {"touched": "1"}}}))
+        .merge_patch(
+            "v1",
+            "Pod",
+            Some(NS),
+            "c1-stray",
+            json!({"metadata": {"annotations": {"touched": "1"}}}),
+        )
         .unwrap();
     std::thread::sleep(Duration::from_secs(6));
     let failed = env
@@ -423,17 +440,27 @@ fn rebalance_wait_a_silent_api_server_is_lost_contact() {
     env.fake.faults().partition();
     let (out, took) = finish(child);
     assert_lost_contact(&out, took);
-    assert!(stderr(&out).contains("KafkaRebalance kafka/"), "last seen: {}", stderr(&out));
+    assert!(
+        stderr(&out).contains("KafkaRebalance kafka/"),
+        "last seen: {}",
+        stderr(&out)
+    );
 }
 
 #[test]
 fn rebalance_wait_a_flapping_watch_still_sees_the_rebalance_done() {
     let env = cluster("production", &[], |s| s);
     env.fake.faults().close_watches_after(Some(1));
-    let (out, _) = run(&env, &["scale", "c1", "--brokers", "4", "--rebalance", "--yes", "-o", "json"]);
+    let (out, _) = run(
+        &env,
+        &["scale", "c1", "--brokers", "4", "--rebalance", "--yes", "-o", "json"],
+    );
     assert!(out.status.success(), "{}", output_text(&out));
     let outcome: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(outcome["rebalances"][0]["mode"], "add-brokers", "{outcome}");
     let rebalances = env.fake.store().list(env.kafka_api(), "KafkaRebalance", Some(NS), None);
-    assert!(rebalances.is_empty(), "the finished KafkaRebalance is removed: {rebalances:?}");
+    assert!(
+        rebalances.is_empty(),
+        "the finished KafkaRebalance is removed: {rebalances:?}"
+    );
 }
