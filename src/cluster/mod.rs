@@ -23,3 +23,4 @@ pub mod rollout;
 pub mod teardown;
 pub mod volumes;
 pub mod wait;
+pub mod watch;

@@ -1,18 +1,17 @@
 //! API calls of `operator install | status | uninstall`: what exists before
 //! applying, the patch that extends an operator's watched namespaces, the
-//! watch-driven wait for CRDs Established and the operator rolled out, and
+//! wait (on the watch engine) for CRDs Established and the operator rolled out, and
 //! finding and deleting the operator's objects.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use futures::stream::{BoxStream, StreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{Api, DeleteParams, ListParams, Patch, PatchParams};
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::reflector::Store;
+use kube::runtime::watcher;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -22,7 +21,8 @@ use super::discovery::{OperatorInfo, rollout_complete};
 use super::errors::{Operation, describe};
 use super::readiness::{ComponentProgress, Diagnostic, Progress};
 use super::resources::dynamic_api;
-use crate::error::{Failure, FailureKind};
+use super::watch::{Check, Stalled, WaitError, Watches};
+use crate::error::Failure;
 use crate::render::Plan;
 use crate::spec::names::FIELD_MANAGER;
 
@@ -94,177 +94,83 @@ pub struct OperatorTarget<'a> {
     pub crds: &'a [String],
 }
 
-/// Boxed: the events differ a lot in size and pass through a channel-like stream.
-enum Update {
-    Crd(Box<Event<CustomResourceDefinition>>),
-    Deployment(Box<Event<Deployment>>),
-    Pod(Box<Event<Pod>>),
-}
-
 /// Wait until every CRD of `target` is Established and the operator
 /// Deployment has rolled out (as `kubectl rollout status` judges it).
-/// Watch-driven: re-evaluates on every event, never polls.
+/// Watch-driven: re-evaluates on every change, never polls.
 pub async fn wait_for_operator(
     conn: &Connection,
     target: &OperatorTarget<'_>,
     timeout: Duration,
     mut on_progress: impl FnMut(&Progress),
-) -> Result<Progress, Failure> {
+) -> Result<Progress, WaitError> {
     let client = &conn.client;
-    let crd_api: Api<CustomResourceDefinition> = Api::all(client.clone());
-    let deployment_api: Api<Deployment> = Api::namespaced(client.clone(), target.namespace);
-    let pod_api: Api<Pod> = Api::namespaced(client.clone(), target.namespace);
-    let streams: Vec<BoxStream<'static, Result<Update, watcher::Error>>> = vec![
-        watch(crd_api, watcher::Config::default(), |e| Update::Crd(Box::new(e))),
-        watch(
-            deployment_api,
-            watcher::Config::default().fields(&format!("metadata.name={}", target.deployment)),
-            |e| Update::Deployment(Box::new(e)),
-        ),
-        watch(
-            pod_api,
-            watcher::Config::default().labels(&format!("name={}", target.deployment)),
-            |e| Update::Pod(Box::new(e)),
-        ),
-    ];
-    let mut stream = futures::stream::select_all(streams);
-    let mut state = OperatorState::default();
-    let mut last = state.progress(target);
-    on_progress(&last);
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let update = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Err(_) => return Err(timed_out(&last, timeout)),
-            Ok(None) => return Err(Failure::runtime("the watches on the cluster ended unexpectedly")),
-            Ok(Some(Err(error))) => {
-                if let Some(failure) = forbidden(&error) {
-                    return Err(failure);
-                }
-                continue;
-            }
-            Ok(Some(Ok(update))) => update,
-        };
-        state.apply(update);
-        let progress = state.progress(target);
-        if progress != last {
-            on_progress(&progress);
-            last = progress;
-        }
-        if last.ready {
-            return Ok(last);
-        }
-    }
-}
-
-fn watch<K>(
-    api: Api<K>,
-    config: watcher::Config,
-    wrap: fn(Event<K>) -> Update,
-) -> BoxStream<'static, Result<Update, watcher::Error>>
-where
-    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + 'static,
-{
-    watcher::watcher(api, config)
-        .default_backoff()
-        .map(move |r| r.map(wrap))
-        .boxed()
-}
-
-fn forbidden(error: &watcher::Error) -> Option<Failure> {
-    let status = match error {
-        watcher::Error::InitialListFailed(kube::Error::Api(s))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(s)) => s,
-        watcher::Error::WatchError(s) => s,
-        _ => return None,
-    };
-    status.is_forbidden().then(|| {
-        Failure::runtime(format!("cannot watch the operator's objects: {}", status.message))
-            .with_hint("installing Strimzi needs cluster-admin rights (CRDs, ClusterRoles, watches on them)")
-    })
-}
-
-fn timed_out(last: &Progress, timeout: Duration) -> Failure {
-    let mut failure = Failure::new(
-        FailureKind::Timeout,
-        format!(
-            "the Strimzi operator was not ready after {}s: {}",
-            timeout.as_secs(),
-            last.summary()
-        ),
+    let mut watches = Watches::new(conn);
+    let crds: Store<CustomResourceDefinition> =
+        watches.store(Api::all(client.clone()), (), None, watcher::Config::default());
+    let deployment = watches.object::<Deployment>(
+        Api::namespaced(client.clone(), target.namespace),
+        &(),
+        Some(target.namespace),
+        target.deployment,
     );
-    for d in &last.diagnostics {
-        failure = failure.with_hint(d.to_string());
-    }
-    failure.with_hint(
-        "the objects stay applied; `kafkactl operator status` shows how far it got, and re-running waits again",
-    )
-}
-
-/// The latest state of each watched object, by name.
-#[derive(Default)]
-struct OperatorState {
-    crds: BTreeMap<String, CustomResourceDefinition>,
-    deployment: Option<Deployment>,
-    pods: BTreeMap<String, Pod>,
-}
-
-fn reduce<K: kube::Resource>(table: &mut BTreeMap<String, K>, event: Event<K>) {
-    let name = |o: &K| o.meta().name.clone().unwrap_or_default();
-    match event {
-        Event::Init => table.clear(),
-        Event::InitApply(o) | Event::Apply(o) => {
-            table.insert(name(&o), o);
-        }
-        Event::Delete(o) => {
-            table.remove(&name(&o));
-        }
-        Event::InitDone => {}
-    }
-}
-
-impl OperatorState {
-    fn apply(&mut self, update: Update) {
-        match update {
-            Update::Crd(e) => reduce(&mut self.crds, *e),
-            Update::Pod(e) => reduce(&mut self.pods, *e),
-            Update::Deployment(e) => {
-                let mut table: BTreeMap<String, Deployment> = self
-                    .deployment
-                    .take()
-                    .map(|d| (d.metadata.name.clone().unwrap_or_default(), d))
-                    .into_iter()
-                    .collect();
-                reduce(&mut table, *e);
-                self.deployment = table.into_values().next();
+    let pods: Store<Pod> = watches.store(
+        Api::namespaced(client.clone(), target.namespace),
+        (),
+        Some(target.namespace),
+        watcher::Config::default().labels(&format!("name={}", target.deployment)),
+    );
+    let mut last = operator_progress(target, &BTreeMap::new(), None, &BTreeMap::new());
+    on_progress(&last);
+    let initial = Stalled::Operator(last.clone());
+    watches
+        .until(timeout, initial, || {
+            let progress = operator_progress(target, &by_name(&crds), deployment.get().as_ref(), &by_name(&pods));
+            if progress != last {
+                on_progress(&progress);
+                last = progress.clone();
             }
-        }
-    }
+            match progress.ready {
+                true => Check::Done(progress),
+                false => Check::Waiting(Stalled::Operator(progress)),
+            }
+        })
+        .await
+}
 
-    fn progress(&self, target: &OperatorTarget<'_>) -> Progress {
-        let established = target
-            .crds
-            .iter()
-            .filter(|name| self.crds.get(*name).is_some_and(crd_established))
-            .count() as u32;
-        let total = target.crds.len() as u32;
-        let crds = ComponentProgress {
-            name: "CRDs".into(),
-            ready: established,
-            total,
-            done: established == total,
-            phase: format!("{established}/{total} established"),
-        };
-        let operator = deployment_progress(self.deployment.as_ref());
-        let diagnostics = self
-            .pods
-            .iter()
-            .flat_map(|(name, pod)| pod_problems(name, pod))
-            .collect();
-        Progress {
-            ready: crds.done && operator.done,
-            components: vec![crds, operator],
-            diagnostics,
-        }
+fn by_name<K: kube::Resource<DynamicType = ()> + Clone + 'static>(store: &Store<K>) -> BTreeMap<String, K> {
+    store
+        .state()
+        .into_iter()
+        .map(|o| (o.meta().name.clone().unwrap_or_default(), K::clone(&o)))
+        .collect()
+}
+
+/// CRDs established and the operator rolled out, from what is observed.
+fn operator_progress(
+    target: &OperatorTarget<'_>,
+    crds: &BTreeMap<String, CustomResourceDefinition>,
+    deployment: Option<&Deployment>,
+    pods: &BTreeMap<String, Pod>,
+) -> Progress {
+    let established = target
+        .crds
+        .iter()
+        .filter(|name| crds.get(*name).is_some_and(crd_established))
+        .count() as u32;
+    let total = target.crds.len() as u32;
+    let crds = ComponentProgress {
+        name: "CRDs".into(),
+        ready: established,
+        total,
+        done: established == total,
+        phase: format!("{established}/{total} established"),
+    };
+    let operator = deployment_progress(deployment);
+    let diagnostics = pods.iter().flat_map(|(name, pod)| pod_problems(name, pod)).collect();
+    Progress {
+        ready: crds.done && operator.done,
+        components: vec![crds, operator],
+        diagnostics,
     }
 }
 

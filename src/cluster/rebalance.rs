@@ -1,20 +1,18 @@
 //! Running a KafkaRebalance through Strimzi's states: create it, wait for
 //! `ProposalReady`, approve it (`strimzi.io/rebalance: approve`), wait for
-//! `Ready`, remove it. Watch-driven; a `NotReady` rebalance ends the wait
-//! with Strimzi's message.
+//! `Ready`, remove it. Waits on the watch engine; a `NotReady` rebalance
+//! ends the wait with Strimzi's message.
 
 use std::time::Duration;
 
-use futures::stream::StreamExt;
-use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams};
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
+use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParams};
 use serde_json::{Value, json};
 
 use super::client::Connection;
 use super::errors::{Operation, describe};
 use super::resources::strimzi;
-use crate::error::{Failure, FailureKind};
+use super::watch::{Check, Stalled, WaitError, Watches};
+use crate::error::Failure;
 use crate::spec::names::FIELD_MANAGER;
 
 /// Strimzi's annotation that moves a KafkaRebalance on.
@@ -23,6 +21,7 @@ const REBALANCE_ANNOTATION: &str = "strimzi.io/rebalance";
 /// One KafkaRebalance of a namespace, at the served Strimzi API version.
 pub struct Rebalance {
     api: Api<DynamicObject>,
+    resource: ApiResource,
     conn: Connection,
     pub name: String,
     pub namespace: String,
@@ -43,6 +42,7 @@ impl Rebalance {
             .ok_or_else(|| Failure::runtime("unknown Strimzi kind KafkaRebalance"))?;
         Ok(Rebalance {
             api: Api::namespaced_with(conn.client.clone(), namespace, &resource),
+            resource,
             conn: conn.clone(),
             name: name.to_string(),
             namespace: namespace.to_string(),
@@ -95,51 +95,39 @@ impl Rebalance {
 
     /// Wait until the rebalance reaches `state`; returns the object then.
     /// `NotReady` (Cruise Control could not make or run a proposal) fails.
-    pub async fn wait_for(&self, state: &str, timeout: Duration) -> Result<Value, Failure> {
-        let config = watcher::Config::default().fields(&format!("metadata.name={}", self.name));
-        let mut stream = watcher::watcher(self.api.clone(), config).default_backoff().boxed();
-        let deadline = tokio::time::Instant::now() + timeout;
+    pub async fn wait_for(&self, state: &str, timeout: Duration) -> Result<Value, WaitError> {
+        let mut watches = Watches::new(&self.conn);
+        let rebalance = watches.object(self.api.clone(), &self.resource, Some(&self.namespace), &self.name);
+        let stalled = |current: &str| Stalled::Rebalance {
+            rebalance: format!("{}/{}", self.namespace, self.name),
+            wanted: state.to_string(),
+            state: current.to_string(),
+        };
         let mut last_state = String::from("created");
-        loop {
-            let event = match tokio::time::timeout_at(deadline, stream.next()).await {
-                Err(_) => {
-                    return Err(Failure::new(
-                        FailureKind::Timeout,
-                        format!(
-                            "KafkaRebalance {}/{} did not reach {state} within {}s (it is {last_state})",
-                            self.namespace,
-                            self.name,
-                            timeout.as_secs()
-                        ),
-                    )
-                    .with_hint("Cruise Control needs time to collect metrics after it starts; re-run later, or raise --timeout"));
+        watches
+            .until(timeout, stalled(&last_state), || {
+                let Some(object) = rebalance.get().and_then(|o| serde_json::to_value(o).ok()) else {
+                    return Check::Waiting(stalled(&last_state));
+                };
+                let Some(current) = rebalance_state(&object) else {
+                    return Check::Waiting(stalled(&last_state));
+                };
+                last_state = current.to_string();
+                if current == state {
+                    return Check::Done(object);
                 }
-                Ok(None) => return Err(Failure::runtime("the watch on the KafkaRebalance ended unexpectedly")),
-                Ok(Some(Err(_))) => continue,
-                Ok(Some(Ok(event))) => event,
-            };
-            let object = match event {
-                Event::Apply(o) | Event::InitApply(o) => serde_json::to_value(o).unwrap_or_default(),
-                _ => continue,
-            };
-            let Some(current) = rebalance_state(&object) else {
-                continue;
-            };
-            last_state = current.to_string();
-            if current == state {
-                return Ok(object);
-            }
-            if current == "NotReady" {
-                let message = object["status"]["conditions"][0]["message"]
-                    .as_str()
-                    .unwrap_or("no message")
-                    .to_string();
-                return Err(Failure::runtime(format!(
-                    "Cruise Control could not rebalance ({}/{}): {message}",
-                    self.namespace, self.name
-                )));
-            }
-        }
+                if current == "NotReady" {
+                    return Check::Stop(WaitError::RebalanceFailed {
+                        rebalance: format!("{}/{}", self.namespace, self.name),
+                        message: object["status"]["conditions"][0]["message"]
+                            .as_str()
+                            .unwrap_or("no message")
+                            .to_string(),
+                    });
+                }
+                Check::Waiting(stalled(&last_state))
+            })
+            .await
     }
 }
 

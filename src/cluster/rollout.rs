@@ -7,18 +7,18 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use futures::stream::StreamExt;
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams};
-use kube::runtime::WatchStreamExt;
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::reflector::Store;
+use kube::runtime::watcher;
 use serde_json::{Value, json};
 
 use super::client::Connection;
 use super::errors::{Operation, describe};
 use super::readiness::{ComponentProgress, Observed, Progress, diagnostics, kafka_condition, kafka_ready, pod_ready};
 use super::resources::{dynamic_api, strimzi};
-use crate::error::{Failure, FailureKind};
+use super::watch::{Check, Stalled, WaitError, Watches};
+use crate::error::Failure;
 use crate::spec::ClusterSpec;
 use crate::spec::names::{self, FIELD_MANAGER, STRIMZI_CLUSTER_LABEL};
 
@@ -270,129 +270,56 @@ pub async fn wait_for_rollout(
     goal: &KafkaGoal,
     timeout: Duration,
     mut on_progress: impl FnMut(&Progress),
-) -> Result<Progress, Failure> {
-    let kafka_resource =
-        strimzi(strimzi_version, "Kafka").ok_or_else(|| Failure::runtime("unknown Strimzi kind Kafka"))?;
-    let kafka_api: Api<DynamicObject> = Api::namespaced_with(conn.client.clone(), &spec.namespace, &kafka_resource);
-    let pod_api: Api<Pod> = Api::namespaced(conn.client.clone(), &spec.namespace);
-    let pods = watcher::watcher(
-        pod_api,
+) -> Result<Progress, WaitError> {
+    let kafka_resource = strimzi(strimzi_version, "Kafka").ok_or_else(|| WaitError::UnknownKind {
+        kind: "Kafka".to_string(),
+    })?;
+    let ns = spec.namespace.as_str();
+    let mut watches = Watches::new(conn);
+    let pods: Store<Pod> = watches.store(
+        Api::namespaced(conn.client.clone(), ns),
+        (),
+        Some(ns),
         watcher::Config::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={}", spec.name)),
-    )
-    .default_backoff()
-    .map(|r| r.map(|e| Change::Pod(Box::new(e))));
-    let kafka = watcher::watcher(
-        kafka_api,
-        watcher::Config::default().fields(&format!("metadata.name={}", spec.name)),
-    )
-    .default_backoff()
-    .map(|r| r.map(|e| Change::Kafka(Box::new(e))));
-    let mut stream = futures::stream::select(pods.boxed(), kafka.boxed());
-    let mut state = RolloutState::default();
-    let mut last = rollout_progress(spec, targets, &state.observed(), goal);
-    on_progress(&last);
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let change = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Err(_) => return Err(timed_out(&last, timeout)),
-            Ok(None) => return Err(Failure::runtime("the watches on the cluster ended unexpectedly")),
-            Ok(Some(Err(_))) => continue,
-            Ok(Some(Ok(change))) => change,
-        };
-        state.apply(change);
-        let observed = state.observed();
-        if goal.ready
-            && let Some(message) = strimzi_refusal(&observed)
-        {
-            return Err(
-                Failure::new(FailureKind::Refused, format!("Strimzi refused the change: {message}")).with_hint(
-                    format!(
-                        "kubectl -n {} get kafka {} -o yaml shows its status",
-                        spec.namespace, spec.name
-                    ),
-                ),
-            );
-        }
-        let progress = rollout_progress(spec, targets, &observed, goal);
-        if progress != last {
-            on_progress(&progress);
-            last = progress;
-        }
-        if last.ready {
-            return Ok(last);
-        }
-    }
-}
-
-fn timed_out(last: &Progress, timeout: Duration) -> Failure {
-    let mut failure = Failure::new(
-        FailureKind::Timeout,
-        format!(
-            "the rolling update had not finished after {}s: {}",
-            timeout.as_secs(),
-            last.summary()
-        ),
     );
-    for d in &last.diagnostics {
-        failure = failure.with_hint(d.to_string());
-    }
-    failure.with_hint("Strimzi goes on rolling the pods; `kafkactl status NAME` shows how far it got")
-}
-
-enum Change {
-    Pod(Box<Event<Pod>>),
-    Kafka(Box<Event<DynamicObject>>),
-}
-
-/// Pods and the Kafka CR as the watches report them (re-lists replace them).
-#[derive(Default)]
-struct RolloutState {
-    pods: BTreeMap<String, Pod>,
-    pods_relist: Option<BTreeMap<String, Pod>>,
-    kafka: Option<Value>,
-}
-
-impl RolloutState {
-    fn apply(&mut self, change: Change) {
-        match change {
-            Change::Pod(event) => match *event {
-                Event::Init => self.pods_relist = Some(BTreeMap::new()),
-                Event::InitApply(pod) => {
-                    if let Some(name) = pod.metadata.name.clone() {
-                        self.pods_relist.get_or_insert_with(BTreeMap::new).insert(name, pod);
-                    }
-                }
-                Event::InitDone => {
-                    if let Some(fresh) = self.pods_relist.take() {
-                        self.pods = fresh;
-                    }
-                }
-                Event::Apply(pod) => {
-                    if let Some(name) = pod.metadata.name.clone() {
-                        self.pods.insert(name, pod);
-                    }
-                }
-                Event::Delete(pod) => {
-                    if let Some(name) = &pod.metadata.name {
-                        self.pods.remove(name);
-                    }
-                }
-            },
-            Change::Kafka(event) => match *event {
-                Event::Apply(k) | Event::InitApply(k) => self.kafka = serde_json::to_value(k).ok(),
-                Event::Delete(_) => self.kafka = None,
-                Event::Init | Event::InitDone => {}
-            },
-        }
-    }
-
-    fn observed(&self) -> Observed {
-        Observed {
-            kafka: self.kafka.clone(),
-            pods: self.pods.clone(),
-            ..Observed::default()
-        }
-    }
+    let kafka = watches.object::<DynamicObject>(
+        Api::namespaced_with(conn.client.clone(), ns, &kafka_resource),
+        &kafka_resource,
+        Some(ns),
+        &spec.name,
+    );
+    let observed = || Observed {
+        kafka: kafka.get().and_then(|k| serde_json::to_value(k).ok()),
+        pods: pods
+            .state()
+            .into_iter()
+            .filter_map(|p| Some((p.metadata.name.clone()?, Pod::clone(&p))))
+            .collect(),
+        ..Observed::default()
+    };
+    let mut last = rollout_progress(spec, targets, &Observed::default(), goal);
+    on_progress(&last);
+    let initial = Stalled::Rollout(last.clone());
+    watches
+        .until(timeout, initial, || {
+            let observed = observed();
+            if goal.ready
+                && let Some(message) = strimzi_refusal(&observed)
+            {
+                let kafka = Some((spec.namespace.clone(), spec.name.clone()));
+                return Check::Stop(WaitError::Refused { message, kafka });
+            }
+            let progress = rollout_progress(spec, targets, &observed, goal);
+            if progress != last {
+                on_progress(&progress);
+                last = progress.clone();
+            }
+            match progress.ready {
+                true => Check::Done(progress),
+                false => Check::Waiting(Stalled::Rollout(progress)),
+            }
+        })
+        .await
 }
 
 #[cfg(test)]

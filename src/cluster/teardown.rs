@@ -7,11 +7,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use futures::StreamExt;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
-use kube::runtime::watcher::{self, Event};
+use kube::runtime::reflector::Store;
+use kube::runtime::watcher;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -20,7 +20,8 @@ use super::client::Connection;
 use super::errors::{Operation, describe};
 use super::readiness::{ComponentProgress, Progress};
 use super::resources::dynamic_api;
-use crate::error::{Failure, FailureKind};
+use super::watch::{Check, Stalled, WaitError, Watches};
+use crate::error::Failure;
 use crate::spec::names::{self, CLUSTER_LABEL, SPEC_ANNOTATION, STRIMZI_CLUSTER_LABEL};
 
 /// Kinds kafkactl renders next to the Kafka CR and its node pools (the
@@ -718,68 +719,42 @@ pub async fn wait_for_pods_gone(
     teardown: &Teardown,
     timeout: Duration,
     mut on_progress: impl FnMut(&Progress),
-) -> Result<Progress, Failure> {
+) -> Result<Progress, WaitError> {
     let total = teardown.pods.len() as u32;
     let planned: BTreeSet<String> = teardown.pods.iter().cloned().collect();
     let cluster = teardown.cluster.as_str();
     let mine = |pod: &Pod| planned.contains(&pod.name_any()) || labelled_for(pod.labels(), cluster);
-    let api: Api<Pod> = Api::namespaced(conn.client.clone(), &teardown.namespace);
-    let mut stream = watcher::watcher(api, watcher::Config::default()).boxed();
-    let mut left: BTreeSet<String> = planned.clone();
-    let mut listing: BTreeSet<String> = BTreeSet::new();
-    let mut last = pods_progress(total, &left);
+    let ns = teardown.namespace.as_str();
+    let mut watches = Watches::new(conn);
+    let pods: Store<Pod> = watches.store(
+        Api::namespaced(conn.client.clone(), ns),
+        (),
+        Some(ns),
+        watcher::Config::default(),
+    );
+    let mut last = pods_progress(total, &planned);
     on_progress(&last);
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        let event = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Err(_) => return Err(pods_timed_out(&left, timeout)),
-            Ok(None) => return Err(Failure::runtime("the watch on the cluster's pods ended unexpectedly")),
-            Ok(Some(Err(error))) => {
-                if let Some(failure) = forbidden(&error) {
-                    return Err(failure);
-                }
-                continue;
+    let initial = Stalled::PodsGone {
+        progress: last.clone(),
+        left: planned.iter().cloned().collect(),
+    };
+    watches
+        .until(timeout, initial, || {
+            let left: BTreeSet<String> = pods.state().iter().filter(|p| mine(p)).map(|p| p.name_any()).collect();
+            let progress = pods_progress(total.max(left.len() as u32), &left);
+            if progress != last {
+                on_progress(&progress);
+                last = progress.clone();
             }
-            Ok(Some(Ok(event))) => event,
-        };
-        let settled = match event {
-            Event::Init => {
-                listing.clear();
-                false
+            match left.is_empty() {
+                true => Check::Done(progress),
+                false => Check::Waiting(Stalled::PodsGone {
+                    progress,
+                    left: left.into_iter().collect(),
+                }),
             }
-            Event::InitApply(pod) => {
-                if mine(&pod) {
-                    listing.insert(pod.name_any());
-                }
-                false
-            }
-            Event::InitDone => {
-                left = std::mem::take(&mut listing);
-                true
-            }
-            Event::Apply(pod) => {
-                if mine(&pod) {
-                    left.insert(pod.name_any());
-                }
-                true
-            }
-            Event::Delete(pod) => {
-                left.remove(&pod.name_any());
-                true
-            }
-        };
-        if !settled {
-            continue;
-        }
-        let progress = pods_progress(total.max(left.len() as u32), &left);
-        if progress != last {
-            on_progress(&progress);
-            last = progress;
-        }
-        if left.is_empty() {
-            return Ok(last);
-        }
-    }
+        })
+        .await
 }
 
 fn pods_progress(total: u32, left: &BTreeSet<String>) -> Progress {
@@ -801,34 +776,6 @@ fn pods_progress(total: u32, left: &BTreeSet<String>) -> Progress {
         ready: done,
         diagnostics: Vec::new(),
     }
-}
-
-fn pods_timed_out(left: &BTreeSet<String>, timeout: Duration) -> Failure {
-    let names: Vec<&str> = left.iter().map(String::as_str).collect();
-    Failure::new(
-        FailureKind::Timeout,
-        format!(
-            "{} pod(s) of the cluster were still there after {}s: {}",
-            names.len(),
-            timeout.as_secs(),
-            names.join(", ")
-        ),
-    )
-    .with_hint("the objects are deleted; pods with finalizers or on unreachable nodes can take longer")
-    .with_hint("`kubectl get pods -l strimzi.io/cluster=NAME` shows them; re-running `kafkactl delete` waits again")
-}
-
-fn forbidden(error: &watcher::Error) -> Option<Failure> {
-    let status = match error {
-        watcher::Error::InitialListFailed(kube::Error::Api(s))
-        | watcher::Error::WatchStartFailed(kube::Error::Api(s)) => s,
-        watcher::Error::WatchError(s) => s,
-        _ => return None,
-    };
-    status.is_forbidden().then(|| {
-        Failure::runtime(format!("cannot watch pods: {}", status.message))
-            .with_hint("kafkactl needs list and watch on pods to wait for them; --no-wait skips waiting")
-    })
 }
 
 /// The object as JSON (for callers that print or export it).

@@ -27,7 +27,8 @@ use crate::cluster::readiness::Observed;
 use crate::cluster::rebalance::{ProposalSummary, Rebalance};
 use crate::cluster::rollout::{annotate, is_scale_down_refusal, strimzi_refusal};
 use crate::cluster::wait::{wait_until_ready, wait_until_ready_or_refused};
-use crate::error::{Failure, FailureKind};
+use crate::cluster::watch::WaitError;
+use crate::error::Failure;
 use crate::render::rebalance::{RebalanceMode, kafka_rebalance};
 use crate::spec::changes::{SpecChange, spec_changes};
 use crate::spec::guards::RemovedBrokers;
@@ -405,7 +406,7 @@ async fn wait_for_new_size(
         let message = strimzi_refusal(observed)?;
         let about_ours =
             !is_scale_down_refusal(&message) || mentioned_ids(&message).iter().any(|id| removed.contains(id));
-        about_ours.then(|| Failure::new(FailureKind::Refused, format!("Strimzi refused the change: {message}")))
+        about_ours.then_some(message)
     };
     let result = wait_until_ready_or_refused(
         &loaded.conn,
@@ -419,10 +420,8 @@ async fn wait_for_new_size(
     view.finish();
     match result {
         Ok(_) => Ok(()),
-        Err(failure) if failure.kind == FailureKind::Refused => {
-            Err(restore_after_refusal(global, loaded, failure).await)
-        }
-        Err(failure) => Err(failure),
+        Err(refused @ WaitError::Refused { .. }) => Err(restore_after_refusal(global, loaded, refused.into()).await),
+        Err(other) => Err(other.into()),
     }
 }
 

@@ -99,6 +99,8 @@ struct FaultState {
     latency: Duration,
     fails: Vec<FailRule>,
     close_watch_after: Option<usize>,
+    /// A network partition: requests hang and open watches go quiet.
+    partitioned: bool,
     forbids: Vec<ForbidRule>,
     user: Option<String>,
     log: Vec<RecordedRequest>,
@@ -154,6 +156,19 @@ impl Faults {
         self.lock().close_watch_after = n;
     }
 
+    /// Cuts clients off as a network partition would: every new request hangs (an hour's
+    /// latency) and open watch streams stay connected but deliver nothing more, so a
+    /// client sees neither events nor errors. `clear` ends it.
+    pub fn partition(&self) {
+        let mut s = self.lock();
+        s.partitioned = true;
+        s.latency = Duration::from_secs(3600);
+    }
+
+    pub(crate) fn partitioned(&self) -> bool {
+        self.lock().partitioned
+    }
+
     /// Denies `verb` (`create`, `get`, `list`, `watch`, `patch`, `update`, `delete`,
     /// `deletecollection`, or `*`) on `resource` (plural or `*`) everywhere.
     pub fn forbid(&self, verb: &str, resource: &str) {
@@ -190,6 +205,7 @@ impl Faults {
         s.latency = Duration::ZERO;
         s.fails.clear();
         s.close_watch_after = None;
+        s.partitioned = false;
         s.forbids.clear();
     }
 

@@ -148,7 +148,8 @@ pub fn start(
                             continue;
                         }
                         progress = progress.max(ev.rv);
-                        if req.matches(&ev.group, &ev.kind, &ev.object) {
+                        // A partitioned client hears nothing (`Faults::partition`).
+                        if req.matches(&ev.group, &ev.kind, &ev.object) && !faults.partitioned() {
                             if tx.send(req.line(ev.type_.as_str(), ev.object)).await.is_err() {
                                 return;
                             }
@@ -161,7 +162,7 @@ pub fn start(
                     // A watcher that fell behind is closed; the client re-watches.
                     Err(_) => return,
                 },
-                _ = ticker.tick(), if req.bookmarks => {
+                _ = ticker.tick(), if req.bookmarks && !faults.partitioned() => {
                     if tx.send(req.bookmark(progress, false)).await.is_err() {
                         return;
                     }

@@ -300,7 +300,8 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
             wait_until_ready(&conn, &spec, api.as_str(), global.connection.timeout, |p| {
                 view.update(p)
             })
-            .await?;
+            .await
+            .map_err(Failure::from)?;
             view.finish();
             r
         }
