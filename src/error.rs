@@ -6,6 +6,8 @@ use std::process::ExitCode;
 
 use crate::spec::Report;
 
+mod api;
+
 /// What kind of failure ended a command; each kind has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailureKind {
@@ -104,6 +106,8 @@ pub fn failure_kind(error: &anyhow::Error) -> FailureKind {
         .find_map(|cause| {
             if let Some(failure) = cause.downcast_ref::<Failure>() {
                 Some(failure.kind)
+            } else if let Some(api) = cause.downcast_ref::<crate::cluster::errors::ApiError>() {
+                Some(Failure::from(api).kind)
             } else if cause.downcast_ref::<crate::spec::preset::PresetError>().is_some() {
                 Some(FailureKind::Usage)
             } else {

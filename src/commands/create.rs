@@ -304,7 +304,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     super::common::lock_for_create(&conn, api, &mut plan, &spec, existing.as_ref(), options, log).await?;
     apply_plan(&conn, &plan, options, &before, log)
         .await
-        .map_err(|f| applied_so_far(f, log))?;
+        .map_err(|f| applied_so_far(f.into(), log))?;
     if let Some(restore) = &restore {
         recovery::restore(&conn, api.api_version(), &spec, restore, global.connection.timeout).await?;
         view.message(&format!(
@@ -468,6 +468,7 @@ async fn server_dry_run(
     };
     apply_plan(conn, plan, options, &None, log)
         .await
+        .map_err(Failure::from)
         .map_err(|f| {
             match f.kind {
         FailureKind::NotFound => f.with_hint(format!(

@@ -946,9 +946,9 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         no_wait: apply_args.no_wait,
         prune: true,
     };
-    let applied = apply_change(global, &loaded, &change.spec, options, log)
-        .await
-        .map_err(node_port_refusal)?;
+    // A NodePort taken after the check above is refused by the API server as a typed
+    // `ApiError::NodePortTaken`, which the edge words as a refusal naming --node-port.
+    let applied = apply_change(global, &loaded, &change.spec, options, log).await?;
     let user_log = ApplyLog::default();
     let user_action = apply_user(&loaded, &change, apply_args, &user_log).await?;
     let mut outcome = ExposeOutcome {
@@ -1019,27 +1019,6 @@ async fn check_node_ports(loaded: &LoadedCluster, change: &Change, brokers: &[Br
         }
     }
     Ok(())
-}
-
-/// The API server's refusal of a taken NodePort, said plainly.
-fn node_port_refusal(failure: Failure) -> Failure {
-    let taken = std::iter::once(&failure.message)
-        .chain(failure.hints.iter())
-        .any(|text| text.contains("provided port is already allocated"));
-    if !taken {
-        return failure;
-    }
-    let mut refused = Failure::new(
-        FailureKind::Refused,
-        format!(
-            "a NodePort is already allocated to another Service: {}",
-            failure.message
-        ),
-    );
-    for hint in failure.hints {
-        refused = refused.with_hint(hint);
-    }
-    refused.with_hint("pick another --node-port in 30000-32767, or leave it out to let Kubernetes choose")
 }
 
 /// Whether the client KafkaUser changed.
@@ -1457,24 +1436,6 @@ fn interrupted(log: &ApplyLog) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_api_refusal_of_a_taken_node_port_becomes_a_refusal_naming_the_flag() {
-        let failure = Failure::runtime(
-            "cannot apply Service kafka/zk-zoo-entrance: the API server rejected it as invalid: Service \"zk-zoo-entrance\" is invalid",
-        )
-        .with_hint("spec.ports[0].nodePort: Invalid value: 31181: provided port is already allocated");
-        let refused = node_port_refusal(failure);
-        assert_eq!(refused.kind, FailureKind::Refused);
-        assert!(refused.hints.iter().any(|h| h.contains("31181")), "{:?}", refused.hints);
-        assert!(
-            refused.hints.iter().any(|h| h.contains("--node-port")),
-            "{:?}",
-            refused.hints
-        );
-        let other = node_port_refusal(Failure::runtime("connection refused"));
-        assert_eq!(other.kind, FailureKind::Runtime);
-    }
 
     #[test]
     fn free_listener_port_skips_used_and_forbidden_ports() {

@@ -348,7 +348,7 @@ pub async fn install_operator(
     };
     apply_plan(conn, &plan, options, &before, log)
         .await
-        .map_err(|f| applied_so_far(f, log))?;
+        .map_err(|f| applied_so_far(f.into(), log))?;
     let objects = log.applied();
     view.message(&format!("applied {}", super::create::summarize_actions(&objects)));
     let unchanged = !env_patched && objects.iter().all(|o| o.action == Action::Unchanged);
