@@ -5,6 +5,7 @@
 use super::{Failure, FailureKind};
 use crate::cluster::apply::ApplyError;
 use crate::cluster::errors::{ApiError, InvalidField};
+use crate::cluster::exposure::ExposureError;
 
 const NODE_PORT_HINT: &str = "pick another --node-port in 30000-32767, or leave it out to let Kubernetes choose";
 
@@ -52,6 +53,21 @@ impl From<ApplyError> for Failure {
         match error {
             ApplyError::Api(api) => api.into(),
             other => Failure::runtime(other.to_string()),
+        }
+    }
+}
+
+impl From<ExposureError> for Failure {
+    fn from(error: ExposureError) -> Self {
+        let message = error.to_string();
+        match error {
+            ExposureError::Api(api) => api.into(),
+            ExposureError::ServiceGone { .. } => Failure::new(FailureKind::NotFound, message),
+            ExposureError::NoLoadBalancerAddress { namespace, name, .. } => Failure::new(FailureKind::Timeout, message)
+                .with_hint(format!(
+                    "the cloud's load-balancer controller has not provisioned it yet (or there is none); kubectl -n {namespace} describe service {name} shows its events, and re-running waits again"
+                )),
+            ExposureError::UnknownKind { .. } | ExposureError::WatchFailed { .. } => Failure::runtime(message),
         }
     }
 }
