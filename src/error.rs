@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use crate::spec::Report;
 
 mod api;
+mod connect;
 
 /// What kind of failure ended a command; each kind has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +95,25 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The error as users see it: a typed error of the cluster layer that reached the command
+/// edge through `?` into `anyhow` becomes its `Failure` here, by the same `From` impls as
+/// everywhere else, so that its message, hints and exit code do not depend on the path.
+pub fn at_the_edge(error: anyhow::Error) -> anyhow::Error {
+    use crate::cluster::{apply::ApplyError, client::ConnectError, errors::ApiError, exposure::ExposureError};
+    let failure = if let Some(e) = error.downcast_ref::<ApiError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<ConnectError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<ApplyError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<ExposureError>() {
+        Failure::from(e)
+    } else {
+        return error;
+    };
+    anyhow::Error::new(failure)
+}
+
 /// The exit code for an error: the kind of the first `Failure` in its chain,
 /// else a runtime failure.
 pub fn exit_code(error: &anyhow::Error) -> ExitCode {
@@ -106,8 +126,6 @@ pub fn failure_kind(error: &anyhow::Error) -> FailureKind {
         .find_map(|cause| {
             if let Some(failure) = cause.downcast_ref::<Failure>() {
                 Some(failure.kind)
-            } else if let Some(api) = cause.downcast_ref::<crate::cluster::errors::ApiError>() {
-                Some(Failure::from(api).kind)
             } else if cause.downcast_ref::<crate::spec::preset::PresetError>().is_some() {
                 Some(FailureKind::Usage)
             } else {

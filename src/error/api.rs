@@ -9,11 +9,19 @@ use crate::cluster::exposure::ExposureError;
 
 const NODE_PORT_HINT: &str = "pick another --node-port in 30000-32767, or leave it out to let Kubernetes choose";
 
-impl From<ApiError> for Failure {
-    fn from(error: ApiError) -> Self {
-        Failure::from(&error)
-    }
+/// The owned conversions `?` uses, each the same as the one by reference.
+macro_rules! owned_into_failure {
+    ($($error:ty),*) => {$(
+        impl From<$error> for Failure {
+            fn from(error: $error) -> Self {
+                Failure::from(&error)
+            }
+        }
+    )*};
 }
+pub(super) use owned_into_failure;
+
+owned_into_failure!(ApiError, ApplyError, ExposureError);
 
 impl From<&ApiError> for Failure {
     fn from(error: &ApiError) -> Self {
@@ -48,8 +56,8 @@ impl From<&ApiError> for Failure {
     }
 }
 
-impl From<ApplyError> for Failure {
-    fn from(error: ApplyError) -> Self {
+impl From<&ApplyError> for Failure {
+    fn from(error: &ApplyError) -> Self {
         match error {
             ApplyError::Api(api) => api.into(),
             other => Failure::runtime(other.to_string()),
@@ -57,8 +65,8 @@ impl From<ApplyError> for Failure {
     }
 }
 
-impl From<ExposureError> for Failure {
-    fn from(error: ExposureError) -> Self {
+impl From<&ExposureError> for Failure {
+    fn from(error: &ExposureError) -> Self {
         let message = error.to_string();
         match error {
             ExposureError::Api(api) => api.into(),

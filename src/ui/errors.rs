@@ -22,9 +22,6 @@ pub fn format_error(error: &anyhow::Error) -> String {
                 out.push_str(&format_problems(&report.errors));
             }
             hints.extend(failure.hints.iter().cloned());
-        } else if let Some(api) = cause.downcast_ref::<crate::cluster::errors::ApiError>() {
-            // An API error that reached here without becoming a `Failure` still gets its hints.
-            hints.extend(Failure::from(api).hints);
         }
     }
     for hint in hints {
