@@ -2,6 +2,7 @@
 //! built from, the flags that override them, and `validate()`. Pure: no I/O
 //! except reading a preset file the user names.
 
+pub mod exposure_change;
 pub mod guards;
 pub mod model;
 pub mod names;
