@@ -141,6 +141,13 @@ pub enum ApiError {
         #[source]
         source: kube::Error,
     },
+    /// The request could not even be built (a bug, not the cluster's fault).
+    #[error("{op}: cannot build the request: {source}")]
+    BadRequest {
+        op: Operation,
+        #[source]
+        source: kube::Error,
+    },
     /// No answer at all: connection refused, reset, timed out, DNS.
     #[error("{op}: the API server at {server} did not answer: {}", error_chain(.source))]
     Unreachable {
@@ -174,6 +181,9 @@ impl ApiError {
     /// Read a kube error as one of the cases kafkactl acts on: by the Status code, reason and
     /// causes for an answer, by the error types in the chain for a failed connection.
     pub fn new(error: kube::Error, op: Operation, server: &str) -> Self {
+        if matches!(error, kube::Error::HttpError(_) | kube::Error::BuildRequest(_)) {
+            return ApiError::BadRequest { op, source: error };
+        }
         let kube::Error::Api(status) = &error else {
             return match tls_error(&error).map(certificate_problem) {
                 Some(problem) => ApiError::UntrustedServer {
@@ -269,6 +279,7 @@ impl ApiError {
             | ApiError::NotFound { source, .. }
             | ApiError::Invalid { source, .. }
             | ApiError::Unavailable { source, .. }
+            | ApiError::BadRequest { source, .. }
             | ApiError::Unreachable { source, .. }
             | ApiError::UntrustedServer { source, .. }
             | ApiError::Other { source, .. } => source,

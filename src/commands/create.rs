@@ -232,7 +232,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     // One round trip before rendering: what the cluster serves, its operators,
     // the Kafka CR under either Strimzi API, and the namespace.
     let (info, kafka_v1, kafka_v1beta2, namespace_exists) = futures::try_join!(
-        discover(&conn),
+        futures::TryFutureExt::map_err(discover(&conn), Failure::from),
         get_kafka(&conn, StrimziApi::V1.as_str(), &namespace, &name),
         get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
         namespace_exists(&conn, &namespace),

@@ -644,7 +644,7 @@ pub async fn install_for_create(
         no_wait: false,
     };
     install_operator(global, conn, &info, &request, &ApplyLog::default()).await?;
-    discover(conn).await
+    Ok(discover(conn).await?)
 }
 
 /// The namespace `create` will use: the spec's (preset or `-n`), else the default.
@@ -720,7 +720,10 @@ fn status(global: &GlobalArgs) -> anyhow::Result<()> {
 
 async fn status_live(global: &GlobalArgs) -> Result<StatusOutcome, Failure> {
     let conn = connect(&global.connection).await?;
-    let (info, crds) = futures::try_join!(discover(&conn), api::strimzi_crds(&conn))?;
+    let (info, crds) = futures::try_join!(
+        futures::TryFutureExt::map_err(discover(&conn), Failure::from),
+        api::strimzi_crds(&conn)
+    )?;
     if info.operators.is_empty() {
         let crds_note = if crds.is_empty() {
             "and no Strimzi CRDs".to_string()
