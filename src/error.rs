@@ -8,6 +8,7 @@ use crate::spec::Report;
 
 mod api;
 mod connect;
+mod recovery;
 mod volumes;
 
 /// What kind of failure ended a command; each kind has its own exit code.
@@ -110,6 +111,8 @@ pub fn at_the_edge(error: anyhow::Error) -> anyhow::Error {
     } else if let Some(e) = error.downcast_ref::<ExposureError>() {
         Failure::from(e)
     } else if let Some(e) = error.downcast_ref::<crate::cluster::volumes::VolumeError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<crate::cluster::recovery::RecoveryError>() {
         Failure::from(e)
     } else {
         return error;
