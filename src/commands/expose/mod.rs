@@ -51,24 +51,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
     let loaded = load_cluster(global, &args.name).await?;
     let ctx = live_context(&loaded.conn, loaded.api, &loaded.spec).await?;
     let brokers = brokers(&loaded.spec, &ctx);
-    let spec = &loaded.spec;
-    let (change, apply_args) = match &args.target {
-        ExposeTarget::Kafka(a) => (
-            exposure_change::kafka_change(spec, &kafka_request(a), &brokers),
-            &a.apply,
-        ),
-        ExposeTarget::Jmx(a) => (Ok(exposure_change::jmx_change(spec, jmx_request(a))), &a.apply),
-        ExposeTarget::Zookeeper(a) => (exposure_change::zookeeper_change(spec, &zookeeper_request(a)), &a.apply),
-        ExposeTarget::Prometheus(a) => (
-            exposure_change::prometheus_change(spec, &prometheus_request(a)),
-            &a.apply,
-        ),
-    };
-    let change = change.map_err(refusal)?;
-    let change = Change {
-        confirm: exposure_change::confirmation(&change, &loaded.spec),
-        ..change
-    };
+    let (change, apply_args) = decide(&loaded.spec, &args.target, &brokers)?;
     let report = validated(&change.spec)?;
     let mut warnings: Vec<String> = report
         .warnings
@@ -140,6 +123,33 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
         };
     }
     Ok(outcome)
+}
+
+/// The flags as a request, decided below the commands layer: the change (with the
+/// question to ask before it opens anything to anyone) and how to apply it.
+fn decide<'a>(
+    spec: &ClusterSpec,
+    target: &'a ExposeTarget,
+    brokers: &[Broker],
+) -> Result<(Change, &'a ExposeApplyArgs), Failure> {
+    let (change, apply_args) = match target {
+        ExposeTarget::Kafka(a) => (
+            exposure_change::kafka_change(spec, &kafka_request(a), brokers),
+            &a.apply,
+        ),
+        ExposeTarget::Jmx(a) => (Ok(exposure_change::jmx_change(spec, jmx_request(a))), &a.apply),
+        ExposeTarget::Zookeeper(a) => (exposure_change::zookeeper_change(spec, &zookeeper_request(a)), &a.apply),
+        ExposeTarget::Prometheus(a) => (
+            exposure_change::prometheus_change(spec, &prometheus_request(a)),
+            &a.apply,
+        ),
+    };
+    let change = change.map_err(refusal)?;
+    let change = Change {
+        confirm: exposure_change::confirmation(&change, spec),
+        ..change
+    };
+    Ok((change, apply_args))
 }
 
 /// Refuse NodePorts another Service holds before writing anything. Strimzi
@@ -378,4 +388,53 @@ fn interrupted(log: &ApplyLog) -> Failure {
     };
     Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
         .with_hint("run the same command again to finish: it converges")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_listener_option_of_another_type_is_refused_naming_the_flag_and_the_type() {
+        let failure = refusal(ExposeRefusal::OptionMisfit {
+            option: ListenerOption::AllowFrom,
+            kind: ListenerType::Ingress,
+        });
+        assert_eq!(failure.kind, FailureKind::Usage);
+        assert_eq!(
+            failure.message,
+            "--allow-from only applies to --type nodeport or loadbalancer, not ingress"
+        );
+        assert_eq!(
+            failure.hints[0],
+            "leave --allow-from out, or pick --type nodeport or loadbalancer"
+        );
+        assert!(failure.hints[1].contains("--annotation"), "{:?}", failure.hints);
+    }
+
+    #[test]
+    fn the_flags_become_a_request_with_the_spec_words() {
+        let args = KafkaExposeArgs {
+            kind: Some(KafkaExposeType::Loadbalancer),
+            listener: "external".into(),
+            port: None,
+            tls: true,
+            auth: Some(KafkaAuthArg::ScramSha512),
+            node_port: None,
+            host: None,
+            ingress_class: None,
+            annotations: vec![("a".into(), "b".into())],
+            allow_from: vec!["10.0.0.0/8".into()],
+            remove: None,
+            apply: ExposeApplyArgs {
+                dry_run: false,
+                force_conflicts: false,
+                no_wait: false,
+            },
+        };
+        let request = kafka_request(&args);
+        assert_eq!(request.kind, Some(ListenerType::Loadbalancer));
+        assert_eq!(request.authentication, ListenerAuth::ScramSha512);
+        assert_eq!(request.allow_from, vec!["10.0.0.0/8".to_string()]);
+    }
 }

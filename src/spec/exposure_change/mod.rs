@@ -456,6 +456,88 @@ fn service_exposure(kind: ExposureType, reach: &Reach) -> Result<ServiceExposure
 mod tests {
     use super::*;
 
+    fn nodeport(listener: &str) -> KafkaExposeRequest {
+        KafkaExposeRequest {
+            listener: listener.into(),
+            kind: Some(ListenerType::Nodeport),
+            ..KafkaExposeRequest::default()
+        }
+    }
+
+    fn brokers_0_to_2() -> Vec<Broker> {
+        (0..3)
+            .map(|id| Broker {
+                pool: "brokers".into(),
+                id,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_kafka_request_without_a_listener_type_is_refused() {
+        let request = KafkaExposeRequest {
+            kind: None,
+            ..nodeport("external")
+        };
+        let refused = kafka_change(&ClusterSpec::default(), &request, &[]).unwrap_err();
+        assert_eq!(refused, ExposeRefusal::ListenerTypeMissing);
+    }
+
+    #[test]
+    fn a_host_on_a_nodeport_listener_is_refused_as_a_misfit() {
+        let request = KafkaExposeRequest {
+            host: Some("kafka.example.com".into()),
+            ..nodeport("external")
+        };
+        let refused = kafka_change(&ClusterSpec::default(), &request, &[]).unwrap_err();
+        assert_eq!(
+            refused,
+            ExposeRefusal::OptionMisfit {
+                option: ListenerOption::Host,
+                kind: ListenerType::Nodeport
+            }
+        );
+    }
+
+    #[test]
+    fn a_node_port_pins_the_bootstrap_and_one_port_per_broker_after_it() {
+        let request = KafkaExposeRequest {
+            node_port: Some(31000),
+            authentication: ListenerAuth::ScramSha512,
+            ..nodeport("external")
+        };
+        let change = kafka_change(&ClusterSpec::default(), &request, &brokers_0_to_2()).unwrap();
+        let listener = &change.spec.listeners["external"];
+        assert_eq!(listener.bootstrap_node_port, Some(31000));
+        assert_eq!(
+            listener.broker_node_ports,
+            BTreeMap::from([(0, 31001), (1, 31002), (2, 31003)])
+        );
+        assert_eq!(change.user, UserChange::Apply);
+        assert_eq!(
+            pinned_node_ports(&change).first(),
+            Some(&(31000, "the bootstrap of listener \"external\"".to_string()))
+        );
+    }
+
+    #[test]
+    fn an_internal_load_balancer_preset_does_not_fit_a_node_port() {
+        let request = ZookeeperExposeRequest {
+            remove: false,
+            kind: ExposureType::Nodeport,
+            reach: Reach {
+                internal_load_balancer: Some("aliyun-intranet"),
+                ..Reach::default()
+            },
+        };
+        let mut spec = ClusterSpec::default();
+        spec.metadata = crate::spec::MetadataMode::Zookeeper;
+        assert_eq!(
+            zookeeper_change(&spec, &request).unwrap_err(),
+            ExposeRefusal::InternalLoadBalancerOnNodePort
+        );
+    }
+
     #[test]
     fn free_listener_port_skips_used_and_forbidden_ports() {
         let mut spec = ClusterSpec::default();
