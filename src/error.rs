@@ -8,6 +8,10 @@ use crate::spec::Report;
 
 /// `cluster::watch::WaitError` as the user sees it.
 mod wait;
+mod api;
+mod connect;
+mod recovery;
+mod volumes;
 
 /// What kind of failure ended a command; each kind has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,6 +98,29 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// The error as users see it: a typed error of the cluster layer that reached the command
+/// edge through `?` into `anyhow` becomes its `Failure` here, by the same `From` impls as
+/// everywhere else, so that its message, hints and exit code do not depend on the path.
+pub fn at_the_edge(error: anyhow::Error) -> anyhow::Error {
+    use crate::cluster::{apply::ApplyError, client::ConnectError, errors::ApiError, exposure::ExposureError};
+    let failure = if let Some(e) = error.downcast_ref::<ApiError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<ConnectError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<ApplyError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<ExposureError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<crate::cluster::volumes::VolumeError>() {
+        Failure::from(e)
+    } else if let Some(e) = error.downcast_ref::<crate::cluster::recovery::RecoveryError>() {
+        Failure::from(e)
+    } else {
+        return error;
+    };
+    anyhow::Error::new(failure)
+}
 
 /// The exit code for an error: the kind of the first `Failure` in its chain,
 /// else a runtime failure.

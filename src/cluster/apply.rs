@@ -11,11 +11,26 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::client::Connection;
-use super::errors::{Operation, describe, is_transient};
+use super::errors::{ApiError, Operation, is_transient};
 use super::resources::dynamic_api;
-use crate::error::Failure;
 use crate::render::{Plan, RenderedObject, Wave};
 use crate::spec::names::FIELD_MANAGER;
+
+/// Why an apply (or a prune) stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A rendered object of a kind this build cannot address (a bug, not the cluster's fault).
+    #[error("kafkactl does not know how to apply {object} of apiVersion {api_version}")]
+    UnknownKind { object: ObjectRef, api_version: String },
+    #[error("cannot read the answer for {object}: {source}")]
+    UnreadableAnswer {
+        object: ObjectRef,
+        #[source]
+        source: serde_json::Error,
+    },
+}
 
 /// How to apply.
 #[derive(Debug, Clone, Copy, Default)]
@@ -146,7 +161,7 @@ pub async fn apply_plan(
     options: ApplyOptions,
     before: &BeforeState,
     log: &ApplyLog,
-) -> Result<(), Failure> {
+) -> Result<(), ApplyError> {
     let params = patch_params(options);
     for wave in [Wave::Namespace, Wave::Config, Wave::Workloads] {
         let objects: Vec<&RenderedObject> = plan.wave(wave).collect();
@@ -187,15 +202,14 @@ async fn apply_object(
     object: &RenderedObject,
     params: &PatchParams,
     before: &BeforeState,
-) -> Result<AppliedObject, Failure> {
+) -> Result<AppliedObject, ApplyError> {
     let reference = ObjectRef::of(object);
     let operation = Operation::new("apply", reference.to_string());
     let Some(api) = dynamic_api(&conn.client, object.api_version(), object.kind(), object.namespace()) else {
-        return Err(Failure::runtime(format!(
-            "kafkactl does not know how to apply {} of apiVersion {}",
-            reference,
-            object.api_version()
-        )));
+        return Err(ApplyError::UnknownKind {
+            object: reference,
+            api_version: object.api_version().to_string(),
+        });
     };
     let patch = Patch::Apply(&object.object);
     let mut attempt = 0;
@@ -211,11 +225,18 @@ async fn apply_object(
             Err(e) if object.kind() == "Namespace" && is_forbidden(&e) => {
                 return namespace_exists_anyway(conn, reference, e).await;
             }
-            Err(e) => return Err(describe(e, &operation, &conn.server)),
+            Err(e) => return Err(ApiError::new(e, operation, &conn.server).into()),
         }
     };
-    let stored = serde_json::to_value(&stored)
-        .map_err(|e| Failure::runtime(format!("cannot read the answer for {reference}: {e}")))?;
+    let stored = match serde_json::to_value(&stored) {
+        Ok(stored) => stored,
+        Err(source) => {
+            return Err(ApplyError::UnreadableAnswer {
+                object: reference,
+                source,
+            });
+        }
+    };
     let action = judge_action(&reference, &stored, before);
     Ok(AppliedObject {
         object: reference,
@@ -233,7 +254,7 @@ async fn namespace_exists_anyway(
     conn: &Connection,
     reference: ObjectRef,
     error: kube::Error,
-) -> Result<AppliedObject, Failure> {
+) -> Result<AppliedObject, ApplyError> {
     let api: kube::Api<k8s_openapi::api::core::v1::Namespace> = kube::Api::all(conn.client.clone());
     match crate::cluster::errors::get_opt(&api, &reference.name).await {
         Ok(Some(ns)) => Ok(AppliedObject {
@@ -241,11 +262,7 @@ async fn namespace_exists_anyway(
             action: Action::Unchanged,
             stored: serde_json::to_value(ns).unwrap_or(Value::Null),
         }),
-        _ => Err(describe(
-            error,
-            &Operation::new("apply", reference.to_string()),
-            &conn.server,
-        )),
+        _ => Err(ApiError::new(error, Operation::new("apply", reference.to_string()), &conn.server).into()),
     }
 }
 
@@ -283,7 +300,7 @@ const PRUNABLE: &[(&str, &str)] = &[
 
 /// Delete kafkactl's objects of `cluster` (by its labels) that `plan` no
 /// longer contains, like `kubectl apply --prune` limited to our own kinds.
-pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &str) -> Result<Vec<ObjectRef>, Failure> {
+pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &str) -> Result<Vec<ObjectRef>, ApiError> {
     let selector = crate::spec::names::cluster_selector(cluster);
     let wanted: std::collections::BTreeSet<ObjectRef> = plan.objects.iter().map(ObjectRef::of).collect();
     let lists = PRUNABLE.iter().map(|(api_version, kind)| {
@@ -297,14 +314,14 @@ pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &st
                 // The kind is not served here (an optional CRD), so nothing of it can be ours.
                 Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => return Ok(Vec::new()),
                 Err(e) => {
-                    return Err(describe(
+                    return Err(ApiError::new(
                         e,
-                        &Operation::new("list", format!("{kind} objects")),
+                        Operation::new("list", format!("{kind} objects")),
                         &conn.server,
                     ));
                 }
             };
-            Ok::<_, Failure>(
+            Ok::<_, ApiError>(
                 list.items
                     .into_iter()
                     .filter_map(|o| Some((api.clone(), o.metadata.name?)))
@@ -327,9 +344,9 @@ pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &st
                 Ok(_) => pruned.push(reference),
                 Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => {}
                 Err(e) => {
-                    return Err(describe(
+                    return Err(ApiError::new(
                         e,
-                        &Operation::new("delete", reference.to_string()),
+                        Operation::new("delete", reference.to_string()),
                         &conn.server,
                     ));
                 }

@@ -8,7 +8,45 @@ use std::time::Duration;
 use kube::config::{KubeConfigOptions, Kubeconfig, KubeconfigError};
 use kube::{Client, Config};
 
-use crate::error::{Failure, FailureKind};
+/// Why no client could be built. The kubeconfig's own error stays the source; the words
+/// users read (which flag to pass) are written at the command edge (`crate::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    /// `--kubeconfig PATH` could not be read or parsed.
+    #[error("cannot load the kubeconfig: {source}")]
+    UnreadableKubeconfig {
+        #[source]
+        source: KubeconfigError,
+    },
+    /// `--kubeconfig PATH` was read but leads to no cluster (unknown context, no server, …).
+    #[error("kubeconfig {}: {source}", .path.display())]
+    BadKubeconfig {
+        path: PathBuf,
+        /// The contexts the file has, to name them.
+        contexts: Vec<String>,
+        #[source]
+        source: KubeconfigError,
+    },
+    /// No kubeconfig (or no usable one) and not running inside a cluster.
+    #[error("no Kubernetes cluster is configured: {source}")]
+    NoCluster {
+        #[source]
+        source: KubeconfigError,
+    },
+    /// The default kubeconfig does not have the asked context (or another problem with it).
+    #[error("{source}")]
+    BadContext {
+        /// The contexts of the default kubeconfig, when it could be read.
+        contexts: Option<Vec<String>>,
+        #[source]
+        source: KubeconfigError,
+    },
+    #[error("cannot build a Kubernetes client: {source}")]
+    Client {
+        #[source]
+        source: kube::Error,
+    },
+}
 
 /// A connected client and what it points at.
 #[derive(Clone)]
@@ -33,36 +71,32 @@ pub struct ConnectionOptions {
 }
 
 /// Build a client from the connection options, or say clearly why not.
-pub async fn connect(args: &ConnectionOptions) -> Result<Connection, Failure> {
+pub async fn connect(args: &ConnectionOptions) -> Result<Connection, ConnectError> {
     let options = KubeConfigOptions {
         context: args.context.clone(),
         ..KubeConfigOptions::default()
     };
     let config = match &args.kubeconfig {
         Some(path) => {
-            let kubeconfig = Kubeconfig::read_from(path).map_err(|e| no_cluster(kubeconfig_words(&e, None)))?;
+            let kubeconfig =
+                Kubeconfig::read_from(path).map_err(|source| ConnectError::UnreadableKubeconfig { source })?;
             let contexts = context_names(&kubeconfig);
             Config::from_custom_kubeconfig(kubeconfig, &options)
                 .await
-                .map_err(|e| {
-                    no_cluster(format!(
-                        "kubeconfig {}: {}",
-                        path.display(),
-                        kubeconfig_words(&e, Some(&contexts))
-                    ))
+                .map_err(|source| ConnectError::BadKubeconfig {
+                    path: path.clone(),
+                    contexts,
+                    source,
                 })?
         }
         None => match Config::from_kubeconfig(&options).await {
             Ok(config) => config,
-            Err(kubeconfig_error) if args.context.is_none() => Config::incluster().map_err(|_| {
-                no_cluster(format!(
-                    "no Kubernetes cluster is configured ({})",
-                    kubeconfig_words(&kubeconfig_error, None)
-                ))
-            })?,
-            Err(e) => {
+            Err(source) if args.context.is_none() => {
+                Config::incluster().map_err(|_| ConnectError::NoCluster { source })?
+            }
+            Err(source) => {
                 let contexts = Kubeconfig::read().ok().map(|k| context_names(&k));
-                return Err(no_cluster(kubeconfig_words(&e, contexts.as_deref())));
+                return Err(ConnectError::BadContext { contexts, source });
             }
         },
     };
@@ -72,44 +106,14 @@ pub async fn connect(args: &ConnectionOptions) -> Result<Connection, Failure> {
 /// kube's default retry layer stays on: it retries 429, 503 and 504 with
 /// exponential backoff and honours `Retry-After`. 500s are retried by the
 /// apply engine, which knows its requests are idempotent.
-fn build_client(mut config: Config, timeout: Duration) -> Result<Connection, Failure> {
+fn build_client(mut config: Config, timeout: Duration) -> Result<Connection, ConnectError> {
     let server = config.cluster_url.to_string();
     // A TCP connect never takes longer than the command may (a shorter --timeout bounds it).
     config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
-    let client =
-        Client::try_from(config).map_err(|e| Failure::runtime(format!("cannot build a Kubernetes client: {e}")))?;
+    let client = Client::try_from(config).map_err(|source| ConnectError::Client { source })?;
     Ok(Connection { client, server })
 }
 
 fn context_names(kubeconfig: &Kubeconfig) -> Vec<String> {
     kubeconfig.contexts.iter().map(|c| c.name.clone()).collect()
-}
-
-/// A kubeconfig problem in the user's words (kube's own say `failed to read kubeconfig from
-/// '"/path"'` and `failed to load current context: nope`), naming the contexts there are.
-fn kubeconfig_words(error: &KubeconfigError, contexts: Option<&[String]>) -> String {
-    let known = match contexts {
-        Some([]) => "; it has no contexts".to_string(),
-        Some(names) => format!("; its contexts: {}", names.join(", ")),
-        None => String::new(),
-    };
-    match error {
-        KubeconfigError::ReadConfig(io, path) => format!("cannot read kubeconfig {}: {io}", path.display()),
-        KubeconfigError::LoadContext(name) => format!("context \"{name}\" is not in the kubeconfig{known}"),
-        KubeconfigError::LoadClusterOfContext(name) => {
-            format!("the cluster that context \"{name}\" names is not in the kubeconfig")
-        }
-        KubeconfigError::CurrentContextNotSet => {
-            format!("the kubeconfig sets no current-context; pass --context{known}")
-        }
-        KubeconfigError::Parse(e) => format!("the kubeconfig is not valid YAML: {}", e.without_snippet()),
-        KubeconfigError::MissingClusterUrl => "the kubeconfig's cluster has no server URL".to_string(),
-        other => other.to_string(),
-    }
-}
-
-fn no_cluster(message: String) -> Failure {
-    Failure::new(FailureKind::Usage, message)
-        .with_hint("point kafkactl at a cluster with --kubeconfig, KUBECONFIG or --context")
-        .with_hint("or print the objects without a cluster: kafkactl create NAME --dry-run")
 }

@@ -8,8 +8,7 @@ use kube::api::{Api, ListParams};
 use serde::Serialize;
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
-use crate::error::Failure;
+use super::errors::{ApiError, Operation};
 use crate::spec::StrimziApi;
 
 pub const STRIMZI_GROUP: &str = "kafka.strimzi.io";
@@ -92,7 +91,7 @@ impl StrimziInfo {
 }
 
 /// Discover Strimzi: the served API versions and the operators.
-pub async fn discover(conn: &Connection) -> Result<StrimziInfo, Failure> {
+pub async fn discover(conn: &Connection) -> Result<StrimziInfo, ApiError> {
     let (served_versions, operators) = futures::try_join!(served_versions(conn), operators(conn))?;
     Ok(StrimziInfo {
         served_versions,
@@ -100,18 +99,15 @@ pub async fn discover(conn: &Connection) -> Result<StrimziInfo, Failure> {
     })
 }
 
-async fn served_versions(conn: &Connection) -> Result<Vec<String>, Failure> {
+async fn served_versions(conn: &Connection) -> Result<Vec<String>, ApiError> {
+    let op = Operation::new("discover", format!("the {STRIMZI_GROUP} API"));
     let request = http::Request::get(format!("/apis/{STRIMZI_GROUP}"))
         .body(Vec::new())
-        .map_err(|e| Failure::runtime(format!("cannot build a discovery request: {e}")))?;
+        .map_err(|e| ApiError::new(kube::Error::HttpError(e), op.clone(), &conn.server))?;
     match conn.client.request::<APIGroup>(request).await {
         Ok(group) => Ok(group.versions.into_iter().map(|v| v.version).collect()),
         Err(kube::Error::Api(status)) if super::errors::is_not_found(&status) => Ok(Vec::new()),
-        Err(e) => Err(describe(
-            e,
-            &Operation::new("discover", format!("the {STRIMZI_GROUP} API")),
-            &conn.server,
-        )),
+        Err(e) => Err(ApiError::new(e, op, &conn.server)),
     }
 }
 
@@ -120,7 +116,7 @@ async fn served_versions(conn: &Connection) -> Result<Vec<String>, Failure> {
 /// their usual name, and by the label for installs that also label the
 /// Deployment. A user who may not list Deployments cluster-wide gets an
 /// empty list here (and a clearer error later).
-async fn operators(conn: &Connection) -> Result<Vec<OperatorInfo>, Failure> {
+async fn operators(conn: &Connection) -> Result<Vec<OperatorInfo>, ApiError> {
     let api: Api<Deployment> = Api::all(conn.client.clone());
     let list = |params: ListParams| {
         let api = api.clone();
@@ -128,9 +124,9 @@ async fn operators(conn: &Connection) -> Result<Vec<OperatorInfo>, Failure> {
             match api.list(&params).await {
                 Ok(list) => Ok(list.items),
                 Err(kube::Error::Api(status)) if status.is_forbidden() => Ok(Vec::new()),
-                Err(e) => Err(describe(
+                Err(e) => Err(ApiError::new(
                     e,
-                    &Operation::new("list", "Strimzi operator Deployments"),
+                    Operation::new("list", "Strimzi operator Deployments"),
                     &conn.server,
                 )),
             }
@@ -168,12 +164,12 @@ fn is_operator(deployment: &Deployment) -> bool {
 }
 
 /// Whether the running operator has a literal `STRIMZI_NAMESPACE` (not the bundle's `valueFrom`).
-pub async fn uses_literal_watch(conn: &Connection, op: &OperatorInfo) -> Result<bool, Failure> {
+pub async fn uses_literal_watch(conn: &Connection, op: &OperatorInfo) -> Result<bool, ApiError> {
     let deployments: Api<Deployment> = Api::namespaced(conn.client.clone(), &op.namespace);
     let deployment = deployments.get(&op.name).await.map_err(|e| {
-        describe(
+        ApiError::new(
             e,
-            &Operation::new("get", format!("Deployment {}/{}", op.namespace, op.name)),
+            Operation::new("get", format!("Deployment {}/{}", op.namespace, op.name)),
             &conn.server,
         )
     })?;

@@ -1,11 +1,17 @@
-//! API errors turned into messages that say what failed, why, and what to do.
+//! What the API server said, as typed errors: the cases kafkactl acts on (a field manager
+//! conflict, a taken NodePort, a refused permission, an unreachable or untrusted server, …)
+//! each keep the `kube::Error` they came from. They are read from the Status' code, reason
+//! and causes, never from its message text. The words users see (message, hints, exit
+//! code) are written at the command edge: `crate::error::api`.
+
+use std::fmt;
 
 use kube::core::Status;
 
-use crate::error::{Failure, FailureKind};
+use crate::error::Failure;
 
 /// What kafkactl was doing when the API said no, for the message.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
     /// e.g. "apply", "get", "watch", "delete"
     pub verb: &'static str,
@@ -20,6 +26,343 @@ impl Operation {
             target: target.into(),
         }
     }
+}
+
+/// `cannot apply Kafka kafka/my-cluster`: how every API error message starts.
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot {} {}", self.verb, self.target)
+    }
+}
+
+/// One field another field manager owns, from a server-side apply conflict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldConflict {
+    /// e.g. `.spec.replicas`
+    pub field: String,
+    /// e.g. `kubectl-edit`
+    pub manager: String,
+}
+
+/// One cause of an invalid object: the field and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidField {
+    pub field: String,
+    pub message: String,
+}
+
+/// Why the API server's certificate was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateProblem {
+    UnknownIssuer,
+    Expired,
+    NotValidYet,
+    /// Not valid for the address in the kubeconfig (the server's).
+    WrongName,
+    Other(String),
+}
+
+impl fmt::Display for CertificateProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CertificateProblem::UnknownIssuer => {
+                f.write_str("its certificate is not signed by a CA your kubeconfig trusts for this cluster")
+            }
+            CertificateProblem::Expired => f.write_str("its certificate has expired"),
+            CertificateProblem::NotValidYet => {
+                f.write_str("its certificate is not valid yet (is this machine's clock right?)")
+            }
+            CertificateProblem::WrongName => f.write_str("its certificate is not valid for the address"),
+            CertificateProblem::Other(tls) => write!(f, "TLS failed: {tls}"),
+        }
+    }
+}
+
+/// An API call that failed, by what kafkactl does about it. The `Display` text says what
+/// failed and why; hints and the exit code are added at the command edge.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// Server-side apply refused: fields another field manager owns (409 with causes).
+    #[error("cannot apply {}: conflict with another field manager: {}", .op.target, conflict_detail(.fields, .message))]
+    Conflict {
+        op: Operation,
+        fields: Vec<FieldConflict>,
+        message: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// A NodePort another Service holds (422, `FieldValueInvalid` on a `….nodePort` field).
+    #[error("{op}: the API server rejected it as invalid: {message}")]
+    NodePortTaken {
+        op: Operation,
+        /// The port asked for, when the cause names it.
+        port: Option<i32>,
+        /// e.g. `spec.ports[0].nodePort`
+        field: String,
+        message: String,
+        causes: Vec<InvalidField>,
+        #[source]
+        source: kube::Error,
+    },
+    /// 403: the user may not do this.
+    #[error("{op}: {message}")]
+    Forbidden {
+        op: Operation,
+        /// The resource the server names (`services`, `kafkas.kafka.strimzi.io`), if it does.
+        resource: Option<String>,
+        message: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// 404, whatever the body.
+    #[error("{op}: {message}")]
+    NotFound {
+        op: Operation,
+        message: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// 422 (or reason `Invalid`): the object was refused, with the fields at fault.
+    #[error("{op}: the API server rejected it as invalid: {message}")]
+    Invalid {
+        op: Operation,
+        message: String,
+        causes: Vec<InvalidField>,
+        #[source]
+        source: kube::Error,
+    },
+    /// 429 or 5xx: the request was fine, the server could not serve it now.
+    #[error("{op}: the API server is unavailable or overloaded ({code} {reason}): {message}")]
+    Unavailable {
+        op: Operation,
+        code: u16,
+        reason: String,
+        message: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// The request could not even be built (a bug, not the cluster's fault).
+    #[error("{op}: cannot build the request: {source}")]
+    BadRequest {
+        op: Operation,
+        #[source]
+        source: kube::Error,
+    },
+    /// No answer at all: connection refused, reset, timed out, DNS.
+    #[error("{op}: the API server at {server} did not answer: {}", error_chain(.source))]
+    Unreachable {
+        op: Operation,
+        server: String,
+        #[source]
+        source: kube::Error,
+    },
+    /// The server answered, but its certificate was refused: not an outage.
+    #[error("{op}: the API server at {server} was reached, but {}", certificate_words(.problem, .server))]
+    UntrustedServer {
+        op: Operation,
+        server: String,
+        problem: CertificateProblem,
+        #[source]
+        source: kube::Error,
+    },
+    /// Any other answer of the API server.
+    #[error("{op}: {message} ({code} {reason})")]
+    Other {
+        op: Operation,
+        code: u16,
+        reason: String,
+        message: String,
+        #[source]
+        source: kube::Error,
+    },
+}
+
+impl ApiError {
+    /// Read a kube error as one of the cases kafkactl acts on: by the Status code, reason and
+    /// causes for an answer, by the error types in the chain for a failed connection.
+    pub fn new(error: kube::Error, op: Operation, server: &str) -> Self {
+        if matches!(error, kube::Error::HttpError(_) | kube::Error::BuildRequest(_)) {
+            return ApiError::BadRequest { op, source: error };
+        }
+        let kube::Error::Api(status) = &error else {
+            return match tls_error(&error).map(certificate_problem) {
+                Some(problem) => ApiError::UntrustedServer {
+                    op,
+                    server: server.to_string(),
+                    problem,
+                    source: error,
+                },
+                None => ApiError::Unreachable {
+                    op,
+                    server: server.to_string(),
+                    source: error,
+                },
+            };
+        };
+        let status: &Status = status;
+        let message = status.message.clone();
+        if status.is_forbidden() {
+            let resource = status
+                .details
+                .as_ref()
+                .map(qualified_resource)
+                .filter(|r| !r.is_empty());
+            return ApiError::Forbidden {
+                op,
+                resource,
+                message,
+                source: error,
+            };
+        }
+        // Only server-side apply reports field managers; another 409 (AlreadyExists on a
+        // create, a stale resourceVersion on an update) is an ordinary answer.
+        if status.code == 409 && op.verb == "apply" {
+            let fields = field_conflicts(status);
+            return ApiError::Conflict {
+                op,
+                fields,
+                message,
+                source: error,
+            };
+        }
+        if is_not_found(status) {
+            return ApiError::NotFound {
+                op,
+                message,
+                source: error,
+            };
+        }
+        if status.code == 422 || status.reason == "Invalid" {
+            let causes = invalid_fields(status);
+            return match taken_node_port(status) {
+                Some((field, port)) => ApiError::NodePortTaken {
+                    op,
+                    port,
+                    field,
+                    message,
+                    causes,
+                    source: error,
+                },
+                None => ApiError::Invalid {
+                    op,
+                    message,
+                    causes,
+                    source: error,
+                },
+            };
+        }
+        let (code, reason) = (status.code, status.reason.clone());
+        if code == 429 || code >= 500 {
+            return ApiError::Unavailable {
+                op,
+                code,
+                reason,
+                message,
+                source: error,
+            };
+        }
+        ApiError::Other {
+            op,
+            code,
+            reason,
+            message,
+            source: error,
+        }
+    }
+
+    /// The kube error this came from.
+    pub fn kube_error(&self) -> &kube::Error {
+        match self {
+            ApiError::Conflict { source, .. }
+            | ApiError::NodePortTaken { source, .. }
+            | ApiError::Forbidden { source, .. }
+            | ApiError::NotFound { source, .. }
+            | ApiError::Invalid { source, .. }
+            | ApiError::Unavailable { source, .. }
+            | ApiError::BadRequest { source, .. }
+            | ApiError::Unreachable { source, .. }
+            | ApiError::UntrustedServer { source, .. }
+            | ApiError::Other { source, .. } => source,
+        }
+    }
+}
+
+/// The bridge for callers that still speak `Failure`: the typed error, worded at the edge.
+pub fn describe(error: kube::Error, op: &Operation, server: &str) -> Failure {
+    ApiError::new(error, op.clone(), server).into()
+}
+
+/// A mapper for `map_err`: `.map_err(api_error(Operation::new("list", "Pods"), &conn.server))`.
+pub fn api_error(op: Operation, server: &str) -> impl FnOnce(kube::Error) -> ApiError + '_ {
+    move |error| ApiError::new(error, op, server)
+}
+
+/// `kafkas.kafka.strimzi.io`, or `services` for the core group.
+fn qualified_resource(details: &kube::core::response::StatusDetails) -> String {
+    match (details.kind.as_str(), details.group.as_str()) {
+        (kind, "") => kind.to_string(),
+        (kind, group) => format!("{kind}.{group}"),
+    }
+}
+
+fn causes(status: &Status) -> impl Iterator<Item = &kube::core::response::StatusCause> {
+    status.details.iter().flat_map(|d| d.causes.iter())
+}
+
+/// The fields of a server-side apply conflict and their managers: a cause's message is
+/// `conflict with "<manager>"` (the apimachinery wording for a `FieldManagerConflict`).
+fn field_conflicts(status: &Status) -> Vec<FieldConflict> {
+    causes(status)
+        .map(|c| FieldConflict {
+            field: c.field.clone(),
+            manager: c
+                .message
+                .strip_prefix("conflict with ")
+                .unwrap_or(&c.message)
+                .to_string(),
+        })
+        .collect()
+}
+
+fn conflict_detail(fields: &[FieldConflict], message: &str) -> String {
+    if fields.is_empty() {
+        return message.to_string();
+    }
+    fields
+        .iter()
+        .map(|c| format!("{} is owned by field manager {}", c.field, c.manager))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn invalid_fields(status: &Status) -> Vec<InvalidField> {
+    causes(status)
+        .map(|c| InvalidField {
+            field: c.field.clone(),
+            message: c.message.clone(),
+        })
+        .collect()
+}
+
+/// The NodePort field a 422 refuses, and the port: Kubernetes refuses an allocated (or
+/// out-of-range, which kafkactl's validation catches first) NodePort with a
+/// `FieldValueInvalid` cause on `spec.ports[i].nodePort`, whose message starts with the
+/// standard `Invalid value: <port>:` of a field error.
+fn taken_node_port(status: &Status) -> Option<(String, Option<i32>)> {
+    causes(status)
+        .find(|c| c.reason == "FieldValueInvalid" && c.field.ends_with(".nodePort"))
+        .map(|c| (c.field.clone(), invalid_value(&c.message)))
+}
+
+/// The value of a field error's `Invalid value: <value>: <why>` message, as a port.
+fn invalid_value(message: &str) -> Option<i32> {
+    message
+        .strip_prefix("Invalid value: ")?
+        .split(':')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// 404, whatever the body: a real API server answers a path it does not serve (a group or
@@ -42,89 +385,6 @@ where
     }
 }
 
-/// Turn a kube error into a `Failure` with a kind and a hint.
-pub fn describe(error: kube::Error, op: &Operation, server: &str) -> Failure {
-    match error {
-        kube::Error::Api(status) => describe_status(&status, op),
-        other => unreachable_server(&other, op, server),
-    }
-}
-
-fn describe_status(status: &Status, op: &Operation) -> Failure {
-    let what = format!("cannot {} {}", op.verb, op.target);
-    if status.is_forbidden() {
-        return Failure::runtime(format!("{what}: {}", status.message)).with_hint(
-            "your user lacks this permission; ask a cluster admin for RBAC, or check with `kubectl auth can-i`",
-        );
-    }
-    if status.code == 409 && op.verb == "apply" {
-        return field_manager_conflict(status, op);
-    }
-    if is_not_found(status) {
-        return Failure::new(FailureKind::NotFound, format!("{what}: {}", status.message));
-    }
-    if status.code == 422 || status.reason == "Invalid" {
-        let mut failure = Failure::runtime(format!(
-            "{what}: the API server rejected it as invalid: {}",
-            status.message
-        ));
-        for cause in status.details.iter().flat_map(|d| d.causes.iter()) {
-            failure = failure.with_hint(format!("{}: {}", cause.field, cause.message));
-        }
-        return failure;
-    }
-    if status.code == 429 || status.code >= 500 {
-        return Failure::runtime(format!(
-            "{what}: the API server is unavailable or overloaded ({} {}): {}",
-            status.code, status.reason, status.message
-        ))
-        .with_hint("re-run the same command when the API server is healthy again; kafkactl converges");
-    }
-    Failure::runtime(format!(
-        "{what}: {} ({} {})",
-        status.message, status.code, status.reason
-    ))
-}
-
-/// A server-side apply conflict: name each field and the manager that owns it.
-fn field_manager_conflict(status: &Status, op: &Operation) -> Failure {
-    let causes: Vec<String> = status
-        .details
-        .iter()
-        .flat_map(|d| d.causes.iter())
-        .map(|c| {
-            let manager = c.message.strip_prefix("conflict with ").unwrap_or(&c.message);
-            format!("{} is owned by field manager {}", c.field, manager)
-        })
-        .collect();
-    let detail = if causes.is_empty() {
-        status.message.clone()
-    } else {
-        causes.join("; ")
-    };
-    Failure::new(
-        FailureKind::Refused,
-        format!(
-            "cannot apply {}: conflict with another field manager: {detail}",
-            op.target
-        ),
-    )
-    .with_hint("someone changed these fields with another tool; re-run with --force-conflicts to take them over")
-}
-
-fn unreachable_server(error: &kube::Error, op: &Operation, server: &str) -> Failure {
-    if let Some(tls) = tls_error(error) {
-        return certificate_failure(tls, op, server);
-    }
-    Failure::runtime(format!(
-        "cannot {} {}: the API server at {server} did not answer: {}",
-        op.verb,
-        op.target,
-        error_chain(error)
-    ))
-    .with_hint("check the cluster is up and reachable (VPN, context); re-running the same command converges")
-}
-
 /// The TLS error behind a connection failure, if that is what it was: found by type in the
 /// chain (an `io::Error` hides the error it wraps from `source()`, so it is opened too).
 fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
@@ -143,33 +403,29 @@ fn tls_error<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rus
     None
 }
 
-/// A certificate problem, said as one: the server answered, its certificate was refused.
-fn certificate_failure(tls: &rustls::Error, op: &Operation, server: &str) -> Failure {
+fn certificate_problem(tls: &rustls::Error) -> CertificateProblem {
     use rustls::CertificateError as Cert;
-    let why = match tls {
+    match tls {
         // BadSignature: a CA of the same name but another key.
         rustls::Error::InvalidCertificate(Cert::UnknownIssuer | Cert::BadSignature) => {
-            "its certificate is not signed by a CA your kubeconfig trusts for this cluster".to_string()
+            CertificateProblem::UnknownIssuer
         }
-        rustls::Error::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => {
-            "its certificate has expired".to_string()
-        }
+        rustls::Error::InvalidCertificate(Cert::Expired | Cert::ExpiredContext { .. }) => CertificateProblem::Expired,
         rustls::Error::InvalidCertificate(Cert::NotValidYet | Cert::NotValidYetContext { .. }) => {
-            "its certificate is not valid yet (is this machine's clock right?)".to_string()
+            CertificateProblem::NotValidYet
         }
         rustls::Error::InvalidCertificate(Cert::NotValidForName | Cert::NotValidForNameContext { .. }) => {
-            format!("its certificate is not valid for the address {server}")
+            CertificateProblem::WrongName
         }
-        other => format!("TLS failed: {other}"),
-    };
-    Failure::runtime(format!(
-        "cannot {} {}: the API server at {server} was reached, but {why}",
-        op.verb, op.target
-    ))
-    .with_hint(
-        "a certificate problem, not an outage: check the cluster's certificate-authority(-data) and server in the \
-         kubeconfig (`kubectl config view --minify` shows them) or pick the right --context",
-    )
+        other => CertificateProblem::Other(other.to_string()),
+    }
+}
+
+fn certificate_words(problem: &CertificateProblem, server: &str) -> String {
+    match problem {
+        CertificateProblem::WrongName => format!("{problem} {server}"),
+        other => other.to_string(),
+    }
 }
 
 /// The error and its sources on one line.

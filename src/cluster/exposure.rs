@@ -11,9 +11,34 @@ use kube::api::{Api, DeleteParams, ListParams};
 use kube::runtime::wait::await_condition;
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation, api_error};
 use super::resources::dynamic_api;
-use crate::error::{Failure, FailureKind};
+
+/// Why reading or changing an exposure failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExposureError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// A kind this build cannot address (a bug, not the cluster's fault).
+    #[error("kafkactl does not know how to {verb} {target}")]
+    UnknownKind { verb: &'static str, target: String },
+    #[error("Service {namespace}/{name} went away while waiting for its load balancer")]
+    ServiceGone { namespace: String, name: String },
+    #[error("cannot watch Service {namespace}/{name}: {source}")]
+    WatchFailed {
+        namespace: String,
+        name: String,
+        #[source]
+        source: kube::runtime::wait::Error,
+    },
+    /// The cloud provisioned no load balancer address in time.
+    #[error("Service {namespace}/{name} got no load balancer address within {}s", .waited.as_secs())]
+    NoLoadBalancerAddress {
+        namespace: String,
+        name: String,
+        waited: Duration,
+    },
+}
 
 /// Node address types in the order Strimzi prefers them for NodePort listeners.
 const ADDRESS_PREFERENCE: [&str; 5] = ["ExternalDNS", "ExternalIP", "InternalDNS", "InternalIP", "Hostname"];
@@ -28,9 +53,9 @@ pub struct Endpoints {
 }
 
 /// Read the Services and pods of `namespace` and every Node, concurrently.
-pub async fn read_endpoints(conn: &Connection, namespace: &str) -> Result<Endpoints, Failure> {
+pub async fn read_endpoints(conn: &Connection, namespace: &str) -> Result<Endpoints, ApiError> {
     let all = ListParams::default();
-    let fail = |what: &'static str| move |e: kube::Error| describe(e, &Operation::new("list", what), &conn.server);
+    let fail = |what: &'static str| api_error(Operation::new("list", what), &conn.server);
     let services_api = Api::<Service>::namespaced(conn.client.clone(), namespace);
     let pods_api = Api::<Pod>::namespaced(conn.client.clone(), namespace);
     let nodes_api = Api::<Node>::all(conn.client.clone());
@@ -147,15 +172,15 @@ pub struct TakenNodePort {
 /// Every NodePort in the cluster and who holds it; `None` when the user may
 /// not list Services in all namespaces (the API server still refuses a
 /// taken port when the Service is written).
-pub async fn taken_node_ports(conn: &Connection) -> Result<Option<Vec<TakenNodePort>>, Failure> {
+pub async fn taken_node_ports(conn: &Connection) -> Result<Option<Vec<TakenNodePort>>, ApiError> {
     let api = Api::<Service>::all(conn.client.clone());
     let list = match api.list(&ListParams::default()).await {
         Ok(list) => list,
         Err(kube::Error::Api(status)) if status.is_forbidden() => return Ok(None),
         Err(e) => {
-            return Err(describe(
+            return Err(ApiError::new(
                 e,
-                &Operation::new("list", "Services in all namespaces"),
+                Operation::new("list", "Services in all namespaces"),
                 &conn.server,
             ));
         }
@@ -190,28 +215,26 @@ pub async fn wait_for_load_balancer(
     namespace: &str,
     name: &str,
     timeout: Duration,
-) -> Result<Vec<String>, Failure> {
+) -> Result<Vec<String>, ExposureError> {
     let api = Api::<Service>::namespaced(conn.client.clone(), namespace);
+    let (namespace, name_owned) = (namespace.to_string(), name.to_string());
     let has_address = |svc: Option<&Service>| svc.is_some_and(|s| !load_balancer_addresses(s).is_empty());
     match tokio::time::timeout(timeout, await_condition(api, name, has_address)).await {
         Ok(Ok(Some(service))) => Ok(load_balancer_addresses(&service)),
-        Ok(Ok(None)) => Err(Failure::new(
-            FailureKind::NotFound,
-            format!("Service {namespace}/{name} went away while waiting for its load balancer"),
-        )),
-        Ok(Err(e)) => Err(Failure::runtime(format!(
-            "cannot watch Service {namespace}/{name}: {e}"
-        ))),
-        Err(_) => Err(Failure::new(
-            FailureKind::Timeout,
-            format!(
-                "Service {namespace}/{name} got no load balancer address within {}s",
-                timeout.as_secs()
-            ),
-        )
-        .with_hint(format!(
-            "the cloud's load-balancer controller has not provisioned it yet (or there is none); kubectl -n {namespace} describe service {name} shows its events, and re-running waits again"
-        ))),
+        Ok(Ok(None)) => Err(ExposureError::ServiceGone {
+            namespace,
+            name: name_owned,
+        }),
+        Ok(Err(source)) => Err(ExposureError::WatchFailed {
+            namespace,
+            name: name_owned,
+            source,
+        }),
+        Err(_) => Err(ExposureError::NoLoadBalancerAddress {
+            namespace,
+            name: name_owned,
+            waited: timeout,
+        }),
     }
 }
 
@@ -222,14 +245,14 @@ pub async fn get_object(
     kind: &str,
     namespace: &str,
     name: &str,
-) -> Result<Option<serde_json::Value>, Failure> {
+) -> Result<Option<serde_json::Value>, ExposureError> {
     let target = format!("{kind} {namespace}/{name}");
     let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
-        return Err(Failure::runtime(format!("kafkactl does not know how to read {target}")));
+        return Err(ExposureError::UnknownKind { verb: "read", target });
     };
     match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.map(|o| serde_json::to_value(o).unwrap_or_default())),
-        Err(e) => Err(describe(e, &Operation::new("get", target), &conn.server)),
+        Err(e) => Err(ApiError::new(e, Operation::new("get", target), &conn.server).into()),
     }
 }
 
@@ -240,17 +263,15 @@ pub async fn delete_if_present(
     kind: &str,
     namespace: &str,
     name: &str,
-) -> Result<bool, Failure> {
+) -> Result<bool, ExposureError> {
     let target = format!("{kind} {namespace}/{name}");
     let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
-        return Err(Failure::runtime(format!(
-            "kafkactl does not know how to delete {target}"
-        )));
+        return Err(ExposureError::UnknownKind { verb: "delete", target });
     };
     match api.delete(name, &DeleteParams::background()).await {
         Ok(_) => Ok(true),
         Err(kube::Error::Api(status)) if super::errors::is_not_found(&status) => Ok(false),
-        Err(e) => Err(describe(e, &Operation::new("delete", target), &conn.server)),
+        Err(e) => Err(ApiError::new(e, Operation::new("delete", target), &conn.server).into()),
     }
 }
 

@@ -166,7 +166,7 @@ pub async fn gather(conn: &Connection, namespace: &str, access: &[AccessRequest]
     };
     let reviews = futures::future::join_all(access.iter().map(|r| review(conn, r)));
     let (strimzi, access, namespace_exists, storage_classes, nodes, services) = futures::join!(
-        async { discover(conn).await.map_err(|f| f.message) },
+        async { discover(conn).await.map_err(|e| e.to_string()) },
         reviews,
         namespace_exists(conn, namespace),
         storage_classes(conn),

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::apply::ObjectRef;
 use super::client::Connection;
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation, api_error, describe};
 use super::readiness::Observed;
 use super::resources::{dynamic_api, strimzi};
 use crate::error::Failure;
@@ -123,7 +123,7 @@ pub async fn before_state(
     conn: &Connection,
     plan: &Plan,
     cluster: &str,
-) -> Result<BTreeMap<ObjectRef, String>, Failure> {
+) -> Result<BTreeMap<ObjectRef, String>, ApiError> {
     let mut kinds: Vec<(String, String, Option<String>)> = plan
         .objects
         .iter()
@@ -162,9 +162,9 @@ pub async fn before_state(
                         Some((reference, crate::cluster::apply::fingerprint_of(&o.metadata)))
                     })
                     .collect::<Vec<_>>()),
-                Err(e) => Err(describe(
+                Err(e) => Err(ApiError::new(
                     e,
-                    &Operation::new("list", format!("{kind} objects")),
+                    Operation::new("list", format!("{kind} objects")),
                     &conn.server,
                 )),
             }
@@ -290,7 +290,7 @@ pub async fn node_ids(
     conn: &Connection,
     version: &str,
     spec: &ClusterSpec,
-) -> Result<BTreeMap<String, Vec<i32>>, Failure> {
+) -> Result<BTreeMap<String, Vec<i32>>, ApiError> {
     if spec.is_zookeeper() {
         return Ok(BTreeMap::new());
     }
@@ -302,7 +302,7 @@ pub async fn node_ids(
     let list = api
         .list(&params)
         .await
-        .map_err(|e| describe(e, &Operation::new("list", "KafkaNodePools"), &conn.server))?;
+        .map_err(api_error(Operation::new("list", "KafkaNodePools"), &conn.server))?;
     Ok(list
         .items
         .into_iter()

@@ -11,11 +11,10 @@ use k8s_openapi::api::storage::v1::StorageClass;
 use kube::api::{Api, DeleteParams, ListParams};
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation, api_error};
 use super::resources::{dynamic_api, strimzi};
 use super::rollout::pod_group;
 use super::volumes::storage_classes;
-use crate::error::Failure;
 use crate::spec::guards::{LiveClaim, LiveFacts, LivePool};
 use crate::spec::names::{self, STRIMZI_CLUSTER_LABEL};
 use crate::spec::scaling::TopicReplicas;
@@ -28,11 +27,11 @@ const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
 /// only growing a volume needs them, and namespaced users may not list them).
 pub struct ChangeFacts {
     pub live: LiveFacts,
-    pub classes: Result<Vec<StorageClass>, Failure>,
+    pub classes: Result<Vec<StorageClass>, ApiError>,
 }
 
 /// Read what the guards judge a change of the cluster `spec` (the stored spec) by.
-pub async fn change_facts(conn: &Connection, api: StrimziApi, spec: &ClusterSpec) -> Result<ChangeFacts, Failure> {
+pub async fn change_facts(conn: &Connection, api: StrimziApi, spec: &ClusterSpec) -> Result<ChangeFacts, ApiError> {
     let selector = format!("{STRIMZI_CLUSTER_LABEL}={}", spec.name);
     let params = ListParams::default().labels(&selector);
     let pools = async {
@@ -46,21 +45,24 @@ pub async fn change_facts(conn: &Connection, api: StrimziApi, spec: &ClusterSpec
             .list(&params)
             .await
             .map(|l| l.items)
-            .map_err(|e| describe(e, &Operation::new("list", "KafkaNodePools"), &conn.server))
+            .map_err(api_error(Operation::new("list", "KafkaNodePools"), &conn.server))
     };
     let pods = async {
         Api::<Pod>::namespaced(conn.client.clone(), &spec.namespace)
             .list(&params)
             .await
             .map(|l| l.items)
-            .map_err(|e| describe(e, &Operation::new("list", "the cluster's pods"), &conn.server))
+            .map_err(api_error(Operation::new("list", "the cluster's pods"), &conn.server))
     };
     let claims = async {
         Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), &spec.namespace)
             .list(&params)
             .await
             .map(|l| l.items)
-            .map_err(|e| describe(e, &Operation::new("list", "PersistentVolumeClaims"), &conn.server))
+            .map_err(api_error(
+                Operation::new("list", "PersistentVolumeClaims"),
+                &conn.server,
+            ))
     };
     let topics = async {
         let Some(api) = dynamic_api(&conn.client, api.api_version(), "KafkaTopic", Some(&spec.namespace)) else {
@@ -187,16 +189,16 @@ fn claim_field(spec: &ClusterSpec, claim: &str) -> Option<String> {
 
 /// Delete claims by name (Pending ones a StorageClass fix replaces); a claim
 /// already gone counts as deleted.
-pub async fn delete_claims(conn: &Connection, namespace: &str, claims: &[String]) -> Result<(), Failure> {
+pub async fn delete_claims(conn: &Connection, namespace: &str, claims: &[String]) -> Result<(), ApiError> {
     let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), namespace);
     for claim in claims {
         match api.delete(claim, &DeleteParams::default()).await {
             Ok(_) => {}
             Err(kube::Error::Api(s)) if s.is_not_found() => {}
             Err(e) => {
-                return Err(describe(
+                return Err(ApiError::new(
                     e,
-                    &Operation::new("delete", format!("PersistentVolumeClaim {namespace}/{claim}")),
+                    Operation::new("delete", format!("PersistentVolumeClaim {namespace}/{claim}")),
                     &conn.server,
                 ));
             }

@@ -17,12 +17,42 @@ use kube::runtime::wait::await_condition;
 use serde_json::{Value, json};
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation, api_error, describe};
 use super::resources::dynamic_api;
 use crate::error::{Failure, FailureKind};
 use crate::render::Plan;
 use crate::spec::names::{self, CLUSTER_LABEL, FIELD_MANAGER, PAUSE_RECONCILIATION_ANNOTATION, STRIMZI_CLUSTER_LABEL};
 use crate::spec::{ClusterSpec, StorageType};
+
+/// Why `create` may not go on with the volumes it would re-attach. The facts only; the
+/// commands that fix it are named at the command edge (`crate::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum RecoveryError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The spec's clusterId is not the existing cluster's: a cluster's ID never changes.
+    #[error(
+        "clusterId {wanted} in the spec is not the cluster ID of the existing cluster \"{cluster}\" ({live}); nothing was changed"
+    )]
+    ClusterIdMismatch {
+        cluster: String,
+        wanted: String,
+        live: String,
+    },
+    /// Kept KRaft volumes would be re-attached, and the spec has no clusterId for them.
+    #[error(
+        "cluster \"{cluster}\" would re-attach {} kept data volume(s) ({}), formatted with the cluster ID of the cluster they \
+         belonged to; the spec has no clusterId, so Strimzi would make a new one and Kafka would refuse to start on \
+         them (Invalid cluster.id); nothing was created",
+        .claims.len(),
+        .claims.join(", ")
+    )]
+    KeptVolumesWithoutId {
+        cluster: String,
+        namespace: String,
+        claims: Vec<String>,
+    },
+}
 
 /// A cluster ID to restore before the brokers start.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +69,7 @@ pub async fn prepare(
     spec: &ClusterSpec,
     existing: Option<&Value>,
     plan: &mut Plan,
-) -> Result<Option<Restore>, Failure> {
+) -> Result<Option<Restore>, RecoveryError> {
     if spec.is_zookeeper() {
         // ZooKeeper keeps the cluster ID (on its own kept volumes).
         return Ok(None);
@@ -48,14 +78,11 @@ pub async fn prepare(
         .and_then(|k| k["status"]["clusterId"].as_str())
         .filter(|id| !id.is_empty());
     match (&spec.cluster_id, live_id, existing) {
-        (Some(wanted), Some(live), _) if wanted != live => Err(Failure::new(
-            FailureKind::Refused,
-            format!(
-                "clusterId {wanted} in the spec is not the cluster ID of the existing cluster \"{}\" ({live}); nothing was changed",
-                spec.name
-            ),
-        )
-        .with_hint("a cluster's ID never changes: remove clusterId from the preset, or set it to the cluster's own")),
+        (Some(wanted), Some(live), _) if wanted != live => Err(RecoveryError::ClusterIdMismatch {
+            cluster: spec.name.clone(),
+            wanted: wanted.clone(),
+            live: live.to_string(),
+        }),
         (Some(_), Some(_), _) => Ok(None),
         (Some(wanted), None, _) => {
             pause_in_plan(plan, &spec.name);
@@ -75,7 +102,11 @@ pub async fn prepare(
             if kept.is_empty() {
                 Ok(None)
             } else {
-                Err(reattach_refused(spec, &kept))
+                Err(RecoveryError::KeptVolumesWithoutId {
+                    cluster: spec.name.clone(),
+                    namespace: spec.namespace.clone(),
+                    claims: kept,
+                })
             }
         }
     }
@@ -173,12 +204,12 @@ fn pause_in_plan(plan: &mut Plan, cluster: &str) {
 
 /// Claims of the namespace with the names this spec's KafkaNodePools give
 /// their volumes: what a new Kafka would re-attach.
-async fn kept_claims(conn: &Connection, spec: &ClusterSpec) -> Result<Vec<String>, Failure> {
+async fn kept_claims(conn: &Connection, spec: &ClusterSpec) -> Result<Vec<String>, ApiError> {
     let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), &spec.namespace);
-    let claims = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| describe(e, &Operation::new("list", "PersistentVolumeClaims"), &conn.server))?;
+    let claims = api.list(&ListParams::default()).await.map_err(api_error(
+        Operation::new("list", "PersistentVolumeClaims"),
+        &conn.server,
+    ))?;
     let pools: BTreeSet<String> = spec.pools.keys().map(|p| names::node_pool(spec, p)).collect();
     let mut out: Vec<String> = claims
         .items
@@ -215,27 +246,6 @@ pub fn is_pool_claim(claim: &str, cluster: &str, pool: &str) -> bool {
     };
     rest.strip_prefix(&format!("{cluster}-{pool}-"))
         .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
-}
-
-fn reattach_refused(spec: &ClusterSpec, kept: &[String]) -> Failure {
-    let (c, ns) = (&spec.name, &spec.namespace);
-    Failure::new(
-        FailureKind::Refused,
-        format!(
-            "cluster \"{c}\" would re-attach {} kept data volume(s) ({}), formatted with the cluster ID of the cluster they \
-             belonged to; the spec has no clusterId, so Strimzi would make a new one and Kafka would refuse to start on \
-             them (Invalid cluster.id); nothing was created",
-            kept.len(),
-            kept.join(", ")
-        ),
-    )
-    .with_hint(format!(
-        "create it from the preset `kafkactl export {c}` wrote before the delete (it holds clusterId): kafkactl create {c} -n {ns} --preset {c}.yaml"
-    ))
-    .with_hint("or add the old ID to the preset as clusterId: <ID> (the ID is in meta.properties on the volumes)")
-    .with_hint(format!(
-        "or, to start empty, delete the volumes first (their data is lost): kafkactl delete {c} -n {ns} --delete-data"
-    ))
 }
 
 #[cfg(test)]

@@ -12,24 +12,91 @@ use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube::runtime::wait::await_condition;
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
-use crate::error::{Failure, FailureKind};
+use super::errors::{ApiError, Operation, api_error};
 use crate::render::PrometheusVolume;
 use crate::spec::ClusterSpec;
 use crate::spec::names;
 use crate::spec::quantity::parse_storage_bytes;
 use crate::spec::scaling::VolumeChange;
 
+/// Why a volume may not (or did not) change. The facts only: which claim, which class,
+/// which sizes; the flags that fix it are named at the command edge (`crate::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum VolumeError {
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The class a growing volume uses is not there (`class: None`: no default class).
+    #[error("cannot grow {}: {}", growth(.change), missing_class(.class.as_deref()))]
+    NoSuchClass {
+        change: VolumeChange,
+        class: Option<String>,
+    },
+    #[error("cannot grow {}: StorageClass \"{class}\" does not allow volume expansion (allowVolumeExpansion is not true)", growth(.change))]
+    ExpansionNotAllowed { change: VolumeChange, class: String },
+    /// Prometheus' claim was asked to move to another class, which no volume can.
+    #[error(
+        "Prometheus' volume {claim} was provisioned from StorageClass \"{have}\", and a volume cannot change its class to \"{asked}\""
+    )]
+    ClassChange {
+        cluster: String,
+        namespace: String,
+        claim: String,
+        asked: String,
+        have: String,
+    },
+    /// Prometheus' claim was asked to shrink, which no volume can.
+    #[error("Prometheus' volume {claim} ({current}) cannot shrink to {asked}")]
+    Shrink {
+        cluster: String,
+        namespace: String,
+        claim: String,
+        current: String,
+        asked: String,
+    },
+    #[error("PersistentVolumeClaim {namespace}/{claim} went away while it was growing")]
+    ClaimGone { namespace: String, claim: String },
+    #[error("cannot watch PersistentVolumeClaim {namespace}/{claim}: {source}")]
+    WatchFailed {
+        namespace: String,
+        claim: String,
+        #[source]
+        source: kube::runtime::wait::Error,
+    },
+    #[error("PersistentVolumeClaim {namespace}/{claim} was asked for {size} but has not grown within {}s; Prometheus keeps its size cap for the old size meanwhile", .waited.as_secs())]
+    NotGrown {
+        namespace: String,
+        claim: String,
+        size: String,
+        waited: Duration,
+    },
+}
+
+fn growth(change: &VolumeChange) -> String {
+    format!(
+        "{} from {} to {}",
+        change.field,
+        change.from.as_deref().unwrap_or("?"),
+        change.to
+    )
+}
+
+fn missing_class(class: Option<&str>) -> String {
+    match class {
+        Some(name) => format!("its StorageClass \"{name}\" does not exist"),
+        None => "it names no StorageClass and the cluster has no default class".to_string(),
+    }
+}
+
 const DEFAULT_CLASS: &str = "storageclass.kubernetes.io/is-default-class";
 const BETA_DEFAULT_CLASS: &str = "storageclass.beta.kubernetes.io/is-default-class";
 
 /// Every StorageClass of the cluster.
-pub async fn storage_classes(conn: &Connection) -> Result<Vec<StorageClass>, Failure> {
+pub async fn storage_classes(conn: &Connection) -> Result<Vec<StorageClass>, ApiError> {
     let api: Api<StorageClass> = Api::all(conn.client.clone());
     api.list(&ListParams::default())
         .await
         .map(|l| l.items)
-        .map_err(|e| describe(e, &Operation::new("list", "StorageClasses"), &conn.server))
+        .map_err(api_error(Operation::new("list", "StorageClasses"), &conn.server))
 }
 
 fn is_default(class: &StorageClass) -> bool {
@@ -42,7 +109,7 @@ fn is_default(class: &StorageClass) -> bool {
 
 /// Refuse growing a volume whose class does not allow expansion (or does
 /// not exist, or is the missing default), naming the volume and the class.
-pub fn check_expansion(changes: &[VolumeChange], classes: &[StorageClass]) -> Result<(), Failure> {
+pub fn check_expansion(changes: &[VolumeChange], classes: &[StorageClass]) -> Result<(), VolumeError> {
     for change in changes {
         let class = match &change.class {
             Some(name) => classes
@@ -50,36 +117,20 @@ pub fn check_expansion(changes: &[VolumeChange], classes: &[StorageClass]) -> Re
                 .find(|c| c.metadata.name.as_deref() == Some(name.as_str())),
             None => classes.iter().find(|c| is_default(c)),
         };
-        let size = format!(
-            "{} from {} to {}",
-            change.field,
-            change.from.as_deref().unwrap_or("?"),
-            change.to
-        );
         let Some(class) = class else {
-            let which = match &change.class {
-                Some(name) => format!("its StorageClass \"{name}\" does not exist"),
-                None => "it names no StorageClass and the cluster has no default class".to_string(),
-            };
-            return Err(refused(format!("cannot grow {size}: {which}"))
-                .with_hint("kubectl get storageclass shows the classes this cluster has"));
+            return Err(VolumeError::NoSuchClass {
+                change: change.clone(),
+                class: change.class.clone(),
+            });
         };
-        let name = class.metadata.name.clone().unwrap_or_default();
         if class.allow_volume_expansion != Some(true) {
-            return Err(refused(format!(
-                "cannot grow {size}: StorageClass \"{name}\" does not allow volume expansion (allowVolumeExpansion is not true)"
-            ))
-            .with_hint(format!(
-                "a cluster admin can set allowVolumeExpansion: true on \"{name}\" when its provisioner can resize volumes"
-            ))
-            .with_hint("nothing was changed"));
+            return Err(VolumeError::ExpansionNotAllowed {
+                change: change.clone(),
+                class: class.metadata.name.clone().unwrap_or_default(),
+            });
         }
     }
     Ok(())
-}
-
-fn refused(message: String) -> Failure {
-    Failure::new(FailureKind::Refused, message)
 }
 
 // ---- kafkactl's Prometheus volume -------------------------------------------
@@ -120,11 +171,11 @@ impl LivePrometheusVolume {
 }
 
 /// Read kafkactl's Prometheus StatefulSet and volume claim of `spec`'s cluster.
-pub async fn prometheus_volume(conn: &Connection, spec: &ClusterSpec) -> Result<LivePrometheusVolume, Failure> {
+pub async fn prometheus_volume(conn: &Connection, spec: &ClusterSpec) -> Result<LivePrometheusVolume, ApiError> {
     let ns = &spec.namespace;
     let sts_name = names::prometheus(&spec.name);
     let claim_name = names::prometheus_data_claim(&spec.name);
-    let fail = |what: String| move |e| describe(e, &Operation::new("get", what), &conn.server);
+    let fail = |what: String| api_error(Operation::new("get", what), &conn.server);
     let (sts, claim) = futures::try_join!(
         async {
             Api::<StatefulSet>::namespaced(conn.client.clone(), ns)
@@ -175,20 +226,18 @@ pub fn prometheus_claim_change(
     claim: &ClaimState,
     size: &str,
     class: Option<&str>,
-) -> Result<Option<VolumeChange>, Failure> {
-    let (name, ns) = (&cluster.name, &cluster.namespace);
+) -> Result<Option<VolumeChange>, VolumeError> {
     let current = claim.request.as_ref().or(claim.capacity.as_ref());
     if let (Some(asked), Some(have)) = (class, claim.class.as_deref())
         && asked != have
     {
-        return Err(refused(format!(
-            "--storage-class {asked}: Prometheus' volume {} was provisioned from StorageClass \"{have}\", and a volume cannot change its class; nothing was changed",
-            claim.name
-        ))
-        .with_hint(format!("leave --storage-class out (or pass --storage-class {have})"))
-        .with_hint(format!(
-            "to start over on another class (the samples are lost): kafkactl monitor {name} uninstall -n {ns} --delete-data --yes, then install again"
-        )));
+        return Err(VolumeError::ClassChange {
+            cluster: cluster.name.clone(),
+            namespace: cluster.namespace.clone(),
+            claim: claim.name.clone(),
+            asked: asked.to_string(),
+            have: have.to_string(),
+        });
     }
     let bytes = |s: &str| parse_storage_bytes(s).ok();
     let Some(current) = current else {
@@ -201,16 +250,13 @@ pub fn prometheus_claim_change(
         to: size.to_string(),
     };
     if change.shrinks() {
-        return Err(refused(format!(
-            "--storage-size {size} is smaller than Prometheus' volume {} ({current}), and a volume cannot shrink; nothing was changed",
-            claim.name
-        ))
-        .with_hint(format!(
-            "keep the volume: kafkactl monitor {name} install -n {ns} --storage-size {current} (or larger)"
-        ))
-        .with_hint(format!(
-            "to start over with a smaller volume (the samples are lost): kafkactl monitor {name} uninstall -n {ns} --delete-data --yes, then install again"
-        )));
+        return Err(VolumeError::Shrink {
+            cluster: cluster.name.clone(),
+            namespace: cluster.namespace.clone(),
+            claim: claim.name.clone(),
+            current: current.clone(),
+            asked: size.to_string(),
+        });
     }
     match (bytes(current), bytes(size)) {
         (Some(from), Some(to)) if to > from => Ok(Some(change)),
@@ -220,19 +266,16 @@ pub fn prometheus_claim_change(
 
 /// Ask for more storage on a claim (the only way to grow a StatefulSet's
 /// volume: its claim template is immutable).
-pub async fn grow_claim(conn: &Connection, namespace: &str, claim: &str, size: &str) -> Result<(), Failure> {
+pub async fn grow_claim(conn: &Connection, namespace: &str, claim: &str, size: &str) -> Result<(), ApiError> {
     let api = Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), namespace);
     let patch = serde_json::json!({"spec": {"resources": {"requests": {"storage": size}}}});
     api.patch(claim, &PatchParams::default(), &Patch::Merge(&patch))
         .await
         .map(|_| ())
-        .map_err(|e| {
-            describe(
-                e,
-                &Operation::new("patch", format!("PersistentVolumeClaim {namespace}/{claim}")),
-                &conn.server,
-            )
-        })
+        .map_err(api_error(
+            Operation::new("patch", format!("PersistentVolumeClaim {namespace}/{claim}")),
+            &conn.server,
+        ))
 }
 
 /// Wait (watching, not polling) until claim `namespace/name` has at least `size`.
@@ -242,7 +285,7 @@ pub async fn wait_for_capacity(
     claim: &str,
     size: &str,
     timeout: Duration,
-) -> Result<(), Failure> {
+) -> Result<(), VolumeError> {
     let api = Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), namespace);
     let wanted = parse_storage_bytes(size).unwrap_or(u64::MAX);
     let grown = move |pvc: Option<&PersistentVolumeClaim>| {
@@ -254,29 +297,28 @@ pub async fn wait_for_capacity(
     };
     match tokio::time::timeout(timeout, await_condition(api, claim, grown)).await {
         Ok(Ok(Some(_))) => Ok(()),
-        Ok(Ok(None)) => Err(Failure::new(
-            FailureKind::NotFound,
-            format!("PersistentVolumeClaim {namespace}/{claim} went away while it was growing"),
-        )),
-        Ok(Err(e)) => Err(Failure::runtime(format!(
-            "cannot watch PersistentVolumeClaim {namespace}/{claim}: {e}"
-        ))),
-        Err(_) => Err(Failure::new(
-            FailureKind::Timeout,
-            format!(
-                "PersistentVolumeClaim {namespace}/{claim} was asked for {size} but has not grown within {}s; Prometheus keeps its size cap for the old size meanwhile",
-                timeout.as_secs()
-            ),
-        )
-        .with_hint(format!(
-            "kubectl -n {namespace} describe pvc {claim} shows the resize events (some drivers finish when the pod restarts); re-running the same command waits again and then raises the cap"
-        ))),
+        Ok(Ok(None)) => Err(VolumeError::ClaimGone {
+            namespace: namespace.to_string(),
+            claim: claim.to_string(),
+        }),
+        Ok(Err(source)) => Err(VolumeError::WatchFailed {
+            namespace: namespace.to_string(),
+            claim: claim.to_string(),
+            source,
+        }),
+        Err(_) => Err(VolumeError::NotGrown {
+            namespace: namespace.to_string(),
+            claim: claim.to_string(),
+            size: size.to_string(),
+            waited: timeout,
+        }),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::{Failure, FailureKind};
     use serde_json::json;
 
     fn class(name: &str, expand: bool, default: bool) -> StorageClass {
@@ -324,10 +366,11 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
-        let shrink = prometheus_claim_change(&cluster(), &claim("50Gi"), "20Gi", None).unwrap_err();
+        let shrink = Failure::from(prometheus_claim_change(&cluster(), &claim("50Gi"), "20Gi", None).unwrap_err());
         assert_eq!(shrink.kind, FailureKind::Refused);
         assert!(shrink.message.contains("cannot shrink"), "{}", shrink.message);
-        let class = prometheus_claim_change(&cluster(), &claim("50Gi"), "50Gi", Some("fast")).unwrap_err();
+        let class =
+            Failure::from(prometheus_claim_change(&cluster(), &claim("50Gi"), "50Gi", Some("fast")).unwrap_err());
         assert!(class.message.contains("cannot change its class"), "{}", class.message);
     }
 
@@ -336,16 +379,16 @@ mod tests {
         let classes = [class("standard", true, true), class("fixed", false, false)];
         assert!(check_expansion(&[grow(None)], &classes).is_ok());
         assert!(check_expansion(&[grow(Some("standard"))], &classes).is_ok());
-        let err = check_expansion(&[grow(Some("fixed"))], &classes).unwrap_err();
+        let err = Failure::from(check_expansion(&[grow(Some("fixed"))], &classes).unwrap_err());
         assert_eq!(err.kind, FailureKind::Refused);
         assert!(
             err.message.contains("\"fixed\" does not allow volume expansion"),
             "{}",
             err.message
         );
-        let err = check_expansion(&[grow(Some("gone"))], &classes).unwrap_err();
+        let err = Failure::from(check_expansion(&[grow(Some("gone"))], &classes).unwrap_err());
         assert!(err.message.contains("\"gone\" does not exist"), "{}", err.message);
-        let err = check_expansion(&[grow(None)], &[class("fixed", false, true)]).unwrap_err();
+        let err = Failure::from(check_expansion(&[grow(None)], &[class("fixed", false, true)]).unwrap_err());
         assert!(err.message.contains("from 100Gi to 200Gi"), "{}", err.message);
     }
 }

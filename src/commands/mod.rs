@@ -36,6 +36,7 @@ pub fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
+            let error = crate::error::at_the_edge(error);
             ui::errors::print_error(&error);
             exit_code(&error)
         }

@@ -3,6 +3,7 @@
 //! except reading a preset file the user names.
 
 pub mod changes;
+pub mod exposure_change;
 pub mod guards;
 pub mod migration;
 pub mod model;

@@ -206,7 +206,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     // One round trip before rendering: what the cluster serves, its operators,
     // the Kafka CR under either Strimzi API, and the namespace.
     let (info, kafka_v1, kafka_v1beta2, namespace_exists) = futures::try_join!(
-        discover(&conn),
+        futures::TryFutureExt::map_err(discover(&conn), Failure::from),
         get_kafka(&conn, StrimziApi::V1.as_str(), &namespace, &name),
         get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
         namespace_exists(&conn, &namespace),
@@ -278,7 +278,7 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     lock_for_create(&conn, api, &mut plan, &spec, existing.as_ref(), options, log).await?;
     apply_plan(&conn, &plan, options, &before, log)
         .await
-        .map_err(|f| applied_so_far(f, log))?;
+        .map_err(|f| applied_so_far(f.into(), log))?;
     if let Some(restore) = &restore {
         recovery::restore(&conn, api.api_version(), &spec, restore, global.connection.timeout).await?;
         view.message(&format!(
@@ -443,6 +443,7 @@ async fn server_dry_run(
     };
     apply_plan(conn, plan, options, &None, log)
         .await
+        .map_err(Failure::from)
         .map_err(|f| {
             match f.kind {
         FailureKind::NotFound => f.with_hint(format!(

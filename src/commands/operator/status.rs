@@ -69,7 +69,10 @@ pub(super) fn status(global: &GlobalArgs) -> anyhow::Result<()> {
 
 async fn status_live(global: &GlobalArgs) -> Result<StatusOutcome, Failure> {
     let conn = connect(&global.connection.options()).await?;
-    let (info, crds) = futures::try_join!(discover(&conn), api::strimzi_crds(&conn))?;
+    let (info, crds) = futures::try_join!(
+        futures::TryFutureExt::map_err(discover(&conn), Failure::from),
+        api::strimzi_crds(&conn)
+    )?;
     if info.operators.is_empty() {
         let crds_note = if crds.is_empty() {
             "and no Strimzi CRDs".to_string()

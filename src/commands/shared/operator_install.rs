@@ -237,7 +237,7 @@ pub async fn install_operator(
     };
     apply_plan(conn, &plan, options, &before, log)
         .await
-        .map_err(|f| applied_so_far(f, log))?;
+        .map_err(|f| applied_so_far(f.into(), log))?;
     let objects = log.applied();
     view.message(&format!("applied {}", super::change::summarize_actions(&objects)));
     let unchanged = !env_patched && objects.iter().all(|o| o.action == Action::Unchanged);
@@ -508,7 +508,7 @@ pub async fn install_for_create(
         no_wait: false,
     };
     install_operator(global, conn, &info, &request, &ApplyLog::default()).await?;
-    discover(conn).await
+    Ok(discover(conn).await?)
 }
 
 /// The namespace `create` will use: the spec's (preset or `-n`), else the default.
