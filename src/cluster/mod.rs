@@ -20,5 +20,6 @@ pub mod recovery;
 pub mod resources;
 pub mod rollout;
 pub mod teardown;
+pub mod trace;
 pub mod volumes;
 pub mod wait;

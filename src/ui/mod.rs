@@ -4,6 +4,7 @@
 
 pub mod diff;
 pub mod errors;
+pub mod logging;
 pub mod output;
 pub mod progress;
 pub mod prompts;

@@ -3,6 +3,7 @@
 //! something is stuck) are printed once each, above the bars.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use console::style;
@@ -10,6 +11,25 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::cluster::readiness::{ComponentProgress, Progress};
 use crate::ui::terminal::Mark;
+
+/// The bars on screen now, if any: log lines (`ui::logging`) are written above them.
+static ACTIVE_BARS: Mutex<Option<MultiProgress>> = Mutex::new(None);
+
+/// Write `text` (whole lines) to stderr without tearing the progress bars: the
+/// bars are cleared, the text written, the bars drawn again.
+pub fn write_above_bars(text: &[u8]) {
+    use std::io::Write as _;
+    let write = || {
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(text);
+        let _ = stderr.flush();
+    };
+    let bars = ACTIVE_BARS.lock().ok().and_then(|active| active.clone());
+    match bars {
+        Some(multi) => multi.suspend(write),
+        None => write(),
+    }
+}
 
 enum Mode {
     Quiet,
@@ -33,8 +53,12 @@ impl ProgressView {
         let mode = if quiet {
             Mode::Quiet
         } else if crate::ui::terminal::stderr_is_tty() {
+            let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
+            if let Ok(mut active) = ACTIVE_BARS.lock() {
+                *active = Some(multi.clone());
+            }
             Mode::Bars {
-                multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+                multi,
                 bars: BTreeMap::new(),
             }
         } else {

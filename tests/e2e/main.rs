@@ -21,4 +21,5 @@ mod operator;
 mod scale;
 mod status;
 mod upgrade;
+mod verbose;
 mod wizard;
