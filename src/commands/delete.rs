@@ -106,62 +106,48 @@ fn warnings(teardown: &Teardown) -> Vec<String> {
 }
 
 /// Typing the cluster name when interactive, `--yes` otherwise; `--delete-data`
-/// asks once more.
+/// asks once more. The plan is shown first (unless `-q` without a terminal).
 fn confirm(global: &GlobalArgs, args: &DeleteArgs, teardown: &Teardown) -> Result<(), Failure> {
     let prompt = &global.prompt;
-    if ui::terminal::interactive(prompt.yes, prompt.no_input) {
-        crate::eprint_safe!("{}", plan_text(teardown));
-        return confirm_interactively(teardown);
-    }
     if prompt.yes {
         return Ok(());
     }
-    if !global.output.quiet {
+    let interactive = ui::terminal::interactive(prompt.yes, prompt.no_input);
+    if interactive || !global.output.quiet {
         crate::eprint_safe!("{}", plan_text(teardown));
     }
-    let data = if args.delete_data { " --delete-data" } else { "" };
-    Err(Failure::new(
-        FailureKind::Refused,
-        format!(
-            "deleting cluster \"{}\" needs a confirmation, and prompts are off (--no-input, CI or no terminal); nothing was deleted",
-            teardown.cluster
-        ),
-    )
-    .with_hint(format!(
-        "pass --yes to delete it: kafkactl delete {} -n {} --yes{data}",
+    let question = format!(
+        "Delete cluster \"{}\" in namespace \"{}\"?",
         teardown.cluster, teardown.namespace
-    ))
-    .with_hint("--dry-run prints the plan only"))
+    );
+    ui::prompts::require_typed_name(prompt, &teardown.cluster, &question, "--yes").map_err(|refused| {
+        let data = if args.delete_data { " --delete-data" } else { "" };
+        refused
+            .with_hint(format!(
+                "nothing was deleted; to delete it: kafkactl delete {} -n {} --yes{data}",
+                teardown.cluster, teardown.namespace
+            ))
+            .with_hint("--dry-run prints the plan only")
+    })?;
+    confirm_deleting_data(teardown)
 }
 
-fn confirm_interactively(teardown: &Teardown) -> Result<(), Failure> {
-    let refused = |why: &str| Failure::new(FailureKind::Refused, format!("{why}; nothing was deleted"));
-    let typed: String = dialoguer::Input::new()
-        .with_prompt(format!("Type the cluster name \"{}\" to delete it", teardown.cluster))
-        .allow_empty(true)
-        .interact_text()
-        .map_err(|e| Failure::new(FailureKind::Interrupted, format!("no answer: {e}; nothing was deleted")))?;
-    if typed.trim() != teardown.cluster {
-        return Err(refused("the name typed is not the cluster's"));
-    }
+/// `--delete-data` at a terminal: the volumes, by name, once more.
+fn confirm_deleting_data(teardown: &Teardown) -> Result<(), Failure> {
     let doomed: Vec<&Claim> = teardown.claims_with(ClaimFate::Deleted).collect();
     if doomed.is_empty() {
         return Ok(());
     }
-    let sure = dialoguer::Confirm::new()
-        .with_prompt(format!(
-            "--delete-data: also delete {} data volume(s) ({})? Their data cannot be recovered",
-            doomed.len(),
-            doomed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
-        ))
-        .default(false)
-        .interact()
-        .map_err(|e| Failure::new(FailureKind::Interrupted, format!("no answer: {e}; nothing was deleted")))?;
-    if !sure {
-        return Err(refused("deleting the data volumes was not confirmed")
-            .with_hint("run without --delete-data to delete the cluster and keep its volumes"));
+    let question = format!(
+        "--delete-data: also delete {} data volume(s) ({})? Their data cannot be recovered",
+        doomed.len(),
+        doomed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    match ui::prompts::confirm(&question, "--yes", true)? {
+        true => Ok(()),
+        false => Err(ui::prompts::not_confirmed()
+            .with_hint("run without --delete-data to delete the cluster and keep its volumes")),
     }
-    Ok(())
 }
 
 async fn execute(

@@ -300,13 +300,11 @@ pub async fn install_operator(
     };
     if mode == Mode::Downgrade {
         let from = existing.and_then(|o| o.version.clone()).unwrap_or_default();
-        confirm(
-            global,
-            &format!(
-                "downgrade the Strimzi operator from {from} to {}? Clusters it manages may use features the older one lacks",
-                bundle.version
-            ),
-        )?;
+        let question = format!(
+            "downgrade the Strimzi operator from {from} to {}? Clusters it manages may use features the older one lacks",
+            bundle.version
+        );
+        ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
     }
     if let (Some(op), Some(api)) = (existing, info.api()) {
         // The clusters it manages roll to the new release (some it may not
@@ -324,7 +322,7 @@ pub async fn install_operator(
                 None => impact::of_upgrade(&bundle, &kafkas).question(from, &bundle.version),
             };
             if let Some(question) = question {
-                confirm(global, &question)?;
+                ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
             }
         }
     }
@@ -592,29 +590,6 @@ fn interrupted(log: &ApplyLog) -> Failure {
         .with_hint("run the same command again to finish: it converges")
 }
 
-/// Ask, or accept `--yes`; without a terminal a missing answer is a refusal naming `--yes`.
-fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
-    if global.prompt.yes {
-        return Ok(());
-    }
-    if !ui::terminal::interactive(false, global.prompt.no_input) {
-        return Err(
-            Failure::new(FailureKind::Refused, format!("confirmation needed: {question}"))
-                .with_hint("pass --yes to confirm without a prompt; nothing was changed"),
-        );
-    }
-    let answer = dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact()
-        .map_err(|e| Failure::runtime(format!("cannot ask for confirmation: {e}")))?;
-    if answer {
-        Ok(())
-    } else {
-        Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed"))
-    }
-}
-
 // ------------------------------------------------------ create --install-operator
 
 /// `create --install-operator`: when no operator watches the cluster's
@@ -835,10 +810,8 @@ async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Re
         true => api::crd_objects(&conn).await?,
         false => Vec::new(),
     };
-    confirm(
-        global,
-        &uninstall_question(operator, objects.len(), crds.len(), &kafkas),
-    )?;
+    let question = uninstall_question(operator, objects.len(), crds.len(), &kafkas);
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
     let mut deleted = api::delete_objects(&conn, &objects).await?;
     deleted.extend(api::delete_objects(&conn, &crds).await?);
     kept.sort();

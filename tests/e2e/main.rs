@@ -18,6 +18,7 @@ mod lock;
 mod machine_output;
 mod monitor;
 mod operator;
+mod prompts;
 mod scale;
 mod status;
 mod upgrade;
