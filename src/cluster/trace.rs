@@ -246,7 +246,11 @@ fn redact_secrets(value: &mut Value, is_secret: bool) {
     let Some(object) = value.as_object_mut() else {
         return;
     };
-    let kind = object.get("kind").and_then(Value::as_str).unwrap_or_default().to_string();
+    let kind = object
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if is_secret || kind == "Secret" {
         for field in ["data", "stringData"] {
             if let Some(Value::Object(entries)) = object.get_mut(field) {
@@ -262,7 +266,9 @@ fn redact_secrets(value: &mut Value, is_secret: bool) {
     }
     let items_are_secrets = is_secret || kind == "SecretList";
     if let Some(Value::Array(items)) = object.get_mut("items") {
-        items.iter_mut().for_each(|item| redact_secrets(item, items_are_secrets));
+        items
+            .iter_mut()
+            .for_each(|item| redact_secrets(item, items_are_secrets));
     }
     // A watch event: {"type": "ADDED", "object": {...}}.
     if let Some(inner) = object.get_mut("object") {

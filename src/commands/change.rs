@@ -175,12 +175,6 @@ pub fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
     ui::prompts::require_confirmation(&global.prompt, question, "--yes")
 }
 
-/// Ctrl-C during a change: what may be half done, and how to finish.
-pub fn interrupted(what: &str) -> Failure {
-    Failure::new(FailureKind::Interrupted, format!("interrupted while {what}"))
-        .with_hint("what was applied stays applied and Strimzi goes on; `kafkactl status NAME` shows the state, and running the same command again converges")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::runner::{Runner, SoFar};
 use crate::cli::GlobalArgs;
 use crate::cli::delete::DeleteArgs;
 use crate::cluster::apply::ObjectRef;
@@ -20,16 +21,11 @@ use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
     // One Ctrl-C listener from the first request to the last, so that a
     // signal between reading the cluster and deleting is not lost.
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
-    let (conn, teardown) = runtime.block_on(async {
-        tokio::select! {
-            result = plan(global, &args) => result,
-            _ = &mut ctrl_c => Err(interrupted(&DeleteLog::default())),
-        }
-    })?;
+    let mut runner = Runner::new()?;
+    let log = DeleteLog::default();
+    let (conn, teardown) = runner.run(SoFar::Deleted(&log), plan(global, &args))?;
     let warnings = warnings(&teardown);
     if !global.output.quiet {
         for w in &warnings {
@@ -47,13 +43,10 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
         return ui::output::print_outcome(&outcome, global.output.output);
     }
     confirm(global, &args, &teardown)?;
-    let log = DeleteLog::default();
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = execute(global, &args, &conn, teardown, warnings, &log) => result,
-            _ = &mut ctrl_c => Err(interrupted(&log)),
-        }
-    })?;
+    let outcome = runner.run(
+        SoFar::Deleted(&log),
+        execute(global, &args, &conn, teardown, warnings, &log),
+    )?;
     ui::output::print_outcome(&outcome, global.output.output)
 }
 
@@ -200,15 +193,6 @@ fn deleted_so_far(failure: Failure, log: &DeleteLog) -> Failure {
             "{n} object(s) were deleted before the failure; running the same command again finishes the job"
         )),
     }
-}
-
-fn interrupted(log: &DeleteLog) -> Failure {
-    let deleted = log.deleted().len();
-    Failure::new(
-        FailureKind::Interrupted,
-        format!("interrupted; {deleted} object(s) were deleted"),
-    )
-    .with_hint("run the same command again to finish: it picks up what is left")
 }
 
 /// What `delete` did (or, with `--dry-run`, would do).

@@ -18,6 +18,7 @@ pub mod operator;
 pub mod presets;
 pub mod report;
 pub mod restart;
+pub mod runner;
 pub mod scale;
 pub mod status;
 pub mod upgrade;

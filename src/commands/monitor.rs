@@ -13,6 +13,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::runner::{Runner, SoFar, run_and_print};
 use crate::cli::monitor::{InstallArgs, MonitorAction, MonitorArgs, MonitorMode, UninstallArgs, ViewArgs};
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::apply::{AppliedObject, ApplyLog, ObjectRef};
@@ -29,47 +30,19 @@ use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: MonitorArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
     let name = args.name.as_str();
+    let log = ApplyLog::default();
     match args.action {
         Some(MonitorAction::Install(install_args)) => {
-            let log = ApplyLog::default();
-            let outcome = runtime.block_on(async {
-                tokio::select! {
-                    result = install(global, name, &install_args, &log) => result,
-                    _ = tokio::signal::ctrl_c() => Err(interrupted(&log).into()),
-                }
-            })?;
-            ui::output::print_outcome(&outcome, global.output.output)
+            run_and_print(global, SoFar::Applied(&log), install(global, name, &install_args, &log))
         }
-        Some(MonitorAction::Uninstall(uninstall_args)) => {
-            let log = ApplyLog::default();
-            let outcome = runtime.block_on(async {
-                tokio::select! {
-                    result = uninstall(global, name, &uninstall_args, &log) => result,
-                    _ = tokio::signal::ctrl_c() => Err(interrupted(&log).into()),
-                }
-            })?;
-            ui::output::print_outcome(&outcome, global.output.output)
-        }
-        None => runtime.block_on(async {
-            tokio::select! {
-                result = health(global, name, &args.view) => result,
-                _ = tokio::signal::ctrl_c() => Ok(()),
-            }
-        }),
+        Some(MonitorAction::Uninstall(uninstall_args)) => run_and_print(
+            global,
+            SoFar::Applied(&log),
+            uninstall(global, name, &uninstall_args, &log),
+        ),
+        None => Runner::new()?.run_until_ctrl_c(health(global, name, &args.view)),
     }
-}
-
-fn interrupted(log: &ApplyLog) -> Failure {
-    let applied = log.applied();
-    let what = if applied.is_empty() {
-        "nothing was applied".to_string()
-    } else {
-        format!("{} were applied", super::create::summarize_actions(&applied))
-    };
-    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
-        .with_hint("run the same command again to finish: it converges")
 }
 
 // ---------------------------------------------------------------- install

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use super::runner::SoFar;
 use crate::cli::operator::{
     BundleSourceArgs, OperatorCommand, OperatorInstallArgs, OperatorSettingsArgs, OperatorUninstallArgs,
 };
@@ -97,15 +98,8 @@ fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow::Result<()>
     if args.dry_run {
         return print_dry_run(&request, global.output.output);
     }
-    let runtime = super::runtime()?;
     let log = ApplyLog::default();
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = install_live(global, &request, &log) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted(&log)),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    super::runner::run_and_print(global, SoFar::Applied(&log), install_live(global, &request, &log))
 }
 
 /// Server-side apply needs create and patch on every object of the plan. A
@@ -577,17 +571,6 @@ fn applied_so_far(failure: Failure, log: &ApplyLog) -> Failure {
         "{} were applied before the failure; running the same command again converges",
         super::create::summarize_actions(&applied)
     ))
-}
-
-fn interrupted(log: &ApplyLog) -> Failure {
-    let applied = log.applied();
-    let what = if applied.is_empty() {
-        "nothing was applied".to_string()
-    } else {
-        format!("{} were applied", super::create::summarize_actions(&applied))
-    };
-    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
-        .with_hint("run the same command again to finish: it converges")
 }
 
 // ------------------------------------------------------ create --install-operator

@@ -6,8 +6,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::interrupted;
 use super::common::{LoadedCluster, load_cluster};
+use super::runner::SoFar;
 use crate::cli::GlobalArgs;
 use crate::cli::scale::RestartArgs;
 use crate::cluster::rollout::{
@@ -15,19 +15,11 @@ use crate::cluster::rollout::{
 };
 use crate::error::{Failure, FailureKind};
 use crate::spec::names;
-use crate::ui;
 use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: RestartArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = restart(global, &args) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted("restarting")),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    super::runner::run_and_print(global, SoFar::Changing("restarting"), restart(global, &args))
 }
 
 /// What `restart` did.

@@ -11,8 +11,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, interrupted, spec_changes};
+use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, spec_changes};
 use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::runner::SoFar;
 use crate::cli::GlobalArgs;
 use crate::cli::scale::{ScaleArgs, ScaleSizeArgs};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog};
@@ -35,14 +36,7 @@ use crate::ui::progress::ProgressView;
 const SKIP_SCALEDOWN_CHECK: &str = "strimzi.io/skip-broker-scaledown-check";
 
 pub fn run(global: &GlobalArgs, args: ScaleArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = scale(global, &args) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted("scaling")),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    super::runner::run_and_print(global, SoFar::Changing("scaling"), scale(global, &args))
 }
 
 /// What `scale` did, printed as text or as one JSON/YAML document.

@@ -10,8 +10,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, interrupted, spec_changes};
+use super::change::{SpecChange, confirm, confirm_change, dry_run_diff, guard_change, spec_changes};
 use super::common::{ChangeOptions, LoadedCluster, apply_change, load_cluster, validated};
+use super::runner::SoFar;
 use crate::cli::GlobalArgs;
 use crate::cli::scale::UpgradeArgs;
 use crate::cluster::apply::{AppliedObject, ApplyLog};
@@ -29,14 +30,7 @@ use crate::ui::progress::ProgressView;
 const PROTOCOL_VERSION: &str = "inter.broker.protocol.version";
 
 pub fn run(global: &GlobalArgs, args: UpgradeArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = upgrade(global, &args) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted("upgrading")),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    super::runner::run_and_print(global, SoFar::Changing("upgrading"), upgrade(global, &args))
 }
 
 /// What `upgrade` did.

@@ -94,6 +94,9 @@ mod tests {
     #[test]
     fn the_environment_filter_is_used_and_v_adds_to_it() {
         assert_eq!(directives(0, Some("kube=debug")).as_deref(), Some("kube=debug"));
-        assert_eq!(directives(1, Some("kube=debug")).as_deref(), Some("kube=debug,kafkactl=debug"));
+        assert_eq!(
+            directives(1, Some("kube=debug")).as_deref(),
+            Some("kube=debug,kafkactl=debug")
+        );
     }
 }

@@ -27,7 +27,11 @@ fn stderr(out: &Output) -> String {
 /// The request lines of `-v`: `… GET /path 200 12ms`.
 fn request_lines(text: &str) -> Vec<&str> {
     text.lines()
-        .filter(|l| ["GET /", "POST /", "PATCH /", "PUT /", "DELETE /"].iter().any(|m| l.contains(m)))
+        .filter(|l| {
+            ["GET /", "POST /", "PATCH /", "PUT /", "DELETE /"]
+                .iter()
+                .any(|m| l.contains(m))
+        })
         .collect()
 }
 
@@ -37,9 +41,17 @@ fn v_shows_each_request_with_method_path_status_and_time_and_stdout_is_unchanged
     create(&env, "c1");
     let plain = env.kafkactl().args(["status", "c1", "-o", "json"]).output().unwrap();
     assert!(plain.status.success(), "{}", output_text(&plain));
-    assert!(request_lines(&stderr(&plain)).is_empty(), "no -v, no traffic: {}", stderr(&plain));
+    assert!(
+        request_lines(&stderr(&plain)).is_empty(),
+        "no -v, no traffic: {}",
+        stderr(&plain)
+    );
 
-    let verbose = env.kafkactl().args(["-v", "status", "c1", "-o", "json"]).output().unwrap();
+    let verbose = env
+        .kafkactl()
+        .args(["-v", "status", "c1", "-o", "json"])
+        .output()
+        .unwrap();
     assert!(verbose.status.success(), "{}", output_text(&verbose));
     let text = stderr(&verbose);
     let kafka_read = format!("GET /apis/kafka.strimzi.io/v1/namespaces/{NS}/kafkas/c1 200 ");
@@ -66,8 +78,9 @@ fn a_missing_object_shows_its_404() {
     assert_eq!(out.status.code(), Some(3), "{}", output_text(&out));
     let text = stderr(&out);
     assert!(
-        text.lines()
-            .any(|l| l.contains(&format!("GET /apis/kafka.strimzi.io/v1/namespaces/{NS}/kafkas/nope 404 "))),
+        text.lines().any(|l| l.contains(&format!(
+            "GET /apis/kafka.strimzi.io/v1/namespaces/{NS}/kafkas/nope 404 "
+        ))),
         "{text}"
     );
 }
@@ -127,7 +140,10 @@ fn vv_shows_bodies_but_never_a_secrets_data() {
         .find(|l| l.contains(&secret_read))
         .unwrap_or_else(|| panic!("the Secret's body is logged in:\n{text}"));
     assert!(secret_line.contains(r#""password":"<redacted>""#), "{secret_line}");
-    assert!(!text.contains("c2VjcmV0LXBhc3N3b3Jk"), "a Secret's data never reaches the log:\n{text}");
+    assert!(
+        !text.contains("c2VjcmV0LXBhc3N3b3Jk"),
+        "a Secret's data never reaches the log:\n{text}"
+    );
     // Other bodies are shown whole: the Kafka CR as the server sent it.
     assert!(
         text.lines()
@@ -151,7 +167,9 @@ fn vv_shows_what_a_server_side_dry_run_sends() {
     let text = stderr(&out);
     let sent = text
         .lines()
-        .find(|l| l.contains("PATCH /apis/kafka.strimzi.io/v1/namespaces/kafka/kafkas/c2?") && l.contains("request body: "))
+        .find(|l| {
+            l.contains("PATCH /apis/kafka.strimzi.io/v1/namespaces/kafka/kafkas/c2?") && l.contains("request body: ")
+        })
         .unwrap_or_else(|| panic!("the applied Kafka CR is logged in:\n{text}"));
     assert!(sent.contains("dryRun=All"), "{sent}");
     assert!(sent.contains(r#""kind":"Kafka""#), "{sent}");
