@@ -33,13 +33,13 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
         }
     }
     if args.dry_run {
-        let outcome = DeleteOutcome::new("dry-run", teardown, Vec::new(), warnings, None);
+        let outcome = DeleteOutcome::new(DeleteResult::DryRun, teardown, Vec::new(), warnings, None);
         return ui::output::print_outcome(&outcome, global.output.output);
     }
     // A re-run after an interrupted delete that had removed everything but the kept
     // volumes: the job is done; say so (exit 0) rather than "not found".
     if teardown.nothing_to_delete() && !args.delete_data {
-        let outcome = DeleteOutcome::new("deleted", teardown, Vec::new(), warnings, None);
+        let outcome = DeleteOutcome::new(DeleteResult::Deleted, teardown, Vec::new(), warnings, None);
         return ui::output::print_outcome(&outcome, global.output.output);
     }
     confirm(global, &args, &teardown)?;
@@ -182,7 +182,11 @@ async fn execute(
     delete_claims(conn, &teardown, log)
         .await
         .map_err(|f| deleted_so_far(f, log))?;
-    let result = if args.no_wait { "deleting" } else { "deleted" };
+    let result = if args.no_wait {
+        DeleteResult::Deleting
+    } else {
+        DeleteResult::Deleted
+    };
     Ok(DeleteOutcome::new(result, teardown, log.deleted(), warnings, progress))
 }
 
@@ -199,8 +203,7 @@ fn deleted_so_far(failure: Failure, log: &DeleteLog) -> Failure {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteOutcome {
-    /// `deleted`, `deleting` (`--no-wait`) or `dry-run`.
-    pub result: &'static str,
+    pub result: DeleteResult,
     pub plan: Teardown,
     /// Objects kafkactl deleted (the plan's `delete`, and claims with `--delete-data`).
     pub deleted: Vec<ObjectRef>,
@@ -210,9 +213,21 @@ pub struct DeleteOutcome {
     pub progress: Option<Progress>,
 }
 
+/// How a delete ended (`result` in JSON and YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeleteResult {
+    /// Deleted, and its pods are gone.
+    Deleted,
+    /// `--no-wait`: deleted, its pods not waited for.
+    Deleting,
+    /// `--dry-run`: nothing was deleted.
+    DryRun,
+}
+
 impl DeleteOutcome {
     fn new(
-        result: &'static str,
+        result: DeleteResult,
         plan: Teardown,
         deleted: Vec<ObjectRef>,
         warnings: Vec<String>,
@@ -233,10 +248,10 @@ impl DeleteOutcome {
 impl TextOutput for DeleteOutcome {
     fn text(&self) -> String {
         let t = &self.plan;
-        if self.result == "dry-run" {
+        if self.result == DeleteResult::DryRun {
             return format!("{}\nDry run: nothing was deleted.\n", plan_text(t));
         }
-        let verb = if self.result == "deleting" {
+        let verb = if self.result == DeleteResult::Deleting {
             "is being deleted (not waiting for its pods)"
         } else {
             "deleted"
@@ -414,7 +429,7 @@ mod tests {
 
     #[test]
     fn outcome_text_says_how_to_reuse_kept_volumes() {
-        let outcome = DeleteOutcome::new("deleted", teardown(), Vec::new(), Vec::new(), None);
+        let outcome = DeleteOutcome::new(DeleteResult::Deleted, teardown(), Vec::new(), Vec::new(), None);
         let text = outcome.text();
         assert!(text.contains("kafkactl create c1 -n kafka --preset c1.yaml"), "{text}");
         assert!(text.contains("--delete-data"), "{text}");

@@ -28,14 +28,23 @@ pub fn run(global: &GlobalArgs, args: RestartArgs) -> anyhow::Result<()> {
 pub struct RestartOutcome {
     pub cluster: String,
     pub namespace: String,
-    /// `restarted`, or `requested` with --no-wait.
-    pub result: &'static str,
+    pub result: RestartResult,
     /// The objects that got the manual rolling update annotation (`StrimziPodSet/c-brokers`).
     pub annotated: Vec<String>,
     /// The pods that were (or are to be) recreated, per pool.
     pub targets: Vec<RolloutTarget>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
+}
+
+/// How a restart ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartResult {
+    /// The pods were recreated and are ready again.
+    Restarted,
+    /// `--no-wait`: Strimzi was asked to roll them.
+    Requested,
 }
 
 impl TextOutput for RestartOutcome {
@@ -53,12 +62,12 @@ impl TextOutput for RestartOutcome {
             })
             .collect();
         match self.result {
-            "requested" => format!(
+            RestartResult::Requested => format!(
                 "asked Strimzi to restart {}: {} (not waiting)\n",
                 self.cluster,
                 groups.join(", ")
             ),
-            _ => format!("restarted {}: {}\n", self.cluster, groups.join(", ")),
+            RestartResult::Restarted => format!("restarted {}: {}\n", self.cluster, groups.join(", ")),
         }
     }
 }
@@ -114,7 +123,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
     let mut outcome = RestartOutcome {
         cluster: spec.name.clone(),
         namespace: spec.namespace.clone(),
-        result: "requested",
+        result: RestartResult::Requested,
         annotated: requests.iter().map(|(kind, name)| format!("{kind}/{name}")).collect(),
         targets,
         elapsed_ms: None,
@@ -135,7 +144,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
     )
     .await?;
     view.finish();
-    outcome.result = "restarted";
+    outcome.result = RestartResult::Restarted;
     outcome.elapsed_ms = Some(started.elapsed().as_millis() as u64);
     Ok(outcome)
 }
