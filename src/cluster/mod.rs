@@ -13,6 +13,7 @@ pub mod inventory;
 pub mod lease;
 pub mod live;
 pub mod operator;
+pub mod owned_kinds;
 pub mod prometheus_query;
 pub mod readiness;
 pub mod rebalance;
