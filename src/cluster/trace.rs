@@ -221,7 +221,7 @@ pub fn shown_body(path: &str, bytes: &[u8]) -> String {
             value.to_string()
         }
         Err(_) if about_secrets => return format!("<{} bytes, not shown: may hold Secret data>", bytes.len()),
-        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+        Err(_) => String::from_utf8_lossy(bytes).trim_end().to_string(),
     };
     cut(text)
 }
