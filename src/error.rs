@@ -6,12 +6,12 @@ use std::process::ExitCode;
 
 use crate::spec::Report;
 
-/// `cluster::watch::WaitError` as the user sees it.
-mod wait;
 mod api;
 mod connect;
 mod recovery;
 mod volumes;
+/// `cluster::watch::WaitError` as the user sees it.
+mod wait;
 
 /// What kind of failure ended a command; each kind has its own exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

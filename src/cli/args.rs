@@ -112,8 +112,16 @@ pub struct OutputArgs {
     /// Print no progress (only the result and errors).
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// More detail on stderr (repeat for more).
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    /// Show each API request on stderr (-vv: with bodies, Secret data redacted).
+    #[arg(
+        short,
+        long,
+        global = true,
+        action = clap::ArgAction::Count,
+        long_help = "Show each API request on stderr: method, path, HTTP status and time. \
+-vv also shows the request and response bodies, with the values of Secrets' data redacted. \
+KAFKACTL_LOG takes a tracing filter instead (e.g. KAFKACTL_LOG=debug, or kafkactl::http=trace)."
+    )]
     pub verbose: u8,
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::client::Connection;
 use super::errors::{ApiError, Operation, is_transient};
+use super::owned_kinds::{OwnedKind, pruned_by_apply};
 use super::resources::dynamic_api;
 use crate::render::{Plan, RenderedObject, Wave};
 use crate::spec::names::FIELD_MANAGER;
@@ -280,30 +281,14 @@ pub fn judge_action(reference: &ObjectRef, stored: &Value, before: &BeforeState)
     }
 }
 
-/// Kinds kafkactl renders that may be pruned when a plan no longer has them.
-/// Never Namespaces, Secrets, PVCs (data) or the Kafka CR itself.
-const PRUNABLE: &[(&str, &str)] = &[
-    ("v1", "ConfigMap"),
-    ("v1", "Service"),
-    ("v1", "ServiceAccount"),
-    ("apps/v1", "Deployment"),
-    ("apps/v1", "StatefulSet"),
-    ("rbac.authorization.k8s.io/v1", "Role"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("networking.k8s.io/v1", "Ingress"),
-    // prometheus-operator objects; clusters without its CRDs answer 404, skipped below.
-    ("monitoring.coreos.com/v1", "PodMonitor"),
-    ("monitoring.coreos.com/v1", "ServiceMonitor"),
-    ("monitoring.coreos.com/v1", "PrometheusRule"),
-];
-
 /// Delete kafkactl's objects of `cluster` (by its labels) that `plan` no
 /// longer contains, like `kubectl apply --prune` limited to our own kinds.
 pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &str) -> Result<Vec<ObjectRef>, ApiError> {
     let selector = crate::spec::names::cluster_selector(cluster);
     let wanted: std::collections::BTreeSet<ObjectRef> = plan.objects.iter().map(ObjectRef::of).collect();
-    let lists = PRUNABLE.iter().map(|(api_version, kind)| {
+    // Never Namespaces, Secrets, PVCs (data) or the Kafka CR itself.
+    let kinds: Vec<&OwnedKind> = pruned_by_apply().collect();
+    let lists = kinds.iter().map(|&&OwnedKind { api_version, kind, .. }| {
         let selector = selector.clone();
         async move {
             let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
@@ -330,7 +315,7 @@ pub async fn prune(conn: &Connection, plan: &Plan, cluster: &str, namespace: &st
         }
     });
     let mut pruned = Vec::new();
-    for (list, (_, kind)) in futures::future::join_all(lists).await.into_iter().zip(PRUNABLE) {
+    for (list, OwnedKind { kind, .. }) in futures::future::join_all(lists).await.into_iter().zip(kinds) {
         for (api, name) in list? {
             let reference = ObjectRef {
                 kind: kind.to_string(),

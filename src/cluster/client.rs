@@ -110,7 +110,10 @@ fn build_client(mut config: Config, timeout: Duration) -> Result<Connection, Con
     let server = config.cluster_url.to_string();
     // A TCP connect never takes longer than the command may (a shorter --timeout bounds it).
     config.connect_timeout = Some(timeout.min(Duration::from_secs(10)));
-    let client = Client::try_from(config).map_err(|source| ConnectError::Client { source })?;
+    let client = kube::client::ClientBuilder::try_from(config)
+        .map_err(|source| ConnectError::Client { source })?
+        .with_layer(&super::trace::TraceLayer) // -v: each request on stderr
+        .build();
     Ok(Connection { client, server })
 }
 

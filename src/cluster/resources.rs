@@ -1,6 +1,12 @@
 //! The resources kafkactl reads and writes, by kind: plural names and scope,
 //! known up front so applying a plan needs no discovery round trip per group.
 
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::storage::v1::StorageClass;
+use k8s_openapi::api::{
+    apps::v1 as apps_v1, core::v1 as core_v1, networking::v1 as networking_v1, rbac::v1 as rbac_v1,
+};
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::Client;
 use kube::api::{Api, DynamicObject};
 use kube::core::{ApiResource, GroupVersionKind};
@@ -14,127 +20,55 @@ pub struct KnownKind {
     pub namespaced: bool,
 }
 
+/// Whether a k8s-openapi scope is a namespace's.
+trait Scope {
+    const NAMESPACED: bool;
+}
+
+impl Scope for k8s_openapi::NamespaceResourceScope {
+    const NAMESPACED: bool = true;
+}
+
+impl Scope for k8s_openapi::ClusterResourceScope {
+    const NAMESPACED: bool = false;
+}
+
+/// A built-in kind as k8s-openapi describes it (plural and scope from the API's own schema).
+const fn builtin<K>() -> KnownKind
+where
+    K: k8s_openapi::Resource,
+    K::Scope: Scope,
+{
+    KnownKind {
+        group: K::GROUP,
+        kind: K::KIND,
+        plural: K::URL_PATH_SEGMENT,
+        namespaced: <K::Scope as Scope>::NAMESPACED,
+    }
+}
+
 const KNOWN_KINDS: &[KnownKind] = &[
-    KnownKind {
-        group: "",
-        kind: "Namespace",
-        plural: "namespaces",
-        namespaced: false,
-    },
-    KnownKind {
-        group: "",
-        kind: "ConfigMap",
-        plural: "configmaps",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "",
-        kind: "Secret",
-        plural: "secrets",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "",
-        kind: "ServiceAccount",
-        plural: "serviceaccounts",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "",
-        kind: "Service",
-        plural: "services",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "",
-        kind: "Pod",
-        plural: "pods",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "",
-        kind: "PersistentVolumeClaim",
-        plural: "persistentvolumeclaims",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "",
-        kind: "Event",
-        plural: "events",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "",
-        kind: "Node",
-        plural: "nodes",
-        namespaced: false,
-    },
-    KnownKind {
-        group: "apps",
-        kind: "Deployment",
-        plural: "deployments",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "apps",
-        kind: "StatefulSet",
-        plural: "statefulsets",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "rbac.authorization.k8s.io",
-        kind: "Role",
-        plural: "roles",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "rbac.authorization.k8s.io",
-        kind: "RoleBinding",
-        plural: "rolebindings",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "rbac.authorization.k8s.io",
-        kind: "ClusterRole",
-        plural: "clusterroles",
-        namespaced: false,
-    },
-    KnownKind {
-        group: "rbac.authorization.k8s.io",
-        kind: "ClusterRoleBinding",
-        plural: "clusterrolebindings",
-        namespaced: false,
-    },
-    KnownKind {
-        group: "networking.k8s.io",
-        kind: "NetworkPolicy",
-        plural: "networkpolicies",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "networking.k8s.io",
-        kind: "Ingress",
-        plural: "ingresses",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "policy",
-        kind: "PodDisruptionBudget",
-        plural: "poddisruptionbudgets",
-        namespaced: true,
-    },
-    KnownKind {
-        group: "apiextensions.k8s.io",
-        kind: "CustomResourceDefinition",
-        plural: "customresourcedefinitions",
-        namespaced: false,
-    },
-    KnownKind {
-        group: "storage.k8s.io",
-        kind: "StorageClass",
-        plural: "storageclasses",
-        namespaced: false,
-    },
+    builtin::<core_v1::Namespace>(),
+    builtin::<core_v1::ConfigMap>(),
+    builtin::<core_v1::Secret>(),
+    builtin::<core_v1::ServiceAccount>(),
+    builtin::<core_v1::Service>(),
+    builtin::<core_v1::Pod>(),
+    builtin::<core_v1::PersistentVolumeClaim>(),
+    builtin::<core_v1::Event>(),
+    builtin::<core_v1::Node>(),
+    builtin::<apps_v1::Deployment>(),
+    builtin::<apps_v1::StatefulSet>(),
+    builtin::<rbac_v1::Role>(),
+    builtin::<rbac_v1::RoleBinding>(),
+    builtin::<rbac_v1::ClusterRole>(),
+    builtin::<rbac_v1::ClusterRoleBinding>(),
+    builtin::<networking_v1::NetworkPolicy>(),
+    builtin::<networking_v1::Ingress>(),
+    builtin::<PodDisruptionBudget>(),
+    builtin::<CustomResourceDefinition>(),
+    builtin::<StorageClass>(),
+    // Custom resources: k8s-openapi does not know them; their CRDs say these plurals.
     KnownKind {
         group: "kafka.strimzi.io",
         kind: "Kafka",
@@ -239,5 +173,39 @@ mod tests {
             ("", "namespaces", false)
         );
         assert!(resolve("v1", "Gadget").is_none());
+    }
+
+    #[test]
+    fn built_in_plurals_and_scopes_come_from_k8s_openapi() {
+        let plural = |api_version: &str, kind: &str| {
+            let (r, namespaced) = resolve(api_version, kind).unwrap();
+            (r.plural, namespaced)
+        };
+        assert_eq!(
+            plural("networking.k8s.io/v1", "NetworkPolicy"),
+            ("networkpolicies".into(), true)
+        );
+        assert_eq!(plural("networking.k8s.io/v1", "Ingress"), ("ingresses".into(), true));
+        assert_eq!(
+            plural("v1", "PersistentVolumeClaim"),
+            ("persistentvolumeclaims".into(), true)
+        );
+        assert_eq!(
+            plural("policy/v1", "PodDisruptionBudget"),
+            ("poddisruptionbudgets".into(), true)
+        );
+        assert_eq!(
+            plural("apiextensions.k8s.io/v1", "CustomResourceDefinition"),
+            ("customresourcedefinitions".into(), false)
+        );
+        assert_eq!(
+            plural("storage.k8s.io/v1", "StorageClass"),
+            ("storageclasses".into(), false)
+        );
+        assert_eq!(
+            plural("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+            ("clusterrolebindings".into(), false)
+        );
+        assert_eq!(plural("v1", "Node"), ("nodes".into(), false));
     }
 }

@@ -18,42 +18,12 @@ use serde_json::{Value, json};
 use super::apply::ObjectRef;
 use super::client::Connection;
 use super::errors::{Operation, describe};
+use super::owned_kinds::{OwnedKind, made_by_strimzi, rendered_by_kafkactl};
 use super::readiness::{ComponentProgress, Progress};
 use super::resources::dynamic_api;
 use super::watch::{Check, Stalled, WaitError, Watches};
 use crate::error::Failure;
 use crate::spec::names::{self, CLUSTER_LABEL, SPEC_ANNOTATION, STRIMZI_CLUSTER_LABEL};
-
-/// Kinds kafkactl renders next to the Kafka CR and its node pools (the
-/// prunable kinds of `apply`, plus Secrets kafkactl may write). Found by
-/// kafkactl's cluster label.
-const KAFKACTL_KINDS: &[(&str, &str)] = &[
-    ("v1", "ConfigMap"),
-    ("v1", "Secret"),
-    ("v1", "Service"),
-    ("v1", "ServiceAccount"),
-    ("apps/v1", "Deployment"),
-    ("apps/v1", "StatefulSet"),
-    ("rbac.authorization.k8s.io/v1", "Role"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("networking.k8s.io/v1", "Ingress"),
-];
-
-/// Kinds the Strimzi operator makes for a cluster (labelled `strimzi.io/cluster`);
-/// the ones it owns through ownerReferences go with the Kafka CR.
-const STRIMZI_MADE_KINDS: &[(&str, &str)] = &[
-    ("v1", "ConfigMap"),
-    ("v1", "Secret"),
-    ("v1", "Service"),
-    ("v1", "ServiceAccount"),
-    ("apps/v1", "Deployment"),
-    ("rbac.authorization.k8s.io/v1", "Role"),
-    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ("networking.k8s.io/v1", "NetworkPolicy"),
-    ("networking.k8s.io/v1", "Ingress"),
-    ("policy/v1", "PodDisruptionBudget"),
-];
 
 /// One object found in the cluster, with what classification needs.
 #[derive(Debug, Clone)]
@@ -110,9 +80,9 @@ pub struct Target {
 pub struct Listing {
     pub kafka: Option<Found>,
     pub node_pools: Vec<Found>,
-    /// Objects carrying kafkactl's cluster label (kinds of `KAFKACTL_KINDS`).
+    /// Objects carrying kafkactl's cluster label (`owned_kinds::rendered_by_kafkactl`).
     pub kafkactl: Vec<Found>,
-    /// Objects carrying `strimzi.io/cluster` (StrimziPodSets and `STRIMZI_MADE_KINDS`).
+    /// Objects carrying `strimzi.io/cluster` (StrimziPodSets and `owned_kinds::made_by_strimzi`).
     pub strimzi: Vec<Found>,
     pub pods: Vec<Pod>,
     /// Every claim of the namespace; classification picks the cluster's.
@@ -213,8 +183,10 @@ pub async fn list_cluster(
 ) -> Result<Listing, Failure> {
     let ours = names::cluster_selector(cluster);
     let strimzi = format!("{STRIMZI_CLUSTER_LABEL}={cluster}");
-    let kafkactl = list_kinds(conn, KAFKACTL_KINDS, namespace, &ours);
-    let strimzi_made = list_kinds(conn, STRIMZI_MADE_KINDS, namespace, &strimzi);
+    let kafkactl_kinds: Vec<_> = rendered_by_kafkactl().map(OwnedKind::pair).collect();
+    let strimzi_kinds: Vec<_> = made_by_strimzi().map(OwnedKind::pair).collect();
+    let kafkactl = list_kinds(conn, &kafkactl_kinds, namespace, &ours);
+    let strimzi_made = list_kinds(conn, &strimzi_kinds, namespace, &strimzi);
     let pods = async {
         Api::<Pod>::namespaced(conn.client.clone(), namespace)
             .list(&ListParams::default())

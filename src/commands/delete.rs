@@ -4,6 +4,7 @@
 
 use serde::Serialize;
 
+use super::shared::runner::{Runner, SoFar};
 use crate::cli::GlobalArgs;
 use crate::cli::delete::DeleteArgs;
 use crate::cluster::apply::ObjectRef;
@@ -20,16 +21,11 @@ use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
     // One Ctrl-C listener from the first request to the last, so that a
     // signal between reading the cluster and deleting is not lost.
-    let mut ctrl_c = Box::pin(tokio::signal::ctrl_c());
-    let (conn, teardown) = runtime.block_on(async {
-        tokio::select! {
-            result = plan(global, &args) => result,
-            _ = &mut ctrl_c => Err(interrupted(&DeleteLog::default())),
-        }
-    })?;
+    let mut runner = Runner::new()?;
+    let log = DeleteLog::default();
+    let (conn, teardown) = runner.run(SoFar::Deleted(&log), plan(global, &args))?;
     let warnings = warnings(&teardown);
     if !global.output.quiet {
         for w in &warnings {
@@ -37,23 +33,20 @@ pub fn run(global: &GlobalArgs, args: DeleteArgs) -> anyhow::Result<()> {
         }
     }
     if args.dry_run {
-        let outcome = DeleteOutcome::new("dry-run", teardown, Vec::new(), warnings, None);
+        let outcome = DeleteOutcome::new(DeleteResult::DryRun, teardown, Vec::new(), warnings, None);
         return ui::output::print_outcome(&outcome, global.output.output);
     }
     // A re-run after an interrupted delete that had removed everything but the kept
     // volumes: the job is done; say so (exit 0) rather than "not found".
     if teardown.nothing_to_delete() && !args.delete_data {
-        let outcome = DeleteOutcome::new("deleted", teardown, Vec::new(), warnings, None);
+        let outcome = DeleteOutcome::new(DeleteResult::Deleted, teardown, Vec::new(), warnings, None);
         return ui::output::print_outcome(&outcome, global.output.output);
     }
     confirm(global, &args, &teardown)?;
-    let log = DeleteLog::default();
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = execute(global, &args, &conn, teardown, warnings, &log) => result,
-            _ = &mut ctrl_c => Err(interrupted(&log)),
-        }
-    })?;
+    let outcome = runner.run(
+        SoFar::Deleted(&log),
+        execute(global, &args, &conn, teardown, warnings, &log),
+    )?;
     ui::output::print_outcome(&outcome, global.output.output)
 }
 
@@ -106,62 +99,48 @@ fn warnings(teardown: &Teardown) -> Vec<String> {
 }
 
 /// Typing the cluster name when interactive, `--yes` otherwise; `--delete-data`
-/// asks once more.
+/// asks once more. The plan is shown first (unless `-q` without a terminal).
 fn confirm(global: &GlobalArgs, args: &DeleteArgs, teardown: &Teardown) -> Result<(), Failure> {
     let prompt = &global.prompt;
-    if ui::terminal::interactive(prompt.yes, prompt.no_input) {
-        crate::eprint_safe!("{}", plan_text(teardown));
-        return confirm_interactively(teardown);
-    }
     if prompt.yes {
         return Ok(());
     }
-    if !global.output.quiet {
+    let interactive = ui::terminal::interactive(prompt.yes, prompt.no_input);
+    if interactive || !global.output.quiet {
         crate::eprint_safe!("{}", plan_text(teardown));
     }
-    let data = if args.delete_data { " --delete-data" } else { "" };
-    Err(Failure::new(
-        FailureKind::Refused,
-        format!(
-            "deleting cluster \"{}\" needs a confirmation, and prompts are off (--no-input, CI or no terminal); nothing was deleted",
-            teardown.cluster
-        ),
-    )
-    .with_hint(format!(
-        "pass --yes to delete it: kafkactl delete {} -n {} --yes{data}",
+    let question = format!(
+        "Delete cluster \"{}\" in namespace \"{}\"?",
         teardown.cluster, teardown.namespace
-    ))
-    .with_hint("--dry-run prints the plan only"))
+    );
+    ui::prompts::require_typed_name(prompt, &teardown.cluster, &question, "--yes").map_err(|refused| {
+        let data = if args.delete_data { " --delete-data" } else { "" };
+        refused
+            .with_hint(format!(
+                "nothing was deleted; to delete it: kafkactl delete {} -n {} --yes{data}",
+                teardown.cluster, teardown.namespace
+            ))
+            .with_hint("--dry-run prints the plan only")
+    })?;
+    confirm_deleting_data(teardown)
 }
 
-fn confirm_interactively(teardown: &Teardown) -> Result<(), Failure> {
-    let refused = |why: &str| Failure::new(FailureKind::Refused, format!("{why}; nothing was deleted"));
-    let typed: String = dialoguer::Input::new()
-        .with_prompt(format!("Type the cluster name \"{}\" to delete it", teardown.cluster))
-        .allow_empty(true)
-        .interact_text()
-        .map_err(|e| Failure::new(FailureKind::Interrupted, format!("no answer: {e}; nothing was deleted")))?;
-    if typed.trim() != teardown.cluster {
-        return Err(refused("the name typed is not the cluster's"));
-    }
+/// `--delete-data` at a terminal: the volumes, by name, once more.
+fn confirm_deleting_data(teardown: &Teardown) -> Result<(), Failure> {
     let doomed: Vec<&Claim> = teardown.claims_with(ClaimFate::Deleted).collect();
     if doomed.is_empty() {
         return Ok(());
     }
-    let sure = dialoguer::Confirm::new()
-        .with_prompt(format!(
-            "--delete-data: also delete {} data volume(s) ({})? Their data cannot be recovered",
-            doomed.len(),
-            doomed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
-        ))
-        .default(false)
-        .interact()
-        .map_err(|e| Failure::new(FailureKind::Interrupted, format!("no answer: {e}; nothing was deleted")))?;
-    if !sure {
-        return Err(refused("deleting the data volumes was not confirmed")
-            .with_hint("run without --delete-data to delete the cluster and keep its volumes"));
+    let question = format!(
+        "--delete-data: also delete {} data volume(s) ({})? Their data cannot be recovered",
+        doomed.len(),
+        doomed.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+    );
+    match ui::prompts::confirm(&question, "--yes", true)? {
+        true => Ok(()),
+        false => Err(ui::prompts::not_confirmed()
+            .with_hint("run without --delete-data to delete the cluster and keep its volumes")),
     }
-    Ok(())
 }
 
 async fn execute(
@@ -203,7 +182,11 @@ async fn execute(
     delete_claims(conn, &teardown, log)
         .await
         .map_err(|f| deleted_so_far(f, log))?;
-    let result = if args.no_wait { "deleting" } else { "deleted" };
+    let result = if args.no_wait {
+        DeleteResult::Deleting
+    } else {
+        DeleteResult::Deleted
+    };
     Ok(DeleteOutcome::new(result, teardown, log.deleted(), warnings, progress))
 }
 
@@ -216,21 +199,11 @@ fn deleted_so_far(failure: Failure, log: &DeleteLog) -> Failure {
     }
 }
 
-fn interrupted(log: &DeleteLog) -> Failure {
-    let deleted = log.deleted().len();
-    Failure::new(
-        FailureKind::Interrupted,
-        format!("interrupted; {deleted} object(s) were deleted"),
-    )
-    .with_hint("run the same command again to finish: it picks up what is left")
-}
-
 /// What `delete` did (or, with `--dry-run`, would do).
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeleteOutcome {
-    /// `deleted`, `deleting` (`--no-wait`) or `dry-run`.
-    pub result: &'static str,
+    pub result: DeleteResult,
     pub plan: Teardown,
     /// Objects kafkactl deleted (the plan's `delete`, and claims with `--delete-data`).
     pub deleted: Vec<ObjectRef>,
@@ -240,9 +213,21 @@ pub struct DeleteOutcome {
     pub progress: Option<Progress>,
 }
 
+/// How a delete ended (`result` in JSON and YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DeleteResult {
+    /// Deleted, and its pods are gone.
+    Deleted,
+    /// `--no-wait`: deleted, its pods not waited for.
+    Deleting,
+    /// `--dry-run`: nothing was deleted.
+    DryRun,
+}
+
 impl DeleteOutcome {
     fn new(
-        result: &'static str,
+        result: DeleteResult,
         plan: Teardown,
         deleted: Vec<ObjectRef>,
         warnings: Vec<String>,
@@ -263,10 +248,10 @@ impl DeleteOutcome {
 impl TextOutput for DeleteOutcome {
     fn text(&self) -> String {
         let t = &self.plan;
-        if self.result == "dry-run" {
+        if self.result == DeleteResult::DryRun {
             return format!("{}\nDry run: nothing was deleted.\n", plan_text(t));
         }
-        let verb = if self.result == "deleting" {
+        let verb = if self.result == DeleteResult::Deleting {
             "is being deleted (not waiting for its pods)"
         } else {
             "deleted"
@@ -444,7 +429,7 @@ mod tests {
 
     #[test]
     fn outcome_text_says_how_to_reuse_kept_volumes() {
-        let outcome = DeleteOutcome::new("deleted", teardown(), Vec::new(), Vec::new(), None);
+        let outcome = DeleteOutcome::new(DeleteResult::Deleted, teardown(), Vec::new(), Vec::new(), None);
         let text = outcome.text();
         assert!(text.contains("kafkactl create c1 -n kafka --preset c1.yaml"), "{text}");
         assert!(text.contains("--delete-data"), "{text}");

@@ -33,6 +33,7 @@ pub fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(error) => error.exit(),
     };
+    ui::logging::init(cli.global.output.verbose);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::shared::change::{interrupted, load_cluster};
+use super::shared::change::load_cluster;
+use super::shared::runner::SoFar;
 use crate::actions::LoadedCluster;
 use crate::cli::GlobalArgs;
 use crate::cli::scale::RestartArgs;
@@ -15,19 +16,11 @@ use crate::cluster::rollout::{
 };
 use crate::error::{Failure, FailureKind};
 use crate::spec::names;
-use crate::ui;
 use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
 
 pub fn run(global: &GlobalArgs, args: RestartArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = restart(global, &args) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted("restarting")),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    super::shared::runner::run_and_print(global, SoFar::Changing("restarting"), restart(global, &args))
 }
 
 /// What `restart` did.
@@ -36,14 +29,23 @@ pub fn run(global: &GlobalArgs, args: RestartArgs) -> anyhow::Result<()> {
 pub struct RestartOutcome {
     pub cluster: String,
     pub namespace: String,
-    /// `restarted`, or `requested` with --no-wait.
-    pub result: &'static str,
+    pub result: RestartResult,
     /// The objects that got the manual rolling update annotation (`StrimziPodSet/c-brokers`).
     pub annotated: Vec<String>,
     /// The pods that were (or are to be) recreated, per pool.
     pub targets: Vec<RolloutTarget>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
+}
+
+/// How a restart ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RestartResult {
+    /// The pods were recreated and are ready again.
+    Restarted,
+    /// `--no-wait`: Strimzi was asked to roll them.
+    Requested,
 }
 
 impl TextOutput for RestartOutcome {
@@ -61,12 +63,12 @@ impl TextOutput for RestartOutcome {
             })
             .collect();
         match self.result {
-            "requested" => format!(
+            RestartResult::Requested => format!(
                 "asked Strimzi to restart {}: {} (not waiting)\n",
                 self.cluster,
                 groups.join(", ")
             ),
-            _ => format!("restarted {}: {}\n", self.cluster, groups.join(", ")),
+            RestartResult::Restarted => format!("restarted {}: {}\n", self.cluster, groups.join(", ")),
         }
     }
 }
@@ -122,7 +124,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
     let mut outcome = RestartOutcome {
         cluster: spec.name.clone(),
         namespace: spec.namespace.clone(),
-        result: "requested",
+        result: RestartResult::Requested,
         annotated: requests.iter().map(|(kind, name)| format!("{kind}/{name}")).collect(),
         targets,
         elapsed_ms: None,
@@ -143,7 +145,7 @@ async fn restart(global: &GlobalArgs, args: &RestartArgs) -> Result<RestartOutco
     )
     .await?;
     view.finish();
-    outcome.result = "restarted";
+    outcome.result = RestartResult::Restarted;
     outcome.elapsed_ms = Some(started.elapsed().as_millis() as u64);
     Ok(outcome)
 }

@@ -12,9 +12,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use super::shared::change::{
-    ChangeOptions, apply_change, confirm, confirm_change, dry_run_diff, interrupted, load_cluster, summarize_actions,
+    ChangeOptions, apply_change, confirm, confirm_change, dry_run_diff, load_cluster, summarize_actions,
 };
 use super::shared::preflight::enforce;
+use super::shared::runner::SoFar;
 use crate::actions::LoadedCluster;
 use crate::actions::change::{guard_change, validated};
 use crate::actions::lock::lock_loaded;
@@ -43,14 +44,7 @@ use crate::ui::progress::ProgressView;
 const SKIP_SCALEDOWN_CHECK: &str = "strimzi.io/skip-broker-scaledown-check";
 
 pub fn run(global: &GlobalArgs, args: ScaleArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = scale(global, &args) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted("scaling")),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    super::shared::runner::run_and_print(global, SoFar::Changing("scaling"), scale(global, &args))
 }
 
 /// What `scale` did, printed as text or as one JSON/YAML document.
@@ -59,8 +53,7 @@ pub fn run(global: &GlobalArgs, args: ScaleArgs) -> anyhow::Result<()> {
 pub struct ScaleOutcome {
     pub cluster: String,
     pub namespace: String,
-    /// `scaled`, `applied` (with --no-wait), `unchanged` or `dry-run`.
-    pub result: &'static str,
+    pub result: ScaleResult,
     pub changes: Vec<SpecChange>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub removed_brokers: Vec<i32>,
@@ -81,6 +74,20 @@ pub struct ScaleOutcome {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub next_steps: Vec<String>,
     pub timings: Timings,
+}
+
+/// How a scale ended (`result` in JSON and YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScaleResult {
+    /// Applied and the cluster runs at the new size.
+    Scaled,
+    /// `--no-wait`: applied, not waited for.
+    Applied,
+    /// The cluster already had this size and every object was as applied.
+    Unchanged,
+    /// `--dry-run`: nothing was written.
+    DryRun,
 }
 
 /// One KafkaRebalance kafkactl ran.
@@ -107,9 +114,9 @@ impl TextOutput for ScaleOutcome {
             return format_diffs(diff);
         }
         let mut out = match self.result {
-            "unchanged" => format!("{} is already this size; nothing changed\n", self.cluster),
-            "applied" => format!("applied the change to {} (not waiting)\n", self.cluster),
-            _ => format!("scaled {}\n", self.cluster),
+            ScaleResult::Unchanged => format!("{} is already this size; nothing changed\n", self.cluster),
+            ScaleResult::Applied => format!("applied the change to {} (not waiting)\n", self.cluster),
+            ScaleResult::Scaled | ScaleResult::DryRun => format!("scaled {}\n", self.cluster),
         };
         for change in &self.changes {
             out.push_str(&format!("  {change}\n"));
@@ -210,7 +217,7 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
     let mut outcome = ScaleOutcome {
         cluster: old.name.clone(),
         namespace: old.namespace.clone(),
-        result: "scaled",
+        result: ScaleResult::Scaled,
         changes: spec_changes(&old, &new),
         removed_brokers: removed.clone(),
         added_brokers: Vec::new(),
@@ -247,7 +254,7 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
     // After the preflight (reads only): a dry run says what the real run would do,
     // refusals included.
     if args.change.dry_run {
-        outcome.result = "dry-run";
+        outcome.result = ScaleResult::DryRun;
         outcome.changes = spec_changes(&old, &target);
         outcome.diff = Some(dry_run_diff(&loaded, &target).await?);
         return Ok(outcome);
@@ -282,13 +289,13 @@ async fn scale(global: &GlobalArgs, args: &ScaleArgs) -> Result<ScaleOutcome, Fa
     apply_change(global, &loaded, &target, options, &log).await?;
     outcome.objects = log.applied();
     if already_stored && outcome.objects.iter().all(|o| o.action == Action::Unchanged) {
-        outcome.result = "unchanged";
+        outcome.result = ScaleResult::Unchanged;
     }
     outcome.timings.applied_ms = Some(started.elapsed().as_millis() as u64);
     view.message(&format!("applied after {:.1}s", started.elapsed().as_secs_f64()));
     if args.change.no_wait {
-        if outcome.result != "unchanged" {
-            outcome.result = "applied";
+        if outcome.result != ScaleResult::Unchanged {
+            outcome.result = ScaleResult::Applied;
         }
         return Ok(outcome);
     }

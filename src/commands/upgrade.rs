@@ -10,9 +10,8 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::shared::change::{
-    ChangeOptions, apply_change, confirm, confirm_change, dry_run_diff, interrupted, load_cluster,
-};
+use super::shared::change::{ChangeOptions, apply_change, confirm, confirm_change, dry_run_diff, load_cluster};
+use super::shared::runner::SoFar;
 use crate::actions::LoadedCluster;
 use crate::actions::change::{guard_change, validated};
 use crate::actions::lock::lock_loaded;
@@ -34,14 +33,7 @@ use crate::ui::progress::ProgressView;
 const PROTOCOL_VERSION: &str = "inter.broker.protocol.version";
 
 pub fn run(global: &GlobalArgs, args: UpgradeArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = upgrade(global, &args) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted("upgrading")),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    super::shared::runner::run_and_print(global, SoFar::Changing("upgrading"), upgrade(global, &args))
 }
 
 /// What `upgrade` did.
@@ -50,8 +42,7 @@ pub fn run(global: &GlobalArgs, args: UpgradeArgs) -> anyhow::Result<()> {
 pub struct UpgradeOutcome {
     pub cluster: String,
     pub namespace: String,
-    /// `upgraded`, `downgraded`, `applied` (with --no-wait), `unchanged` or `dry-run`.
-    pub result: &'static str,
+    pub result: UpgradeResult,
     pub from: String,
     pub to: String,
     /// The steps, in order, with the spec fields each sets.
@@ -60,6 +51,34 @@ pub struct UpgradeOutcome {
     pub objects: Vec<AppliedObject>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub elapsed_ms: Option<u64>,
+}
+
+/// How an upgrade ended (`result` in JSON and YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum UpgradeResult {
+    /// Every step applied and rolled out, to a newer Kafka.
+    Upgraded,
+    /// The same, to an older Kafka.
+    Downgraded,
+    /// `--no-wait`: step 1 applied, not waited for.
+    Applied,
+    /// The cluster already ran this version.
+    Unchanged,
+    /// `--dry-run`: nothing was written.
+    DryRun,
+}
+
+impl UpgradeResult {
+    fn as_str(self) -> &'static str {
+        match self {
+            UpgradeResult::Upgraded => "upgraded",
+            UpgradeResult::Downgraded => "downgraded",
+            UpgradeResult::Applied => "applied",
+            UpgradeResult::Unchanged => "unchanged",
+            UpgradeResult::DryRun => "dry-run",
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -72,7 +91,7 @@ pub struct UpgradeStep {
 
 impl TextOutput for UpgradeOutcome {
     fn text(&self) -> String {
-        if self.result == "dry-run" {
+        if self.result == UpgradeResult::DryRun {
             return self
                 .steps
                 .iter()
@@ -88,12 +107,18 @@ impl TextOutput for UpgradeOutcome {
                 .collect();
         }
         let mut out = match self.result {
-            "unchanged" => format!("{} already runs Kafka {}; nothing changed\n", self.cluster, self.to),
-            "applied" => format!(
+            UpgradeResult::Unchanged => format!("{} already runs Kafka {}; nothing changed\n", self.cluster, self.to),
+            UpgradeResult::Applied => format!(
                 "applied step 1 of the upgrade of {} to Kafka {} (not waiting); run the same command again after the rolling update to finish\n",
                 self.cluster, self.to
             ),
-            verb => format!("{verb} {} from Kafka {} to {}\n", self.cluster, self.from, self.to),
+            verb => format!(
+                "{} {} from Kafka {} to {}\n",
+                verb.as_str(),
+                self.cluster,
+                self.from,
+                self.to
+            ),
         };
         for (i, step) in self.steps.iter().enumerate() {
             out.push_str(&format!("  step {}: {}\n", i + 1, step.description));
@@ -137,9 +162,9 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         cluster: old.name.clone(),
         namespace: old.namespace.clone(),
         result: if order == Ordering::Less {
-            "downgraded"
+            UpgradeResult::Downgraded
         } else {
-            "upgraded"
+            UpgradeResult::Upgraded
         },
         from: old.kafka_version.clone(),
         to: version.clone(),
@@ -175,11 +200,11 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         });
     }
     if !step1_needed && !step2_needed {
-        outcome.result = "unchanged";
+        outcome.result = UpgradeResult::Unchanged;
         return Ok(outcome);
     }
     if args.change.dry_run {
-        outcome.result = "dry-run";
+        outcome.result = UpgradeResult::DryRun;
         let mut index = 0;
         if step1_needed {
             outcome.steps[index].diff = Some(dry_run_diff(&loaded, &step1).await?);
@@ -213,7 +238,7 @@ async fn upgrade(global: &GlobalArgs, args: &UpgradeArgs) -> Result<UpgradeOutco
         let nodes = targets(&old, &pods, |g| g != "zookeeper");
         apply_change(global, &loaded, &step1, options, &log).await?;
         if args.change.no_wait {
-            outcome.result = "applied";
+            outcome.result = UpgradeResult::Applied;
             outcome.objects = log.applied();
             return Ok(outcome);
         }
@@ -438,6 +463,14 @@ fn second_step_description(step1: &ClusterSpec, step2: &ClusterSpec) -> String {
 mod tests {
     use super::*;
     use crate::spec::preset;
+
+    #[test]
+    fn result_words_in_text_are_the_json_ones() {
+        use UpgradeResult::*;
+        for result in [Upgraded, Downgraded, Applied, Unchanged, DryRun] {
+            assert_eq!(serde_json::to_value(result).unwrap(), result.as_str());
+        }
+    }
 
     fn spec(name: &str, version: &str) -> ClusterSpec {
         let mut s = preset::resolve(&preset::find(name).unwrap()).unwrap();

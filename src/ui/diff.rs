@@ -10,10 +10,18 @@ use crate::spec::names::SPEC_ANNOTATION;
 pub struct ObjectDiff {
     /// `Kafka/my-cluster`, `KafkaNodePool/brokers`.
     pub object: String,
-    /// `added`, `removed` or `changed`.
-    pub change: &'static str,
+    pub change: DiffChange,
     /// The unified diff of the object's YAML.
     pub diff: String,
+}
+
+/// What a change does to one object (`change` in JSON and YAML).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DiffChange {
+    Added,
+    Removed,
+    Changed,
 }
 
 /// Diff `old` against `new` objects, matched by kind and name. kafkactl's
@@ -32,7 +40,11 @@ pub fn objects_diff(old: &[Value], new: &[Value]) -> Vec<ObjectDiff> {
         let before = old.iter().find(|o| key(o) == name);
         let (a, b) = (before.map(yaml).unwrap_or_default(), yaml(after));
         if a != b {
-            let change = if before.is_some() { "changed" } else { "added" };
+            let change = if before.is_some() {
+                DiffChange::Changed
+            } else {
+                DiffChange::Added
+            };
             out.push(ObjectDiff {
                 diff: unified(&name, &a, &b),
                 object: name,
@@ -46,7 +58,7 @@ pub fn objects_diff(old: &[Value], new: &[Value]) -> Vec<ObjectDiff> {
             out.push(ObjectDiff {
                 diff: unified(&name, &yaml(before), ""),
                 object: name,
-                change: "removed",
+                change: DiffChange::Removed,
             });
         }
     }
@@ -97,7 +109,8 @@ mod tests {
     fn a_changed_replica_count_is_one_hunk_without_the_spec_annotation() {
         let diffs = objects_diff(&[pool(3)], &[pool(5)]);
         assert_eq!(diffs.len(), 1);
-        assert_eq!(diffs[0].change, "changed");
+        assert_eq!(diffs[0].change, DiffChange::Changed);
+        assert_eq!(serde_json::to_value(&diffs[0]).unwrap()["change"], "changed");
         let text = &diffs[0].diff;
         assert!(
             text.starts_with("--- a/KafkaNodePool/brokers\n+++ b/KafkaNodePool/brokers\n"),
@@ -115,7 +128,7 @@ mod tests {
         let diffs = objects_diff(&[pool(3)], &[pool(3), added]);
         assert_eq!(
             (diffs[0].object.as_str(), diffs[0].change),
-            ("Service/c-brokers-103-jmx", "added")
+            ("Service/c-brokers-103-jmx", DiffChange::Added)
         );
         assert!(
             diffs[0].diff.lines().skip(3).all(|l| l.starts_with('+')),

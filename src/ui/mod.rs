@@ -6,6 +6,7 @@ pub mod checklist;
 pub mod cluster_report;
 pub mod diff;
 pub mod errors;
+pub mod logging;
 pub mod output;
 pub mod progress;
 pub mod prompts;

@@ -23,7 +23,7 @@ pub fn confirm(question: &str, flag_hint: &str, interactive: bool) -> Result<boo
 }
 
 /// `--yes` confirms; else ask. A "no" or a missing answer is a refusal (exit 4)
-/// saying nothing was changed.
+/// saying nothing was changed; a prompt that fails or is interrupted is exit 130.
 pub fn require_confirmation(prompt: &PromptArgs, question: &str, flag_hint: &str) -> Result<(), Failure> {
     if prompt.yes {
         return Ok(());
@@ -32,7 +32,28 @@ pub fn require_confirmation(prompt: &PromptArgs, question: &str, flag_hint: &str
     if confirm(question, flag_hint, interactive)? {
         Ok(())
     } else {
-        Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed"))
+        Err(not_confirmed())
+    }
+}
+
+/// Type-to-confirm, for what cannot be undone (`delete`): at a terminal the
+/// user types `name`; `--yes` confirms without a prompt; otherwise the refusal
+/// of [`missing_answer`]. A name typed wrong is a refusal.
+pub fn require_typed_name(prompt: &PromptArgs, name: &str, question: &str, flag_hint: &str) -> Result<(), Failure> {
+    if prompt.yes {
+        return Ok(());
+    }
+    if !crate::ui::terminal::interactive(prompt.yes, prompt.no_input) {
+        return Err(missing_answer(question, flag_hint));
+    }
+    let typed = input(&format!("{question} Type \"{name}\" to confirm"), flag_hint, true)?;
+    if typed.trim() == name {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            FailureKind::Refused,
+            format!("the name typed is not \"{name}\"; nothing was changed"),
+        ))
     }
 }
 
@@ -49,16 +70,22 @@ pub fn input(question: &str, flag_hint: &str, interactive: bool) -> Result<Strin
         .map_err(no_answer)
 }
 
-/// The refusal when an answer is needed and prompts are off.
+/// The refusal when an answer is needed and prompts are off: the one wording
+/// every command uses.
 pub fn missing_answer(question: &str, flag_hint: &str) -> Failure {
     Failure::new(
         FailureKind::Refused,
         format!(
-            "confirmation needed ({}), and prompts are off (--no-input, CI or no terminal); nothing was changed",
-            question.trim_end_matches('?')
+            "this needs a confirmation ({}), and prompts are off (--no-input, CI or no terminal); nothing was changed",
+            question.trim_end_matches(['?', ' '])
         ),
     )
     .with_hint(format!("pass {flag_hint} to answer without a prompt"))
+}
+
+/// The refusal when the answer was "no".
+pub fn not_confirmed() -> Failure {
+    Failure::new(FailureKind::Refused, "not confirmed; nothing was changed")
 }
 
 /// A hint with the exact command the user ran, `flag` added (e.g. `--yes`):
@@ -94,8 +121,9 @@ pub fn theme() -> ColorfulTheme {
     ColorfulTheme::default()
 }
 
-/// dialoguer fails when the prompt is interrupted (Ctrl-C, closed terminal).
-fn no_answer(error: dialoguer::Error) -> Failure {
+/// dialoguer fails when the prompt is interrupted (Ctrl-C, closed terminal):
+/// exit 130 (Interrupted) for every prompt, as for Ctrl-C during the work.
+pub fn no_answer(error: dialoguer::Error) -> Failure {
     Failure::new(
         FailureKind::Interrupted,
         format!("no answer ({error}); nothing was changed"),
@@ -131,6 +159,41 @@ mod tests {
             command_line(&args, "--yes"),
             "kafkactl expose zk zookeeper --public 'a b' 'it'\\''s' --yes"
         );
+    }
+
+    #[test]
+    fn the_refusal_without_a_terminal_has_one_wording() {
+        let failure = missing_answer("Uninstall the operator? ", "--yes");
+        assert_eq!(
+            failure.message,
+            "this needs a confirmation (Uninstall the operator), and prompts are off (--no-input, CI or no terminal); nothing was changed"
+        );
+    }
+
+    #[test]
+    fn a_failed_or_interrupted_prompt_is_interrupted() {
+        let error = dialoguer::Error::IO(std::io::Error::new(std::io::ErrorKind::Interrupted, "read interrupted"));
+        let failure = no_answer(error);
+        assert_eq!(failure.kind, FailureKind::Interrupted);
+        assert_eq!(failure.kind.exit_code(), 130);
+        assert!(failure.message.contains("nothing was changed"), "{}", failure.message);
+    }
+
+    #[test]
+    fn type_to_confirm_is_answered_by_yes_and_refused_without_a_terminal() {
+        let yes = PromptArgs {
+            yes: true,
+            no_input: false,
+        };
+        assert!(require_typed_name(&yes, "demo", "Delete cluster demo?", "--yes").is_ok());
+        let no_input = PromptArgs {
+            yes: false,
+            no_input: true,
+        };
+        let failure = require_typed_name(&no_input, "demo", "Delete cluster demo?", "--yes").unwrap_err();
+        assert_eq!(failure.kind, FailureKind::Refused);
+        assert!(failure.message.contains("Delete cluster demo"), "{}", failure.message);
+        assert_eq!(failure.hints, vec!["pass --yes to answer without a prompt".to_string()]);
     }
 
     #[test]

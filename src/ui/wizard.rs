@@ -5,7 +5,7 @@
 //! asks the questions with dialoguer; it holds no rules of its own.
 
 use crate::cli::{MetadataArg, SpecArgs};
-use crate::error::{Failure, FailureKind};
+use crate::error::Failure;
 use crate::render::{self, RenderContext};
 use crate::spec::preset::BUILTIN_PRESETS;
 use crate::spec::{self, ClusterSpec, ListenerType, Report, SpecOverrides, StorageType, StrimziApi};
@@ -547,7 +547,7 @@ fn ask_text(answers: &Answers, step: Step, default: &str) -> Result<Answers, Fai
     } else if step != Step::Name {
         input = input.allow_empty(true);
     }
-    let text = input.interact_text().map_err(interrupted)?;
+    let text = input.interact_text().map_err(super::prompts::no_answer)?;
     // Enter keeps what the spec says, even where one flag would set more
     // (the preset's CPU request below its limit stays as it is).
     if !default.is_empty() && text.trim() == default {
@@ -565,19 +565,12 @@ fn ask_choice(answers: &Answers, step: Step, items: &[Choice], default: &str) ->
             .items(&labels)
             .default(index)
             .interact()
-            .map_err(interrupted)?;
+            .map_err(super::prompts::no_answer)?;
         match record(answers, step, &items[index].value) {
             Ok(next) => return Ok(next),
             Err(reason) => crate::eprintln_safe!("{} {reason}", console::style("✘").red().for_stderr()),
         }
     }
-}
-
-fn interrupted(error: dialoguer::Error) -> Failure {
-    Failure::new(
-        FailureKind::Interrupted,
-        format!("no answer ({error}); nothing was changed"),
-    )
 }
 
 #[cfg(test)]

@@ -171,6 +171,7 @@ pub fn kafkactl() -> Command {
         "KAFKACTL_OUTPUT",
         "KAFKACTL_PRESET",
         "KAFKACTL_NO_INPUT",
+        "KAFKACTL_LOG",
         "KUBECONFIG",
     ] {
         cmd.env_remove(var);

@@ -493,6 +493,32 @@ fn operator_mode_is_chosen_when_the_cluster_serves_its_crds() {
 }
 
 #[test]
+fn delete_removes_the_prometheus_operator_objects_of_operator_mode() {
+    let env = with_dev_cluster(env(StrimziRelease::V1_2_0).start());
+    register_prometheus_operator_crds(&env);
+    run_ok(&env, &["monitor", "c1", "install", "--timeout", "60s"]);
+    let operator_objects = [
+        ("PodMonitor", "c1-kafka"),
+        ("ServiceMonitor", "c1-kafka-exporter"),
+        ("PrometheusRule", "c1-prometheus-rules"),
+    ];
+    for (kind, name) in operator_objects {
+        assert!(
+            get(&env, "monitoring.coreos.com/v1", kind, name).is_some(),
+            "{kind} {name}"
+        );
+    }
+    run_ok(&env, &["delete", "c1", "--yes", "--timeout", "60s"]);
+    assert!(env.kafka("c1").is_none());
+    for (kind, name) in operator_objects {
+        assert!(
+            get(&env, "monitoring.coreos.com/v1", kind, name).is_none(),
+            "{kind} {name} is deleted with its cluster"
+        );
+    }
+}
+
+#[test]
 fn operator_mode_without_its_crds_is_refused_and_auto_falls_back_to_standalone() {
     let env = with_dev_cluster(env(StrimziRelease::V1_2_0).start());
     let out = run(&env, &["monitor", "c1", "install", "--mode", "operator"]);

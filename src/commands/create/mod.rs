@@ -10,6 +10,7 @@ use serde::Serialize;
 use super::shared::change::{confirm_change, summarize_actions};
 use super::shared::operator_install::install_for_create;
 use super::shared::preflight::enforce;
+use super::shared::runner::{Runner, SoFar};
 use crate::actions::change::{delete_stale_claims, guard_change};
 use crate::actions::lock::lock_for_create;
 use crate::actions::preflight::{PreflightOptions, preflight};
@@ -38,14 +39,8 @@ pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
         save_preset(global, &args, &spec)?;
         return print_offline_render(&spec, global.output.output);
     }
-    let runtime = super::runtime()?;
     let log = ApplyLog::default();
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = create_live(global, &args, &log) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted(&log).into()),
-        }
-    })?;
+    let outcome = Runner::new()?.run(SoFar::Applied(&log), create_live(global, &args, &log))?;
     if outcome.result == "dry-run" {
         return print_objects(&outcome.dry_run_objects, global.output.output);
     }
@@ -475,15 +470,4 @@ fn applied_so_far(failure: Failure, log: &ApplyLog) -> Failure {
         "{} were applied before the failure; running the same command again converges",
         summarize_actions(&applied)
     ))
-}
-
-fn interrupted(log: &ApplyLog) -> Failure {
-    let applied = log.applied();
-    let what = if applied.is_empty() {
-        "nothing was applied".to_string()
-    } else {
-        format!("{} were applied", summarize_actions(&applied))
-    };
-    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
-        .with_hint("run the same command again to finish: it converges")
 }

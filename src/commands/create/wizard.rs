@@ -9,7 +9,7 @@ use crate::cluster::client::connect;
 use crate::cluster::discovery::discover;
 use crate::cluster::facts::storage_class_fact;
 use crate::cluster::volumes::storage_classes;
-use crate::error::{Failure, FailureKind};
+use crate::error::Failure;
 use crate::spec::preset::DEFAULT_PRESET;
 use crate::ui;
 use crate::ui::wizard::{Answers, ClusterOffer, Step};
@@ -44,7 +44,7 @@ pub fn complete(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<(Global
     if args.dry_run.is_none() && !global.prompt.yes {
         let question = format!("Create cluster {} in namespace {}?", spec.name, spec.namespace);
         if !ui::prompts::confirm(&question, "--yes", true)? {
-            return Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed").into());
+            return Err(ui::prompts::not_confirmed().into());
         }
     }
     let mut global = global.clone();
@@ -133,6 +133,7 @@ mod tests {
 
     use super::*;
     use crate::cli::{Cli, Command};
+    use crate::error::FailureKind;
 
     fn parse(args: &[&str]) -> (GlobalArgs, CreateArgs) {
         let cli = Cli::try_parse_from(args).unwrap();

@@ -1,11 +1,11 @@
 //! Reading back where an exposed component answers: Strimzi's listener status and
 //! Services, kafkactl's own Services, the nodes' addresses, a load balancer's address.
 
+use crate::actions::LoadedCluster;
 use crate::cli::GlobalArgs;
 use crate::cluster::client::Connection;
 use crate::cluster::exposure::{Endpoints, read_endpoints, wait_for_load_balancer};
 use crate::cluster::inventory::get_kafka;
-use crate::actions::LoadedCluster;
 use crate::error::Failure;
 use crate::render::RenderContext;
 use crate::spec::exposure_change::{Broker, Change, Target, prometheus_url};

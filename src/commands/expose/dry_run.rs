@@ -1,8 +1,8 @@
 //! `expose --dry-run`: the objects that would change, rendered for the live cluster;
 //! nothing is written.
 
-use crate::cluster::apply::ObjectRef;
 use crate::actions::LoadedCluster;
+use crate::cluster::apply::ObjectRef;
 use crate::error::Failure;
 use crate::render::{self, Plan, RenderContext};
 use crate::spec::exposure_change::{self, Change, Target, UserChange};

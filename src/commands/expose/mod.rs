@@ -15,7 +15,7 @@ mod outcome;
 
 use serde_json::Value;
 
-use super::shared::change::{ChangeOptions, apply_change, confirm_change, load_cluster, summarize_actions};
+use super::shared::change::{ChangeOptions, apply_change, confirm_change, load_cluster};
 use crate::actions::LoadedCluster;
 use crate::actions::change::{guard_change, live_context, validated};
 use crate::actions::lock::lock_loaded;
@@ -27,6 +27,7 @@ use crate::cli::expose::{
 use crate::cluster::apply::{Action, ApplyLog, ApplyOptions, apply_plan};
 use crate::cluster::exposure::{delete_if_present, taken_node_ports};
 use crate::cluster::inventory::before_state;
+use crate::commands::shared::runner::{SoFar, run_and_print};
 use crate::error::{Failure, FailureKind};
 use crate::render::kafka_user;
 use crate::render::{Plan, RenderContext, Wave};
@@ -39,15 +40,8 @@ use crate::ui;
 use outcome::{ExposeOutcome, credentials};
 
 pub fn run(global: &GlobalArgs, args: ExposeArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
     let log = ApplyLog::default();
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = expose(global, &args, &log) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted(&log)),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    run_and_print(global, SoFar::Applied(&log), expose(global, &args, &log))
 }
 
 async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Result<ExposeOutcome, Failure> {
@@ -380,17 +374,6 @@ fn option_misfit(option: ListenerOption, kind: ListenerType) -> Failure {
         }
         _ => failure,
     }
-}
-
-fn interrupted(log: &ApplyLog) -> Failure {
-    let applied = log.applied();
-    let what = if applied.is_empty() {
-        "nothing was applied".to_string()
-    } else {
-        format!("{} were applied", summarize_actions(&applied))
-    };
-    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
-        .with_hint("run the same command again to finish: it converges")
 }
 
 #[cfg(test)]

@@ -14,50 +14,22 @@ mod uninstall;
 use crate::cli::GlobalArgs;
 use crate::cli::monitor::{MonitorAction, MonitorArgs};
 use crate::cluster::apply::ApplyLog;
-use crate::commands::shared::change::summarize_actions;
-use crate::error::{Failure, FailureKind};
-use crate::ui;
+use crate::commands::shared::runner::{Runner, SoFar, run_and_print};
 
 pub fn run(global: &GlobalArgs, args: MonitorArgs) -> anyhow::Result<()> {
-    let runtime = super::runtime()?;
     let name = args.name.as_str();
+    let log = ApplyLog::default();
     match args.action {
-        Some(MonitorAction::Install(install_args)) => {
-            let log = ApplyLog::default();
-            let outcome = runtime.block_on(async {
-                tokio::select! {
-                    result = install::install(global, name, &install_args, &log) => result,
-                    _ = tokio::signal::ctrl_c() => Err(interrupted(&log).into()),
-                }
-            })?;
-            ui::output::print_outcome(&outcome, global.output.output)
-        }
-        Some(MonitorAction::Uninstall(uninstall_args)) => {
-            let log = ApplyLog::default();
-            let outcome = runtime.block_on(async {
-                tokio::select! {
-                    result = uninstall::uninstall(global, name, &uninstall_args, &log) => result,
-                    _ = tokio::signal::ctrl_c() => Err(interrupted(&log).into()),
-                }
-            })?;
-            ui::output::print_outcome(&outcome, global.output.output)
-        }
-        None => runtime.block_on(async {
-            tokio::select! {
-                result = health::health(global, name, &args.view) => result,
-                _ = tokio::signal::ctrl_c() => Ok(()),
-            }
-        }),
+        Some(MonitorAction::Install(install_args)) => run_and_print(
+            global,
+            SoFar::Applied(&log),
+            install::install(global, name, &install_args, &log),
+        ),
+        Some(MonitorAction::Uninstall(uninstall_args)) => run_and_print(
+            global,
+            SoFar::Applied(&log),
+            uninstall::uninstall(global, name, &uninstall_args, &log),
+        ),
+        None => Runner::new()?.run_until_ctrl_c(health::health(global, name, &args.view)),
     }
-}
-
-fn interrupted(log: &ApplyLog) -> Failure {
-    let applied = log.applied();
-    let what = if applied.is_empty() {
-        "nothing was applied".to_string()
-    } else {
-        format!("{} were applied", summarize_actions(&applied))
-    };
-    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
-        .with_hint("run the same command again to finish: it converges")
 }

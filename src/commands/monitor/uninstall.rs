@@ -12,7 +12,7 @@ use crate::cli::monitor::UninstallArgs;
 use crate::cluster::apply::{ApplyLog, ObjectRef};
 use crate::cluster::prometheus_query::{self};
 use crate::commands::shared::change::{ChangeOptions, apply_change, confirm_change, load_cluster};
-use crate::error::{Failure, FailureKind};
+use crate::error::Failure;
 use crate::spec::names::{self};
 use crate::ui;
 use crate::ui::output::TextOutput;
@@ -100,36 +100,14 @@ pub(super) async fn uninstall(
 
 /// Deleting samples cannot be undone: ask, or require `--yes`.
 fn confirm_delete_data(global: &GlobalArgs, loaded: &LoadedCluster, claim: &str) -> Result<(), Failure> {
-    let prompt = &global.prompt;
-    if prompt.yes {
-        return Ok(());
-    }
-    let spec = &loaded.spec;
-    if ui::terminal::interactive(prompt.yes, prompt.no_input) {
-        let sure = dialoguer::Confirm::new()
-            .with_prompt(format!(
-                "--delete-data: delete Prometheus' volume {claim} and every sample on it? This cannot be undone"
+    let question =
+        format!("--delete-data: delete Prometheus' volume {claim} and every sample on it? This cannot be undone");
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes").map_err(|refused| {
+        refused
+            .with_hint(format!(
+                "to delete it: kafkactl monitor {} uninstall -n {} --delete-data --yes",
+                loaded.spec.name, loaded.spec.namespace
             ))
-            .default(false)
-            .interact()
-            .map_err(|e| Failure::new(FailureKind::Interrupted, format!("no answer: {e}; nothing was changed")))?;
-        if sure {
-            return Ok(());
-        }
-        return Err(Failure::new(
-            FailureKind::Refused,
-            "deleting Prometheus' volume was not confirmed; nothing was changed",
-        )
-        .with_hint("run without --delete-data to remove monitoring and keep the volume"));
-    }
-    Err(Failure::new(
-        FailureKind::Refused,
-        format!(
-            "--delete-data deletes volume {claim} and needs a confirmation, and prompts are off (--no-input, CI or no terminal); nothing was changed"
-        ),
-    )
-    .with_hint(format!(
-        "pass --yes: kafkactl monitor {} uninstall -n {} --delete-data --yes",
-        spec.name, spec.namespace
-    )))
+            .with_hint("run without --delete-data to remove monitoring and keep the volume")
+    })
 }

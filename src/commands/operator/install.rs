@@ -10,7 +10,8 @@ use crate::commands::shared::change::{namespace, summarize_actions};
 use crate::commands::shared::operator_install::{
     InstallOutcome, InstallRequest, asked_watch, bundle_source, install_operator, own_only, settings, transform_failure,
 };
-use crate::error::{Failure, FailureKind};
+use crate::commands::shared::runner::{SoFar, run_and_print};
+use crate::error::Failure;
 use crate::operator::bundle::OPERATOR_NAME;
 use crate::operator::source;
 use crate::operator::transform;
@@ -50,15 +51,8 @@ pub(super) fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow:
     if args.dry_run {
         return print_dry_run(&request, global.output.output);
     }
-    let runtime = crate::commands::runtime()?;
     let log = ApplyLog::default();
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = install_live(global, &request, &log) => result,
-            _ = tokio::signal::ctrl_c() => Err(interrupted(&log)),
-        }
-    })?;
-    ui::output::print_outcome(&outcome, global.output.output)
+    run_and_print(global, SoFar::Applied(&log), install_live(global, &request, &log))
 }
 
 fn check_settings(settings: &crate::cli::operator::OperatorSettingsArgs) -> Result<(), Failure> {
@@ -113,15 +107,4 @@ async fn install_live(
     let conn = connect(&global.connection.options()).await?;
     let info = discover(&conn).await?;
     install_operator(global, &conn, &info, request, log).await
-}
-
-fn interrupted(log: &ApplyLog) -> Failure {
-    let applied = log.applied();
-    let what = if applied.is_empty() {
-        "nothing was applied".to_string()
-    } else {
-        format!("{} were applied", summarize_actions(&applied))
-    };
-    Failure::new(FailureKind::Interrupted, format!("interrupted; {what}"))
-        .with_hint("run the same command again to finish: it converges")
 }

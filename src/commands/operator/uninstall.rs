@@ -11,7 +11,7 @@ use crate::cluster::client::connect;
 use crate::cluster::discovery::{OperatorInfo, discover};
 use crate::cluster::operator::{self as api, OPERAND_CLUSTER_ROLES};
 use crate::commands::shared::change::namespace;
-use crate::commands::shared::operator_install::{confirm, running_operator};
+use crate::commands::shared::operator_install::running_operator;
 use crate::error::{Failure, FailureKind};
 use crate::ui;
 use crate::ui::output::TextOutput;
@@ -109,10 +109,8 @@ async fn uninstall_live(global: &GlobalArgs, args: &OperatorUninstallArgs) -> Re
         true => api::crd_objects(&conn).await?,
         false => Vec::new(),
     };
-    confirm(
-        global,
-        &uninstall_question(operator, objects.len(), crds.len(), &kafkas),
-    )?;
+    let question = uninstall_question(operator, objects.len(), crds.len(), &kafkas);
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
     let mut deleted = api::delete_objects(&conn, &objects).await?;
     deleted.extend(api::delete_objects(&conn, &crds).await?);
     kept.sort();

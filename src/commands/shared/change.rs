@@ -14,7 +14,7 @@ use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, Objec
 use crate::cluster::inventory::before_state;
 use crate::cluster::readiness::Progress;
 use crate::cluster::wait::wait_until_ready;
-use crate::error::{Failure, FailureKind};
+use crate::error::Failure;
 use crate::spec::guards::Verdict;
 use crate::spec::{ClusterSpec, DEFAULT_NAMESPACE};
 use crate::ui;
@@ -145,10 +145,4 @@ pub async fn dry_run_diff(loaded: &LoadedCluster, new: &ClusterSpec) -> Result<V
 /// naming `--yes` (the one prompt helper, `ui::prompts`).
 pub fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
     ui::prompts::require_confirmation(&global.prompt, question, "--yes")
-}
-
-/// Ctrl-C during a change: what may be half done, and how to finish.
-pub fn interrupted(what: &str) -> Failure {
-    Failure::new(FailureKind::Interrupted, format!("interrupted while {what}"))
-        .with_hint("what was applied stays applied and Strimzi goes on; `kafkactl status NAME` shows the state, and running the same command again converges")
 }

@@ -189,13 +189,11 @@ pub async fn install_operator(
     };
     if mode == Mode::Downgrade {
         let from = existing.and_then(|o| o.version.clone()).unwrap_or_default();
-        confirm(
-            global,
-            &format!(
-                "downgrade the Strimzi operator from {from} to {}? Clusters it manages may use features the older one lacks",
-                bundle.version
-            ),
-        )?;
+        let question = format!(
+            "downgrade the Strimzi operator from {from} to {}? Clusters it manages may use features the older one lacks",
+            bundle.version
+        );
+        ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
     }
     if let (Some(op), Some(api)) = (existing, info.api()) {
         // The clusters it manages roll to the new release (some it may not
@@ -213,7 +211,7 @@ pub async fn install_operator(
                 None => impact::of_upgrade(&bundle, &kafkas).question(from, &bundle.version),
             };
             if let Some(question) = question {
-                confirm(global, &question)?;
+                ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
             }
         }
     }
@@ -454,29 +452,6 @@ fn applied_so_far(failure: Failure, log: &ApplyLog) -> Failure {
         "{} were applied before the failure; running the same command again converges",
         super::change::summarize_actions(&applied)
     ))
-}
-
-/// Ask, or accept `--yes`; without a terminal a missing answer is a refusal naming `--yes`.
-pub fn confirm(global: &GlobalArgs, question: &str) -> Result<(), Failure> {
-    if global.prompt.yes {
-        return Ok(());
-    }
-    if !ui::terminal::interactive(false, global.prompt.no_input) {
-        return Err(
-            Failure::new(FailureKind::Refused, format!("confirmation needed: {question}"))
-                .with_hint("pass --yes to confirm without a prompt; nothing was changed"),
-        );
-    }
-    let answer = dialoguer::Confirm::new()
-        .with_prompt(question)
-        .default(false)
-        .interact()
-        .map_err(|e| Failure::runtime(format!("cannot ask for confirmation: {e}")))?;
-    if answer {
-        Ok(())
-    } else {
-        Err(Failure::new(FailureKind::Refused, "not confirmed; nothing was changed"))
-    }
 }
 
 // ------------------------------------------------------ create --install-operator
