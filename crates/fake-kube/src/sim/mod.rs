@@ -9,6 +9,7 @@
 
 mod kafka;
 pub(crate) mod kube;
+pub mod migration;
 pub mod operator;
 mod pods;
 mod services;
@@ -54,6 +55,7 @@ pub struct SimConfig {
     crash_interval: Duration,
     load_balancer_delay: Option<Duration>,
     operator_delay: Duration,
+    migration_step_delay: Duration,
     brokers_host_partitions: bool,
     default_nodes: usize,
 }
@@ -69,6 +71,7 @@ impl Default for SimConfig {
             crash_interval: Duration::from_secs(1),
             load_balancer_delay: Some(Duration::from_millis(50)),
             operator_delay: Duration::from_millis(20),
+            migration_step_delay: Duration::from_millis(200),
             brokers_host_partitions: false,
             default_nodes: 3,
         }
@@ -86,6 +89,7 @@ impl SimConfig {
             .readiness_delay(Duration::from_millis(5))
             .load_balancer_delay(Duration::from_millis(5))
             .operator_delay(Duration::from_millis(2))
+            .migration_step_delay(Duration::from_millis(20))
     }
 
     /// Switches one controller off.
@@ -139,6 +143,14 @@ impl SimConfig {
     /// How long the Strimzi operator takes to start reconciling a changed Kafka (default 20 ms).
     pub fn operator_delay(mut self, delay: Duration) -> Self {
         self.operator_delay = delay;
+        self
+    }
+
+    /// How long each step of a ZooKeeper to KRaft migration stays in its state (Ready)
+    /// before the operator moves on (`KRaftMigration`, `KRaftDualWriting`, `PreKRaft`);
+    /// default 200 ms. Long enough for a test to interrupt a client at each state.
+    pub fn migration_step_delay(mut self, delay: Duration) -> Self {
+        self.migration_step_delay = delay;
         self
     }
 
