@@ -5,7 +5,7 @@
 //! `status.storedVersions` is trimmed through the CRD's status subresource.
 
 use fake_kube::client::TestClient;
-use fake_kube::sim::{self, Sim, SimConfig, StrimziRelease};
+use fake_kube::sim::{self, MetadataState, Sim, SimConfig, StrimziRelease};
 use fake_kube::{FakeCluster, Store};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
@@ -105,11 +105,8 @@ fn metadata_state(kafka: &Value) -> &str {
 
 /// Waits until the status reports `state` and Ready for the current generation.
 async fn reach(store: &Store, state: &str) {
-    let reached = sim::wait_until(store, WAIT, |s| {
-        let k = kafka(s);
-        metadata_state(&k) == state && ready(&k)
-    })
-    .await;
+    let wanted = MetadataState::parse(state).unwrap();
+    let reached = sim::wait_until(store, WAIT, |s| sim::kafka_settled_in(s, NS, "my", wanted)).await;
     assert!(reached, "never Ready in {state}: {}", kafka(store)["status"]);
 }
 
@@ -197,17 +194,7 @@ async fn migrate_to_post_migration(store: &Store) {
 /// new one runs.
 async fn switch_operator(store: &Store, release: StrimziRelease) {
     sim::install_operator(store, release, NS, &[]).unwrap();
-    let running = sim::wait_until(store, WAIT, |s| {
-        s.get("apps/v1", "Deployment", Some(NS), "strimzi-cluster-operator")
-            .is_some_and(|d| {
-                let st = &d["status"];
-                st["observedGeneration"] == d["metadata"]["generation"]
-                    && st["updatedReplicas"] == 1
-                    && st["replicas"] == 1
-                    && st["readyReplicas"] == 1
-            })
-    })
-    .await;
+    let running = sim::wait_until(store, WAIT, |s| sim::running_release(s) == Some(release)).await;
     assert!(running, "the {} operator never ran", release.version());
 }
 

@@ -181,7 +181,7 @@ fn metadata_plan(ctx: &mut Ctx, op: &Operator, kafka: &Value) -> (MetadataState,
             (next, None)
         }
         Transition::After(next) => {
-            if settled_in(kafka, current) && ctx.elapsed(&step_key(current), ctx.cfg.migration_step_delay) {
+            if migration::settled_in(kafka, current) && ctx.elapsed(&step_key(current), ctx.cfg.migration_step_delay) {
                 ctx.memory.since.remove(&step_key(next));
                 (next, None)
             } else {
@@ -189,17 +189,6 @@ fn metadata_plan(ctx: &mut Ctx, op: &Operator, kafka: &Value) -> (MetadataState,
             }
         }
     }
-}
-
-/// The status reports `state` and Ready for the current generation: the operator finished
-/// that step.
-fn settled_in(kafka: &Value, state: MetadataState) -> bool {
-    let ready = array_at(kafka, "/status/conditions")
-        .iter()
-        .any(|c| kube::str_at(c, "/type") == Some("Ready") && kube::str_at(c, "/status") == Some("True"));
-    ready
-        && kube::i64_at(kafka, "/status/observedGeneration").unwrap_or(0) >= kube::generation(kafka)
-        && kube::str_at(kafka, "/status/kafkaMetadataState") == Some(state.as_str())
 }
 
 /// Upgrading from a Kafka version the operator does not know fails (0.46–0.51); downgrading

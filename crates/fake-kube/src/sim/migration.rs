@@ -5,6 +5,7 @@
 
 use super::kube;
 use super::operator::Operator;
+use crate::store::Store;
 use serde_json::Value;
 
 pub const KRAFT_ANNOTATION: &str = "strimzi.io/kraft";
@@ -92,6 +93,26 @@ pub fn recorded_state(kafka: &Value) -> MetadataState {
         } else {
             MetadataState::ZooKeeper
         })
+}
+
+/// Whether the Kafka `namespace/name` reports `state` and Ready for its current generation:
+/// the operator finished that step (what a client waiting on a migration step waits for).
+/// Reads the Kafka at whichever version the store serves it.
+pub fn kafka_settled_in(store: &Store, namespace: &str, name: &str, state: MetadataState) -> bool {
+    ["kafka.strimzi.io/v1beta2", "kafka.strimzi.io/v1"]
+        .iter()
+        .find_map(|api| store.get(api, "Kafka", Some(namespace), name))
+        .is_some_and(|kafka| settled_in(&kafka, state))
+}
+
+/// The status reports `state` and Ready for the current generation.
+pub(crate) fn settled_in(kafka: &Value, state: MetadataState) -> bool {
+    let ready = kube::array_at(kafka, "/status/conditions")
+        .iter()
+        .any(|c| kube::str_at(c, "/type") == Some("Ready") && kube::str_at(c, "/status") == Some("True"));
+    ready
+        && kube::i64_at(kafka, "/status/observedGeneration").unwrap_or(0) >= kube::generation(kafka)
+        && kube::str_at(kafka, "/status/kafkaMetadataState") == Some(state.as_str())
 }
 
 /// What the annotation asks of the current state.

@@ -18,7 +18,8 @@ mod workloads;
 
 pub use crate::strimzi::StrimziRelease;
 pub use kafka::POD_CLUSTER_ID;
-pub use operator::{SimulatedCluster, install_operator, install_strimzi_crds, operator_objects};
+pub use migration::{MetadataState, kafka_settled_in};
+pub use operator::{SimulatedCluster, install_operator, install_strimzi_crds, operator_objects, running_release};
 pub use pods::META_PROPERTIES_CLUSTER_ID;
 
 use crate::store::Store;

@@ -181,6 +181,12 @@ pub fn ready_operators(store: &Store) -> Vec<Operator> {
         .collect()
 }
 
+/// The release of the operator the simulation runs now (the first ready one), once its
+/// Deployment rolled out: how a test knows an `operator install` over an old release took.
+pub fn running_release(store: &Store) -> Option<StrimziRelease> {
+    ready_operators(store).first().and_then(Operator::release)
+}
+
 pub(crate) fn reconcile(store: &Store, ctx: &mut Ctx) {
     let mut handled = HashSet::new();
     for op in ready_operators(store) {
