@@ -220,8 +220,9 @@ pub fn refusal(op: &Operator, kafka: &Value) -> Option<String> {
     let state = kube::str_at(kafka, "/status/kafkaMetadataState");
     let unmigrated = state.is_some_and(|s| s != "KRaft");
     let annotated = |key: &str| kube::annotation(kafka, key) == Some("enabled");
-    let missing_annotations =
-        !op.at_least("0.48.0") && !(annotated(KRAFT_ANNOTATION) && annotated(NODE_POOLS_ANNOTATION));
+    let opted_in = annotated(KRAFT_ANNOTATION) && annotated(NODE_POOLS_ANNOTATION);
+    // 0.48.0: the annotations "are not required anymore and will be ignored".
+    let missing_annotations = !op.at_least("0.48.0") && !opted_in;
     (unmigrated || missing_annotations).then(|| {
         format!(
             "Strimzi {v} supports only KRaft-based Apache Kafka clusters. Please make sure your cluster is migrated to \
