@@ -720,3 +720,104 @@ fn stored_versions_are_trimmed_through_the_crd_status_subresource() {
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["status"]["storedVersions"], json!(["v1"]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migration_needs_node_pools_first() {
+    let store = store_with_operator(StrimziRelease::V0_45_2);
+    let _sim = Sim::new(sim_config()).start(&store);
+    zookeeper_cluster(&store, "3.9.0").await;
+    store.put(pool(V1BETA2, "controller", &["controller"], 3)).unwrap();
+    annotate(&store, "strimzi.io/kraft", "migration");
+    let (_, message) = refused(&store).await;
+    assert!(message.contains("strimzi.io/node-pools: enabled"), "{message}");
+    assert_eq!(metadata_state(&kafka(&store)), "ZooKeeper");
+}
+
+// ---- the whole path ---------------------------------------------------------------------
+
+/// What the v1 conversion tool's `crd-upgrade` leaves: every Strimzi CRD stores v1 and
+/// lists only v1 in `status.storedVersions` (objects are stored as one JSON here, so
+/// re-writing them is a no-op).
+fn crd_upgrade(store: &Store) {
+    let crd_api = "apiextensions.k8s.io/v1";
+    for mut crd in store.list(crd_api, "CustomResourceDefinition", None, None) {
+        let group = crd["spec"]["group"].as_str().unwrap_or("").to_string();
+        let has_v1 = crd["spec"]["versions"]
+            .as_array()
+            .is_some_and(|vs| vs.iter().any(|v| v["name"] == "v1"));
+        // 0.45's KafkaMirrorMaker CRD stays behind at v1beta2 (no later bundle has it).
+        if !group.ends_with("strimzi.io") || !has_v1 {
+            continue;
+        }
+        for v in crd["spec"]["versions"].as_array_mut().unwrap() {
+            v["storage"] = json!(v["name"] == "v1");
+        }
+        let crd = store.put(crd).unwrap();
+        let name = crd["metadata"]["name"].as_str().unwrap();
+        let mut status = crd["status"].clone();
+        status["storedVersions"] = json!(["v1"]);
+        store
+            .put_status(crd_api, "CustomResourceDefinition", None, name, status)
+            .unwrap();
+    }
+}
+
+async fn set_kafka(store: &Store, api: &str, kafka: Value) {
+    store
+        .merge_patch(api, "Kafka", Some(NS), "my", json!({"spec": {"kafka": kafka}}))
+        .unwrap();
+    let done = sim::wait_until(store, WAIT, |s| {
+        s.get(api, "Kafka", Some(NS), "my").is_some_and(|k| ready(&k))
+    })
+    .await;
+    assert!(done, "{}", kafka_at(store, api)["status"]);
+}
+
+fn kafka_at(store: &Store, api: &str) -> Value {
+    store.get(api, "Kafka", Some(NS), "my").unwrap()
+}
+
+/// `UPGRADE-PATH.md`'s shortest safe path, on the simulation: 0.45.2 with ZooKeeper and
+/// Kafka 3.9.2 ends as KRaft on 1.2.0 with Kafka 4.3.1, its brokers' volumes kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_documented_path_ends_ready_on_1_2_0_with_the_same_volumes() {
+    let store = store_with_operator(StrimziRelease::V0_45_2);
+    let _sim = Sim::new(sim_config()).start(&store);
+    zookeeper_cluster(&store, "3.9.2").await;
+    let cluster_id = kafka(&store)["status"]["clusterId"].clone();
+    let claim = claim_uid(&store, "data-my-kafka-0");
+    store.put(pool(V1BETA2, "kafka", &["broker"], 3)).unwrap();
+    annotate(&store, "strimzi.io/node-pools", "enabled");
+    migrate_to_post_migration(&store).await;
+    annotate(&store, "strimzi.io/kraft", "enabled");
+    reach(&store, "KRaft").await;
+    store
+        .merge_patch(V1BETA2, "Kafka", Some(NS), "my", json!({"spec": {"zookeeper": null}}))
+        .unwrap();
+    set_kafka(&store, V1BETA2, json!({"version": "3.9.1"})).await;
+
+    switch_operator(&store, StrimziRelease::V0_51_0).await;
+    set_kafka(
+        &store,
+        V1BETA2,
+        json!({"version": "4.2.0", "metadataVersion": "3.9-IV0"}),
+    )
+    .await;
+    set_kafka(&store, V1BETA2, json!({"metadataVersion": "4.2-IV1"})).await;
+
+    crd_upgrade(&store);
+    let v1 = StrimziRelease::V1_2_0.api_version();
+    switch_operator(&store, StrimziRelease::V1_2_0).await;
+    set_kafka(&store, v1, json!({"version": "4.3.1", "metadataVersion": "4.3-IV0"})).await;
+
+    let k = kafka_at(&store, v1);
+    assert_eq!(k["status"]["kafkaVersion"], "4.3.1");
+    assert_eq!(k["status"]["clusterId"], cluster_id, "the cluster keeps its id");
+    assert_eq!(k["status"]["operatorLastSuccessfulVersion"], "1.2.0");
+    assert_eq!(
+        claim_uid(&store, "data-my-kafka-0"),
+        claim,
+        "the brokers keep their volumes"
+    );
+    assert_eq!(names(&store, BROKERS), set(&["my-kafka-0", "my-kafka-1", "my-kafka-2"]));
+}

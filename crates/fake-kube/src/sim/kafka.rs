@@ -224,8 +224,13 @@ fn run(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) -> Step<()> {
     let (state, state_warning) = metadata_plan(ctx, op, kafka);
     let pools_enabled = op.kraft_only() || annotation_enabled(kafka, migration::NODE_POOLS_ANNOTATION);
     if state.controllers_run() && !pools_enabled {
+        let mode = if state.is_kraft() {
+            "KRaft mode (strimzi.io/kraft: enabled)"
+        } else {
+            "Migration to KRaft (strimzi.io/kraft: migration)"
+        };
         return Err(invalid(format!(
-            "The Kafka cluster {name} is invalid: [KRaft mode (strimzi.io/kraft: enabled) can be used only with KafkaNodePools; add the strimzi.io/node-pools: enabled annotation]"
+            "The Kafka cluster {name} is invalid: [{mode} can be used only with KafkaNodePools; add the strimzi.io/node-pools: enabled annotation]"
         )));
     }
     if state.zookeeper_runs() && kafka.pointer("/spec/zookeeper").is_none() {
