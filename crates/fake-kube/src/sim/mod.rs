@@ -2,6 +2,10 @@
 //! provisioning, Service allocation) and a simulated Strimzi cluster operator, driven by the
 //! store's change stream so what a client observes looks like a real cluster.
 //!
+//! The operator behaves as the release its Deployment's image tag names (0.45.2 to 1.2.0,
+//! see `UPGRADE-PATH.md`): 0.45 runs ZooKeeper clusters and their migration to KRaft
+//! (`migration`), 0.46–0.51 refuse clusters that did not migrate, 1.x use the v1 API.
+//!
 //! Every controller is level-triggered: one loop waits for a store change (or for the next
 //! timer one of them asked for), then lets each controller compare what is with what should
 //! be and write the difference. Writes that change nothing are no-ops in the store, so the
