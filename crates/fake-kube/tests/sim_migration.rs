@@ -91,6 +91,17 @@ fn condition<'a>(kafka: &'a Value, type_: &str) -> Option<&'a Value> {
         .find(|c| c["type"] == type_)
 }
 
+/// The reasons of the Warning conditions.
+fn warnings(kafka: &Value) -> BTreeSet<String> {
+    kafka["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|c| c["type"] == "Warning")
+        .filter_map(|c| c["reason"].as_str().map(str::to_string))
+        .collect()
+}
+
 fn current(kafka: &Value) -> bool {
     kafka["status"]["observedGeneration"].as_i64() >= kafka["metadata"]["generation"].as_i64()
 }
@@ -282,6 +293,32 @@ async fn a_node_pool_named_kafka_keeps_pod_and_claim_names_and_rolls_nothing() {
     );
     let pool = store.get(V1BETA2, "KafkaNodePool", Some(NS), "kafka").unwrap();
     assert_eq!(pool["status"]["nodeIds"], json!([0, 1, 2]));
+    assert_eq!(
+        warnings(&kafka(&store)),
+        set(&["UnusedReplicasConfiguration", "UnusedStorageConfiguration"])
+    );
+
+    // The guide's optional step 3: the pool now holds replicas and storage.
+    store
+        .merge_patch(
+            V1BETA2,
+            "Kafka",
+            Some(NS),
+            "my",
+            json!({"spec": {"kafka": {"replicas": null, "storage": null}}}),
+        )
+        .unwrap();
+    let clean = sim::wait_until(&store, WAIT, |s| {
+        let k = kafka(s);
+        ready(&k) && warnings(&k).is_empty()
+    })
+    .await;
+    assert!(clean, "{}", kafka(&store)["status"]);
+    assert_eq!(
+        uids(&store, BROKERS),
+        brokers,
+        "dropping the unused fields rolls nothing"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -368,18 +405,13 @@ async fn migration_walks_every_state_rolling_brokers_then_controllers_and_remove
         "controllers rolled into KRaft"
     );
     assert_eq!(uids(&store, BROKERS), brokers, "brokers are done after post-migration");
-    let k = kafka(&store);
-    assert_eq!(
-        condition(&k, "Warning").map(|c| c["reason"].clone()),
-        Some(json!("UnusedZooKeeperConfiguration"))
-    );
+    assert!(warnings(&kafka(&store)).contains("UnusedZooKeeperConfiguration"));
 
-    store
-        .merge_patch(V1BETA2, "Kafka", Some(NS), "my", json!({"spec": {"zookeeper": null}}))
-        .unwrap();
+    let unused = json!({"spec": {"zookeeper": null, "kafka": {"replicas": null, "storage": null}}});
+    store.merge_patch(V1BETA2, "Kafka", Some(NS), "my", unused).unwrap();
     let clean = sim::wait_until(&store, WAIT, |s| {
         let k = kafka(s);
-        ready(&k) && condition(&k, "Warning").is_none()
+        ready(&k) && warnings(&k).is_empty()
     })
     .await;
     assert!(
@@ -418,14 +450,21 @@ async fn an_annotation_value_the_state_does_not_take_warns_and_changes_nothing()
 
     annotate(&store, "strimzi.io/kraft", "enabled");
     let warned = sim::wait_until(&store, WAIT, |s| {
-        condition(&kafka(s), "Warning").is_some_and(|c| c["reason"] == "KafkaMetadataStateWarning")
+        warnings(&kafka(s)).contains("KafkaMetadataStateWarning")
     })
     .await;
     let k = kafka(&store);
     assert!(warned, "{}", k["status"]);
     assert!(ready(&k), "a warning keeps the cluster Ready");
     assert_eq!(metadata_state(&k), "ZooKeeper");
-    let message = condition(&k, "Warning").unwrap()["message"].as_str().unwrap();
+    let message = k["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["reason"] == "KafkaMetadataStateWarning")
+        .unwrap()["message"]
+        .as_str()
+        .unwrap();
     assert!(
         message.contains("'enabled'") && message.contains("'migration'"),
         "{message}"
@@ -447,7 +486,7 @@ async fn rollback_returns_from_post_migration_to_dual_writing_and_then_to_zookee
     let dual_writing = uids(&store, BROKERS);
     assert!(rolled(&brokers, &dual_writing), "brokers rolled back to dual writing");
     assert!(
-        condition(&kafka(&store), "Warning").is_none(),
+        !warnings(&kafka(&store)).contains("KafkaMetadataStateWarning"),
         "rollback is expected here"
     );
 

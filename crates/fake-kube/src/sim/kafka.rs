@@ -1420,17 +1420,7 @@ fn write_ready(store: &Store, ctx: &Ctx, c: &Cluster, groups: &[PodGroup], liste
             conditions.push(condition("Warning", "True", &w.reason, &w.message));
         }
     }
-    if let Some(message) = &c.state_warning {
-        conditions.push(condition("Warning", "True", "KafkaMetadataStateWarning", message));
-    }
-    if c.state == MetadataState::KRaft && !c.op.kraft_only() && c.kafka.pointer("/spec/zookeeper").is_some() {
-        conditions.push(condition(
-            "Warning",
-            "True",
-            "UnusedZooKeeperConfiguration",
-            "The .spec.zookeeper section in the Kafka custom resource is ignored in KRaft mode and should be removed from the custom resource.",
-        ));
-    }
+    conditions.extend(spec_warnings(c));
     let mut status = json!({
         "conditions": keep_times(&old, conditions),
         "observedGeneration": kube::generation(c.kafka),
@@ -1460,6 +1450,39 @@ fn write_ready(store: &Store, ctx: &Ctx, c: &Cluster, groups: &[PodGroup], liste
         }
     }
     write_status(store, c.op, c.kafka, "Kafka", status);
+}
+
+/// Strimzi's warnings about the Kafka resource: an annotation value its metadata state does
+/// not take, and v1beta2 fields that node pools or KRaft leave unused (0.45 migration guide).
+fn spec_warnings(c: &Cluster) -> Vec<Value> {
+    let mut warnings = Vec::new();
+    let mut warn = |reason: &str, message: &str| warnings.push(condition("Warning", "True", reason, message));
+    if let Some(message) = &c.state_warning {
+        warn("KafkaMetadataStateWarning", message);
+    }
+    if c.op.uses_v1() {
+        return warnings;
+    }
+    let present = |pointer: &str| c.kafka.pointer(pointer).is_some();
+    if c.pools_enabled && present("/spec/kafka/replicas") {
+        warn(
+            "UnusedReplicasConfiguration",
+            "The .spec.kafka.replicas property in the Kafka custom resource is ignored when node pools are used and should be removed from the custom resource.",
+        );
+    }
+    if c.pools_enabled && present("/spec/kafka/storage") {
+        warn(
+            "UnusedStorageConfiguration",
+            "The .spec.kafka.storage section in the Kafka custom resource is ignored when node pools are used and should be removed from the custom resource.",
+        );
+    }
+    if c.state == MetadataState::KRaft && present("/spec/zookeeper") {
+        warn(
+            "UnusedZooKeeperConfiguration",
+            "The .spec.zookeeper section in the Kafka custom resource is ignored in KRaft mode and should be removed from the custom resource.",
+        );
+    }
+    warnings
 }
 
 /// Pool statuses are written when a reconciliation finishes, as Strimzi does.
