@@ -112,10 +112,7 @@ impl Env {
     }
 
     pub fn kafka_api(&self) -> &'static str {
-        match self.fake_release() {
-            StrimziRelease::V1_2_0 => "kafka.strimzi.io/v1",
-            StrimziRelease::V0_45_2 => "kafka.strimzi.io/v1beta2",
-        }
+        self.fake_release().api_version()
     }
 
     fn fake_release(&self) -> StrimziRelease {

@@ -14,10 +14,7 @@ const NS: &str = "kafka";
 
 /// The CRD schema of `kind` in a Strimzi release bundle, for strict checks.
 fn crd_schema(release: StrimziRelease, file: &str) -> Value {
-    let (dir, version) = match release {
-        StrimziRelease::V1_2_0 => ("1.2.0", "v1"),
-        StrimziRelease::V0_45_2 => ("0.45.2", "v1beta2"),
-    };
+    let (dir, version) = (release.version(), release.storage_version());
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/strimzi")
         .join(dir)

@@ -4,6 +4,7 @@
 
 use super::Ctx;
 use super::kube::{self, array_at, condition, keep_times};
+use super::migration::{self, MetadataState, Transition};
 use super::operator::Operator;
 use crate::store::Store;
 use serde_json::{Map, Value, json};
@@ -50,7 +51,12 @@ struct Cluster<'a> {
     kafka: &'a Value,
     name: String,
     ns: String,
+    /// The metadata is KRaft's (state `PreKRaft` or `KRaft`).
     kraft: bool,
+    /// The metadata state this reconciliation works towards.
+    state: MetadataState,
+    /// A `KafkaMetadataStateWarning` about an annotation value the state does not take.
+    state_warning: Option<String>,
     pools_enabled: bool,
     version: String,
     image: String,
@@ -157,17 +163,77 @@ fn annotation_enabled(kafka: &Value, key: &str) -> bool {
     kube::annotation(kafka, key) == Some("enabled")
 }
 
+/// The metadata state to work towards and the warning to report: 0.45's migration state
+/// machine (later operators only run KRaft).
+fn metadata_plan(ctx: &mut Ctx, op: &Operator, kafka: &Value) -> (MetadataState, Option<String>) {
+    if op.kraft_only() {
+        return (MetadataState::KRaft, None);
+    }
+    let current = migration::recorded_state(kafka);
+    let step_key = |s: MetadataState| format!("kraft-step/{}/{}", kube::uid(kafka), s.as_str());
+    let annotation = kube::annotation(kafka, migration::KRAFT_ANNOTATION);
+    match migration::transition(current, annotation) {
+        Transition::Stay => (current, None),
+        Transition::Warn(message) => (current, Some(message)),
+        Transition::Go(next) => {
+            // The next state's own step time starts when it is reached.
+            ctx.memory.since.remove(&step_key(next));
+            (next, None)
+        }
+        Transition::After(next) => {
+            if migration::settled_in(kafka, current) && ctx.elapsed(&step_key(current), ctx.cfg.migration_step_delay) {
+                ctx.memory.since.remove(&step_key(next));
+                (next, None)
+            } else {
+                (current, None)
+            }
+        }
+    }
+}
+
+/// Upgrading from a Kafka version the operator does not know fails (0.46–0.51); downgrading
+/// from one is allowed.
+fn check_upgrade_from(op: &Operator, kafka: &Value, target: &str) -> Step<()> {
+    let Some(running) = kube::str_at(kafka, "/status/kafkaVersion") else {
+        return Ok(());
+    };
+    let upgrade = crate::strimzi::version_key(target) > crate::strimzi::version_key(running);
+    if !upgrade || op.knows_kafka_version(running) {
+        return Ok(());
+    }
+    Err(unsupported_version(op, running))
+}
+
+fn unsupported_version(op: &Operator, version: &str) -> (String, String) {
+    (
+        "UnsupportedKafkaVersionException".into(),
+        format!(
+            "Unsupported Kafka.spec.kafka.version: {version}. Supported versions are: [{}]",
+            op.supported_versions().join(", ")
+        ),
+    )
+}
+
 fn run(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) -> Step<()> {
+    // 0.46–0.51 refuse before any reconcile step, so nothing of the cluster is touched.
+    if let Some(message) = migration::refusal(op, kafka) {
+        return Err(("InvalidConfigurationException".into(), message));
+    }
     let name = kube::name(kafka).to_string();
     let ns = kube::namespace(kafka).to_string();
-    let kraft = op.kraft_only() || annotation_enabled(kafka, "strimzi.io/kraft");
-    let pools_enabled = op.kraft_only() || annotation_enabled(kafka, "strimzi.io/node-pools");
-    if kraft && !pools_enabled {
+    let (state, state_warning) = metadata_plan(ctx, op, kafka);
+    let pools_enabled = op.kraft_only() || annotation_enabled(kafka, migration::NODE_POOLS_ANNOTATION);
+    if state.controllers_run() && !pools_enabled {
+        let mode = if state.is_kraft() {
+            "KRaft mode (strimzi.io/kraft: enabled)"
+        } else {
+            "Migration to KRaft (strimzi.io/kraft: migration)"
+        };
         return Err(invalid(format!(
-            "The Kafka cluster {name} is invalid: [KRaft mode (strimzi.io/kraft: enabled) can be used only with KafkaNodePools; add the strimzi.io/node-pools: enabled annotation]"
+            "The Kafka cluster {name} is invalid: [{mode} can be used only with KafkaNodePools; add the strimzi.io/node-pools: enabled annotation]"
         )));
     }
-    if !kraft && kafka.pointer("/spec/zookeeper").is_none() {
+    if state.zookeeper_runs() && kafka.pointer("/spec/zookeeper").is_none() {
         return Err(invalid(
             "The .spec.zookeeper section of the Kafka custom resource is missing. This section is required for a ZooKeeper-based cluster.".into(),
         ));
@@ -183,22 +249,20 @@ fn run(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) -> Step<()> {
         (Some(_), Some(i)) => i,
         (Some(i), None) => i.to_string(),
         (None, Some(i)) if op.supported_versions().is_empty() => i,
-        (None, _) => {
-            return Err((
-                "UnsupportedKafkaVersionException".into(),
-                format!(
-                    "Unsupported Kafka.spec.kafka.version: {version}. Supported versions are: [{}]",
-                    op.supported_versions().join(", ")
-                ),
-            ));
-        }
+        (None, _) => return Err(unsupported_version(op, &version)),
     };
+    check_upgrade_from(op, kafka, &version)?;
+    if state == MetadataState::KRaftMigration && migration::recorded_state(kafka) == MetadataState::ZooKeeper {
+        migration::check_migration_versions(kafka, &version).map_err(invalid)?;
+    }
     let cluster = Cluster {
         op,
         kafka,
         name,
         ns,
-        kraft,
+        kraft: state.is_kraft(),
+        state,
+        state_warning,
         pools_enabled,
         version,
         image,
@@ -215,6 +279,9 @@ fn run(store: &Store, ctx: &mut Ctx, op: &Operator, kafka: &Value) -> Step<()> {
     apply_services(store, &cluster, &groups, &mut desired);
     apply_deployments(store, &cluster, &mut desired);
     remove_undesired(store, &cluster, &desired);
+    if !cluster.state.zookeeper_runs() {
+        remove_zookeeper_claims(store, &cluster);
+    }
 
     let rolling = roll_one(store, ctx, &cluster, &groups);
     let pending = pending_reason(store, &cluster, &groups, rolling);
@@ -306,8 +373,8 @@ fn plan_groups(store: &Store, c: &Cluster) -> Step<Vec<PodGroup>> {
             groups.push(PodGroup {
                 podset: format!("{}-{pool}", c.name),
                 pool: Some(pool),
-                broker: roles.contains(&"broker") || !c.kraft,
-                controller: c.kraft && roles.contains(&"controller"),
+                broker: roles.contains(&"broker") || !c.state.controllers_run(),
+                controller: c.state.controllers_run() && roles.contains(&"controller"),
                 ids: Vec::new(),
                 current_ids: Vec::new(),
                 storage: p.pointer("/spec/storage").cloned().unwrap_or(json!({})),
@@ -321,7 +388,10 @@ fn plan_groups(store: &Store, c: &Cluster) -> Step<Vec<PodGroup>> {
                 pool_obj: Some(p),
             });
         }
-        if c.kraft
+        check_pool_roles(c, &groups)?;
+        // A rolled-back cluster (dual-writing again) may already have lost its controllers.
+        if c.state.controllers_run()
+            && c.state != MetadataState::KRaftDualWriting
             && !groups.iter().any(|g| {
                 g.controller
                     && kube::i64_at(g.pool_obj.as_ref().unwrap_or(&Value::Null), "/spec/replicas").unwrap_or(0) > 0
@@ -348,7 +418,7 @@ fn plan_groups(store: &Store, c: &Cluster) -> Step<Vec<PodGroup>> {
         });
     }
     assign_ids(store, c, &mut groups);
-    if !c.kraft {
+    if c.state.zookeeper_runs() {
         let zk = c.kafka.pointer("/spec/zookeeper").cloned().unwrap_or(json!({}));
         let replicas = kube::i64_at(&zk, "/replicas").unwrap_or(3).max(0) as i32;
         let podset = format!("{}-zookeeper", c.name);
@@ -381,9 +451,50 @@ fn plan_groups(store: &Store, c: &Cluster) -> Step<Vec<PodGroup>> {
             "metadataVersion": c.kafka.pointer("/spec/kafka/metadataVersion"),
             "template": g.template,
             "roles": [g.broker, g.controller],
+            // Each migration step reconfigures (and so rolls) brokers or controllers.
+            "phase": [
+                g.broker.then(|| c.state.broker_phase()),
+                g.controller.then(|| c.state.controller_phase()),
+            ],
         }));
     }
     Ok(groups)
+}
+
+/// A ZooKeeper-based cluster has no controllers; during the migration they must be a pool
+/// of their own (0.45: no dual-role nodes in a migration).
+fn check_pool_roles(c: &Cluster, groups: &[PodGroup]) -> Step<()> {
+    let has_role = |g: &PodGroup, role: &str| {
+        g.pool_obj
+            .as_ref()
+            .is_some_and(|p| array_at(p, "/spec/roles").iter().any(|r| r.as_str() == Some(role)))
+    };
+    let pool_names = |pred: &dyn Fn(&PodGroup) -> bool| {
+        groups
+            .iter()
+            .filter(|g| pred(g))
+            .filter_map(|g| g.pool.clone())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if !c.state.controllers_run() {
+        let controllers = pool_names(&|g| has_role(g, "controller"));
+        if !controllers.is_empty() {
+            return Err(invalid(format!(
+                "The Kafka cluster {} is invalid: [KafkaNodePools [{controllers}] have the controller role, which a ZooKeeper-based cluster cannot use; annotate the Kafka resource with strimzi.io/kraft: migration to migrate it to KRaft]",
+                c.name
+            )));
+        }
+    } else if c.state.zookeeper_runs() {
+        let mixed = pool_names(&|g| has_role(g, "controller") && has_role(g, "broker"));
+        if !mixed.is_empty() {
+            return Err(invalid(format!(
+                "The Kafka cluster {} is invalid: [Migration from ZooKeeper to KRaft needs dedicated controller KafkaNodePools; KafkaNodePools [{mixed}] have both the broker and the controller role]",
+                c.name
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Keeps each pool's ids, then adds from `strimzi.io/next-node-ids` (or the lowest free
@@ -1037,7 +1148,7 @@ fn apply_services(store: &Store, c: &Cluster, groups: &[PodGroup], desired: &mut
             }
         }
     }
-    if !c.kraft {
+    if c.state.zookeeper_runs() {
         let zk_sel = json!({"strimzi.io/cluster": c.name, "strimzi.io/kind": "Kafka", "strimzi.io/name": format!("{}-zookeeper", c.name)});
         let mut client = service(
             c,
@@ -1145,6 +1256,17 @@ fn remove_undesired(store: &Store, c: &Cluster, desired: &HashSet<(String, Strin
             if kube::is_owned_by(&o, kafka_uid) && !desired.contains(&(kind.to_string(), kube::name(&o).to_string())) {
                 let _ = store.delete(api, kind, Some(&c.ns), kube::name(&o));
             }
+        }
+    }
+}
+
+/// ZooKeeper's claims go with ZooKeeper (at `PreKRaft`) only when its storage says
+/// `deleteClaim`.
+fn remove_zookeeper_claims(store: &Store, c: &Cluster) {
+    let selector = format!("strimzi.io/cluster={},strimzi.io/name={}-zookeeper", c.name, c.name);
+    for pvc in store.list("v1", "PersistentVolumeClaim", Some(&c.ns), Some(&selector)) {
+        if kube::annotation(&pvc, "strimzi.io/delete-claim") == Some("true") {
+            let _ = store.delete("v1", "PersistentVolumeClaim", Some(&c.ns), kube::name(&pvc));
         }
     }
 }
@@ -1261,7 +1383,7 @@ fn listener_statuses(store: &Store, c: &Cluster, groups: &[PodGroup]) -> Result<
         if l.get("tls") == Some(&json!(true)) {
             status["certificates"] = json!([FAKE_CA]);
         }
-        if !c.op.kraft_only() {
+        if !c.op.uses_v1() {
             status["type"] = json!(lname);
         }
         out.push(status);
@@ -1298,6 +1420,7 @@ fn write_ready(store: &Store, ctx: &Ctx, c: &Cluster, groups: &[PodGroup], liste
             conditions.push(condition("Warning", "True", &w.reason, &w.message));
         }
     }
+    conditions.extend(spec_warnings(c));
     let mut status = json!({
         "conditions": keep_times(&old, conditions),
         "observedGeneration": kube::generation(c.kafka),
@@ -1319,14 +1442,47 @@ fn write_ready(store: &Store, ctx: &Ctx, c: &Cluster, groups: &[PodGroup], liste
     if c.kraft {
         status["kafkaMetadataVersion"] = json!(metadata_version(c));
     }
-    if !c.op.kraft_only() {
-        status["kafkaMetadataState"] = json!(if c.kraft { "KRaft" } else { "ZooKeeper" });
+    if !c.op.uses_v1() {
+        status["kafkaMetadataState"] = json!(c.state.as_str());
         if c.kraft {
             let ids: BTreeSet<i32> = groups.iter().flat_map(|g| g.ids.clone()).collect();
             status["registeredNodeIds"] = json!(ids);
         }
     }
     write_status(store, c.op, c.kafka, "Kafka", status);
+}
+
+/// Strimzi's warnings about the Kafka resource: an annotation value its metadata state does
+/// not take, and v1beta2 fields that node pools or KRaft leave unused (0.45 migration guide).
+fn spec_warnings(c: &Cluster) -> Vec<Value> {
+    let mut warnings = Vec::new();
+    let mut warn = |reason: &str, message: &str| warnings.push(condition("Warning", "True", reason, message));
+    if let Some(message) = &c.state_warning {
+        warn("KafkaMetadataStateWarning", message);
+    }
+    if c.op.uses_v1() {
+        return warnings;
+    }
+    let present = |pointer: &str| c.kafka.pointer(pointer).is_some();
+    if c.pools_enabled && present("/spec/kafka/replicas") {
+        warn(
+            "UnusedReplicasConfiguration",
+            "The .spec.kafka.replicas property in the Kafka custom resource is ignored when node pools are used and should be removed from the custom resource.",
+        );
+    }
+    if c.pools_enabled && present("/spec/kafka/storage") {
+        warn(
+            "UnusedStorageConfiguration",
+            "The .spec.kafka.storage section in the Kafka custom resource is ignored when node pools are used and should be removed from the custom resource.",
+        );
+    }
+    if c.state == MetadataState::KRaft && present("/spec/zookeeper") {
+        warn(
+            "UnusedZooKeeperConfiguration",
+            "The .spec.zookeeper section in the Kafka custom resource is ignored in KRaft mode and should be removed from the custom resource.",
+        );
+    }
+    warnings
 }
 
 /// Pool statuses are written when a reconciliation finishes, as Strimzi does.

@@ -2,6 +2,10 @@
 //! provisioning, Service allocation) and a simulated Strimzi cluster operator, driven by the
 //! store's change stream so what a client observes looks like a real cluster.
 //!
+//! The operator behaves as the release its Deployment's image tag names (0.45.2 to 1.2.0,
+//! see `UPGRADE-PATH.md`): 0.45 runs ZooKeeper clusters and their migration to KRaft
+//! (`migration`), 0.46–0.51 refuse clusters that did not migrate, 1.x use the v1 API.
+//!
 //! Every controller is level-triggered: one loop waits for a store change (or for the next
 //! timer one of them asked for), then lets each controller compare what is with what should
 //! be and write the difference. Writes that change nothing are no-ops in the store, so the
@@ -9,6 +13,7 @@
 
 mod kafka;
 pub(crate) mod kube;
+pub mod migration;
 pub mod operator;
 mod pods;
 mod services;
@@ -17,7 +22,8 @@ mod workloads;
 
 pub use crate::strimzi::StrimziRelease;
 pub use kafka::POD_CLUSTER_ID;
-pub use operator::{SimulatedCluster, install_operator, install_strimzi_crds, operator_objects};
+pub use migration::{MetadataState, kafka_settled_in};
+pub use operator::{SimulatedCluster, install_operator, install_strimzi_crds, operator_objects, running_release};
 pub use pods::META_PROPERTIES_CLUSTER_ID;
 
 use crate::store::Store;
@@ -54,6 +60,7 @@ pub struct SimConfig {
     crash_interval: Duration,
     load_balancer_delay: Option<Duration>,
     operator_delay: Duration,
+    migration_step_delay: Duration,
     brokers_host_partitions: bool,
     default_nodes: usize,
 }
@@ -69,6 +76,7 @@ impl Default for SimConfig {
             crash_interval: Duration::from_secs(1),
             load_balancer_delay: Some(Duration::from_millis(50)),
             operator_delay: Duration::from_millis(20),
+            migration_step_delay: Duration::from_millis(200),
             brokers_host_partitions: false,
             default_nodes: 3,
         }
@@ -86,6 +94,7 @@ impl SimConfig {
             .readiness_delay(Duration::from_millis(5))
             .load_balancer_delay(Duration::from_millis(5))
             .operator_delay(Duration::from_millis(2))
+            .migration_step_delay(Duration::from_millis(20))
     }
 
     /// Switches one controller off.
@@ -139,6 +148,14 @@ impl SimConfig {
     /// How long the Strimzi operator takes to start reconciling a changed Kafka (default 20 ms).
     pub fn operator_delay(mut self, delay: Duration) -> Self {
         self.operator_delay = delay;
+        self
+    }
+
+    /// How long each step of a ZooKeeper to KRaft migration stays in its state (Ready)
+    /// before the operator moves on (`KRaftMigration`, `KRaftDualWriting`, `PreKRaft`);
+    /// default 200 ms. Long enough for a test to interrupt a client at each state.
+    pub fn migration_step_delay(mut self, delay: Duration) -> Self {
+        self.migration_step_delay = delay;
         self
     }
 

@@ -6,7 +6,7 @@ use super::kube::{self, array_at};
 use super::{Ctx, Sim};
 use crate::cluster::FakeClusterBuilder;
 use crate::store::Store;
-use crate::strimzi::{StrimziRelease, parse_yaml};
+use crate::strimzi::{StrimziRelease, parse_yaml, version_key};
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -18,7 +18,8 @@ pub struct Operator {
     pub namespace: String,
     /// `1.2.0`, from the image tag.
     pub version: String,
-    /// `kafka.strimzi.io/v1` or `kafka.strimzi.io/v1beta2`.
+    /// The API it reads and writes Kafka resources at: `kafka.strimzi.io/v1` (≥ 1.0) or
+    /// `kafka.strimzi.io/v1beta2`.
     pub api_version: &'static str,
     /// `None` watches every namespace.
     pub watched: Option<Vec<String>>,
@@ -34,17 +35,47 @@ impl Operator {
         self.watched.as_ref().is_none_or(|w| w.iter().any(|n| n == namespace))
     }
 
-    /// Strimzi ≥ 1.0 is KRaft-only with node pools always on.
+    /// Strimzi ≥ 0.46 runs only KRaft clusters, with node pools always on (0.46 and 0.47
+    /// still ask for the annotations saying so).
     pub fn kraft_only(&self) -> bool {
+        self.at_least("0.46.0")
+    }
+
+    /// Whether the operator is this release or newer (`"0.49.0"`).
+    pub fn at_least(&self, version: &str) -> bool {
+        version_key(&self.version) >= version_key(version)
+    }
+
+    /// The release of the bundle it came from, when it is one of those in the shared directory.
+    pub fn release(&self) -> Option<StrimziRelease> {
+        StrimziRelease::parse(&self.version)
+    }
+
+    /// Whether it reads and writes Kafka resources at `v1` (Strimzi ≥ 1.0).
+    pub fn uses_v1(&self) -> bool {
         self.api_version.ends_with("/v1")
     }
 
     /// StrimziPodSets live in `core.strimzi.io`, at the same version as the Kafka API.
     pub fn podset_api_version(&self) -> &'static str {
-        if self.kraft_only() {
+        if self.uses_v1() {
             "core.strimzi.io/v1"
         } else {
             "core.strimzi.io/v1beta2"
+        }
+    }
+
+    /// Whether its `kafka-versions.yaml` lists the Kafka version (supported or not): one it
+    /// does not know cannot be upgraded from. 3.9.2 is unknown to 0.46–0.51 and 3.9.1 to
+    /// 0.46.x (PR #12525); 1.0 lifts the rule, and the sim treats every other version as known.
+    pub fn knows_kafka_version(&self, version: &str) -> bool {
+        if !self.kraft_only() || self.at_least("1.0.0") {
+            return true;
+        }
+        match version {
+            "3.9.2" => false,
+            "3.9.1" => self.at_least("0.47.0"),
+            _ => true,
         }
     }
 
@@ -64,23 +95,31 @@ impl Operator {
     }
 }
 
-fn version_key(v: &str) -> Vec<u64> {
-    v.split(['.', '-']).map(|p| p.parse().unwrap_or(0)).collect()
-}
-
+/// The API its operator uses: `v1` from 1.0 ("Use the `v1` API in the Cluster Operator");
+/// 0.49–0.51 serve `v1` too but keep using (and storing) `v1beta2`.
 fn api_version_for(version: &str) -> &'static str {
-    let k = version_key(version);
-    let (major, minor) = (k.first().copied().unwrap_or(0), k.get(1).copied().unwrap_or(0));
-    if major >= 1 || minor >= 49 {
+    if version_key(version) >= version_key("1.0.0") {
         "kafka.strimzi.io/v1"
     } else {
         "kafka.strimzi.io/v1beta2"
     }
 }
 
+/// Whether a Deployment has rolled out its current spec: a changed image (a new release
+/// installed over an old one) counts only once the new pod is ready and the old one gone.
+fn rolled_out(deploy: &Value) -> bool {
+    let status_of = |field: &str| kube::i64_at(deploy, &format!("/status/{field}"));
+    let observed = status_of("observedGeneration").is_none_or(|g| g >= kube::generation(deploy));
+    let updated = match (status_of("updatedReplicas"), status_of("replicas")) {
+        (Some(updated), Some(total)) => updated >= total,
+        _ => true,
+    };
+    observed && updated && status_of("readyReplicas").unwrap_or(0) >= 1
+}
+
 /// The operator a Deployment runs, when the Deployment is a ready Strimzi operator.
 fn operator_of(deploy: &Value) -> Option<Operator> {
-    if kube::is_deleting(deploy) || kube::i64_at(deploy, "/status/readyReplicas").unwrap_or(0) < 1 {
+    if kube::is_deleting(deploy) || !rolled_out(deploy) {
         return None;
     }
     let ns = kube::namespace(deploy);
@@ -140,6 +179,12 @@ pub fn ready_operators(store: &Store) -> Vec<Operator> {
         .filter(|d| is_operator_deployment(d))
         .filter_map(operator_of)
         .collect()
+}
+
+/// The release of the operator the simulation runs now (the first ready one), once its
+/// Deployment rolled out: how a test knows an `operator install` over an old release took.
+pub fn running_release(store: &Store) -> Option<StrimziRelease> {
+    ready_operators(store).first().and_then(Operator::release)
 }
 
 pub(crate) fn reconcile(store: &Store, ctx: &mut Ctx) {
