@@ -32,6 +32,8 @@ pub enum Command {
     Restart(crate::cli::scale::RestartArgs),
     /// Upgrade the Kafka version of a cluster.
     Upgrade(crate::cli::scale::UpgradeArgs),
+    /// The safe sequence of kafkactl commands to another Strimzi release (from ZooKeeper on 0.45 to KRaft on 1.2).
+    UpgradePlan(crate::cli::upgrade_plan::UpgradePlanArgs),
     /// Open Kafka, JMX, ZooKeeper or Prometheus outside the cluster.
     Expose(crate::cli::expose::ExposeArgs),
     /// Deploy or remove monitoring, and show a live health summary.

@@ -13,6 +13,7 @@ pub mod image;
 pub mod monitor;
 pub mod operator;
 pub mod scale;
+pub mod upgrade_plan;
 
 pub use args::*;
 pub use duration::{parse_duration, parse_timeout};

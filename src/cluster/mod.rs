@@ -23,6 +23,7 @@ pub mod resources;
 pub mod rollout;
 pub mod teardown;
 pub mod trace;
+pub mod upgrade_state;
 pub mod volumes;
 pub mod wait;
 pub mod watch;

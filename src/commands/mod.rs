@@ -19,6 +19,7 @@ pub mod scale;
 pub mod shared;
 pub mod status;
 pub mod upgrade;
+pub mod upgrade_plan;
 
 use std::process::ExitCode;
 
@@ -87,6 +88,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Scale(args) => scale::run(&global, args),
         Command::Restart(args) => restart::run(&global, args),
         Command::Upgrade(args) => upgrade::run(&global, args),
+        Command::UpgradePlan(args) => upgrade_plan::run(&global, args),
         Command::Expose(args) => expose::run(&global, args),
         Command::Monitor(args) => monitor::run(&global, args),
         Command::Delete(args) => delete::run(&global, args),

@@ -59,6 +59,44 @@ pub struct Start {
     pub clusters: Vec<ClusterNow>,
 }
 
+/// The clusters as their Kafka CRs say: the running Kafka version (status,
+/// else spec), the metadata mode (`status.kafkaMetadataState`; without one,
+/// `spec.zookeeper`), and the replication settings that decide availability.
+pub fn clusters_now(kafkas: &[serde_json::Value]) -> Vec<ClusterNow> {
+    kafkas
+        .iter()
+        .map(|kafka| {
+            let text = |pointer: &str| kafka.pointer(pointer).and_then(serde_json::Value::as_str);
+            let metadata = match text("/status/kafkaMetadataState") {
+                Some("KRaft") => MetadataMode::KRaft,
+                Some("ZooKeeper") => MetadataMode::ZooKeeper,
+                Some(state) => MetadataMode::Migrating(state.to_string()),
+                None if kafka["spec"]["zookeeper"].is_object() => MetadataMode::ZooKeeper,
+                None => MetadataMode::KRaft,
+            };
+            let config = |key: &str| {
+                let value = &kafka["spec"]["kafka"]["config"][key];
+                value
+                    .as_u64()
+                    .or_else(|| value.as_str().and_then(|s| s.parse().ok()))
+                    .and_then(|n| u32::try_from(n).ok())
+            };
+            let replication =
+                config("default.replication.factor").map(|rf| (rf, config("min.insync.replicas").unwrap_or(1)));
+            ClusterNow {
+                namespace: text("/metadata/namespace").unwrap_or_default().to_string(),
+                name: text("/metadata/name").unwrap_or_default().to_string(),
+                kafka_version: text("/status/kafkaVersion")
+                    .or_else(|| text("/spec/kafka/version"))
+                    .unwrap_or_default()
+                    .to_string(),
+                metadata,
+                replication,
+            }
+        })
+        .collect()
+}
+
 /// Where the releases of the plan's operator steps come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReleaseSource {
@@ -634,6 +672,28 @@ mod tests {
         newer.operator = find("1.2.0").map(|r| r.facts()).unwrap_or_else(|| unreachable!());
         newer.clusters.clear();
         assert!(plan(&newer, "0.51.0", &bundled(), &ReleaseSource::Downloads).blockers[0].contains("older"));
+    }
+
+    #[test]
+    fn clusters_are_read_from_their_kafka_resources() {
+        let kafkas = [
+            serde_json::json!({"metadata": {"namespace": "kafka", "name": "zk"},
+                "spec": {"kafka": {"version": "3.9.2", "config": {"default.replication.factor": 2, "min.insync.replicas": 1}},
+                    "zookeeper": {"replicas": 3}}}),
+            serde_json::json!({"metadata": {"namespace": "kafka", "name": "mid"}, "spec": {"kafka": {"version": "3.9.0"}},
+                "status": {"kafkaVersion": "3.9.0", "kafkaMetadataState": "KRaftDualWriting"}}),
+            serde_json::json!({"metadata": {"namespace": "kafka", "name": "kraft"}, "spec": {"kafka": {}},
+                "status": {"kafkaVersion": "4.3.1"}}),
+        ];
+        let clusters = clusters_now(&kafkas);
+        assert_eq!(clusters[0].metadata, MetadataMode::ZooKeeper);
+        assert_eq!(clusters[0].replication, Some((2, 1)));
+        assert_eq!(clusters[0].kafka_version, "3.9.2");
+        assert_eq!(clusters[1].metadata, MetadataMode::Migrating("KRaftDualWriting".into()));
+        assert_eq!(
+            (clusters[2].metadata.clone(), clusters[2].kafka_version.as_str()),
+            (MetadataMode::KRaft, "4.3.1")
+        );
     }
 
     #[test]
