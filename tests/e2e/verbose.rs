@@ -147,7 +147,7 @@ fn vv_shows_bodies_but_never_a_secrets_data() {
     // Other bodies are shown whole: the Kafka CR as the server sent it.
     assert!(
         text.lines()
-            .any(|l| l.contains(&format!("/kafkas/c1 response body: ")) && l.contains(r#""kind":"Kafka""#)),
+            .any(|l| l.contains("/kafkas/c1 response body: ") && l.contains(r#""kind":"Kafka""#)),
         "{text}"
     );
     // The export itself (stdout) still has the data: only the log is redacted.
