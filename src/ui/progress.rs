@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use console::style;
@@ -12,8 +13,28 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cluster::readiness::{ComponentProgress, Progress};
 use crate::ui::terminal::Mark;
 
-/// The bars on screen now, if any: log lines (`ui::logging`) are written above them.
-static ACTIVE_BARS: Mutex<Option<MultiProgress>> = Mutex::new(None);
+/// The bars on screen now, if any, with the id of their view: log lines
+/// (`ui::logging`) are written above them.
+static ACTIVE_BARS: Mutex<Option<(u64, MultiProgress)>> = Mutex::new(None);
+
+/// Gives each view with bars its id, so that a finished view unregisters only its own.
+static NEXT_VIEW_ID: AtomicU64 = AtomicU64::new(0);
+
+fn register_bars(multi: &MultiProgress) -> u64 {
+    let id = NEXT_VIEW_ID.fetch_add(1, Ordering::Relaxed);
+    if let Ok(mut active) = ACTIVE_BARS.lock() {
+        *active = Some((id, multi.clone()));
+    }
+    id
+}
+
+fn unregister_bars(id: u64) {
+    if let Ok(mut active) = ACTIVE_BARS.lock()
+        && active.as_ref().is_some_and(|(active_id, _)| *active_id == id)
+    {
+        *active = None;
+    }
+}
 
 /// Write `text` (whole lines) to stderr without tearing the progress bars: the
 /// bars are cleared, the text written, the bars drawn again.
@@ -24,7 +45,10 @@ pub fn write_above_bars(text: &[u8]) {
         let _ = stderr.write_all(text);
         let _ = stderr.flush();
     };
-    let bars = ACTIVE_BARS.lock().ok().and_then(|active| active.clone());
+    let bars = ACTIVE_BARS
+        .lock()
+        .ok()
+        .and_then(|active| active.as_ref().map(|(_, multi)| multi.clone()));
     match bars {
         Some(multi) => multi.suspend(write),
         None => write(),
@@ -37,6 +61,8 @@ enum Mode {
     Bars {
         multi: MultiProgress,
         bars: BTreeMap<String, ProgressBar>,
+        /// Its registration for `write_above_bars`.
+        id: u64,
     },
 }
 
@@ -54,10 +80,8 @@ impl ProgressView {
             Mode::Quiet
         } else if crate::ui::terminal::stderr_is_tty() {
             let multi = MultiProgress::with_draw_target(ProgressDrawTarget::stderr());
-            if let Ok(mut active) = ACTIVE_BARS.lock() {
-                *active = Some(multi.clone());
-            }
             Mode::Bars {
+                id: register_bars(&multi),
                 multi,
                 bars: BTreeMap::new(),
             }
@@ -107,7 +131,7 @@ impl ProgressView {
                     crate::eprintln_safe!("{stamp} {mark} {}: {}", c.name, c.phase);
                 }
             }
-            Mode::Bars { multi, bars } => {
+            Mode::Bars { multi, bars, .. } => {
                 let bar = bars.entry(c.name.clone()).or_insert_with(|| {
                     let bar = multi.add(ProgressBar::new(u64::from(c.total)));
                     bar.set_style(bar_style());
@@ -130,17 +154,27 @@ impl ProgressView {
 
     /// Remove the bars (their final state stays on screen).
     pub fn finish(&self) {
-        if let Mode::Bars { bars, .. } = &self.mode {
+        if let Mode::Bars { bars, id, .. } = &self.mode {
             for bar in bars.values() {
                 if !bar.is_finished() {
                     bar.abandon();
                 }
             }
+            // Nothing is redrawn any more: later log lines go straight to stderr.
+            unregister_bars(*id);
         }
     }
 
     fn stamp(&self) -> String {
         format!("[{:>6.1}s]", self.started.elapsed().as_secs_f64())
+    }
+}
+
+impl Drop for ProgressView {
+    fn drop(&mut self) {
+        if let Mode::Bars { id, .. } = &self.mode {
+            unregister_bars(*id);
+        }
     }
 }
 
