@@ -324,6 +324,86 @@ mod tests {
         assert!(text.ends_with("… (10 more bytes)"), "{}", &text[text.len() - 30..]);
     }
 
+    /// What the log says while `run` runs, at trace level.
+    fn logged(run: impl FnOnce()) -> String {
+        #[derive(Clone, Default)]
+        struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl std::io::Write for Captured {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_max_level(Level::TRACE)
+            .without_time()
+            .finish();
+        tracing::subscriber::with_default(subscriber, run);
+        String::from_utf8(captured.0.lock().unwrap().clone()).unwrap()
+    }
+
+    /// A response body that arrives in these chunks.
+    fn chunked(chunks: &[&str]) -> Box<DynBody> {
+        let frames: Vec<Result<Frame<Bytes>, BoxError>> = chunks
+            .iter()
+            .map(|c| Ok(Frame::data(Bytes::from(c.to_string()))))
+            .collect();
+        Box::new(http_body_util::StreamBody::new(futures::stream::iter(frames)))
+    }
+
+    fn read_through_the_log(path: &str, chunks: &[&str]) -> (String, String) {
+        let mut passed = String::new();
+        let log = logged(|| {
+            let exchange = Exchange {
+                method: http::Method::GET,
+                path: path.to_string(),
+            };
+            let response = exchange.log_body_of(Response::new(chunked(chunks)));
+            let bytes = futures::executor::block_on(http_body_util::BodyExt::collect(response.into_body()))
+                .unwrap()
+                .to_bytes();
+            passed = String::from_utf8(bytes.to_vec()).unwrap();
+        });
+        (passed, log)
+    }
+
+    #[test]
+    fn a_watch_is_logged_event_by_event_redacted_and_passes_unchanged() {
+        let secret_event = r#"{"type":"ADDED","object":{"kind":"Secret","data":{"k":"dmFsdWU="}}}"#;
+        let pod_event = r#"{"type":"MODIFIED","object":{"kind":"Pod","metadata":{"name":"p"}}}"#;
+        let stream = format!("{secret_event}\n{pod_event}\n");
+        // Split inside the Secret's data, as a network may.
+        let (first, rest) = stream.split_at(57);
+        let (passed, log) = read_through_the_log("/api/v1/namespaces/kafka/secrets?watch=true", &[first, rest]);
+        assert_eq!(passed, stream, "the body reaches kube unchanged");
+        let lines: Vec<&str> = log.lines().filter(|l| l.contains("response body")).collect();
+        assert_eq!(lines.len(), 2, "one line per event: {log}");
+        assert!(lines[0].contains(r#""k":"<redacted>""#), "{log}");
+        assert!(lines[1].contains(r#""name":"p""#), "{log}");
+        assert!(!log.contains("dmFsdWU="), "{log}");
+    }
+
+    #[test]
+    fn a_plain_response_is_logged_once_whole() {
+        let (passed, log) = read_through_the_log(
+            "/apis/kafka.strimzi.io/v1/namespaces/kafka/kafkas/c1",
+            &[r#"{"kind":"Kafka","#, r#""metadata":{"name":"c1"}}"#],
+        );
+        assert_eq!(passed, r#"{"kind":"Kafka","metadata":{"name":"c1"}}"#);
+        let lines: Vec<&str> = log.lines().filter(|l| l.contains("response body")).collect();
+        assert_eq!(lines.len(), 1, "{log}");
+        assert!(
+            lines[0].ends_with(r#"response body: {"kind":"Kafka","metadata":{"name":"c1"}}"#),
+            "{log}"
+        );
+    }
+
     #[test]
     fn watches_are_recognised_by_their_query() {
         let exchange = |path: &str| Exchange {

@@ -189,10 +189,14 @@ fn download(url: &str, version: &str) -> Result<String, Failure> {
              (or the release's install/cluster-operator/ directory)"
         )
     };
+    let started = std::time::Instant::now();
     let mut response = agent.get(url).call().map_err(|e| {
+        tracing::debug!(target: crate::cluster::trace::TARGET, "GET {url} failed after {}ms: {e}", started.elapsed().as_millis());
         Failure::runtime(format!("cannot download Strimzi {version} (offline?): {e}")).with_hint(offline_hint())
     })?;
     let status = response.status();
+    // -v shows this request too, in the words of the API server's.
+    tracing::debug!(target: crate::cluster::trace::TARGET, "GET {url} {} {}ms", status.as_u16(), started.elapsed().as_millis());
     if status == 404 {
         return Err(Failure::new(
             FailureKind::NotFound,

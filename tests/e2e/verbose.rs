@@ -205,3 +205,21 @@ fn kafkactl_log_in_the_environment_works_as_v_does() {
     assert!(out.status.success(), "{}", output_text(&out));
     assert!(stderr(&out).contains("KAFKACTL_LOG"), "{}", output_text(&out));
 }
+
+#[test]
+fn v_shows_the_release_download_of_operator_install_too() {
+    let cache = tempfile::TempDir::new().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = crate::common::kafkactl()
+        .env("XDG_CACHE_HOME", cache.path())
+        .env("KAFKACTL_STRIMZI_RELEASES_URL", format!("http://{closed}"))
+        .args(["-v", "operator", "install", "--version", "0.45.2", "--dry-run"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", output_text(&out));
+    let asset = format!("GET http://{closed}/0.45.2/strimzi-cluster-operator-0.45.2.yaml failed after ");
+    assert!(stderr(&out).contains(&asset), "{}", output_text(&out));
+}
