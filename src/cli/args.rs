@@ -32,6 +32,8 @@ pub enum Command {
     Restart(crate::cli::scale::RestartArgs),
     /// Upgrade the Kafka version of a cluster.
     Upgrade(crate::cli::scale::UpgradeArgs),
+    /// Move a ZooKeeper cluster to KRaft on Strimzi 0.45 (Strimzi's migration, followed state by state).
+    Migrate(crate::cli::migrate::MigrateArgs),
     /// The safe sequence of kafkactl commands to another Strimzi release (from ZooKeeper on 0.45 to KRaft on 1.2).
     UpgradePlan(crate::cli::upgrade_plan::UpgradePlanArgs),
     /// Open Kafka, JMX, ZooKeeper or Prometheus outside the cluster.

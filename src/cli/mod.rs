@@ -10,6 +10,7 @@ mod duration;
 mod env_errors;
 pub mod expose;
 pub mod image;
+pub mod migrate;
 pub mod monitor;
 pub mod operator;
 pub mod scale;

@@ -12,6 +12,7 @@ pub mod facts;
 pub mod inventory;
 pub mod lease;
 pub mod live;
+pub mod migration;
 pub mod operator;
 pub mod owned_kinds;
 pub mod prometheus_query;

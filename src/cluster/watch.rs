@@ -83,6 +83,13 @@ pub enum Stalled {
     Operator(Progress),
     /// The cluster's pods going away after `delete`; `left` are still there.
     PodsGone { progress: Progress, left: Vec<String> },
+    /// A ZooKeeper → KRaft migration (`namespace/name`) not yet in metadata
+    /// state `wanted` (or in it, but not Ready yet).
+    Migration {
+        cluster: String,
+        wanted: String,
+        state: String,
+    },
     /// A KafkaRebalance (`namespace/name`) not yet in state `wanted`.
     Rebalance {
         rebalance: String,
@@ -98,6 +105,7 @@ impl Stalled {
             Stalled::Cluster(p) | Stalled::Rollout(p) | Stalled::Operator(p) => p.summary(),
             Stalled::PodsGone { progress, .. } => progress.summary(),
             Stalled::Rebalance { rebalance, state, .. } => format!("KafkaRebalance {rebalance} is {state}"),
+            Stalled::Migration { cluster, state, .. } => format!("Kafka {cluster} is in metadata state {state}"),
         }
     }
 }
@@ -139,6 +147,9 @@ pub enum WaitError {
     /// The served API has no such kind (a Strimzi without it).
     #[error("unknown Strimzi kind {kind}")]
     UnknownKind { kind: String },
+    /// Strimzi refused a migration step (a NotReady condition on the Kafka).
+    #[error("Strimzi refused the migration of {cluster}: {message}")]
+    MigrationRefused { cluster: String, message: String },
     /// A KafkaRebalance (`namespace/name`) went NotReady.
     #[error("Cruise Control could not rebalance ({rebalance}): {message}")]
     RebalanceFailed { rebalance: String, message: String },

@@ -11,6 +11,7 @@ pub mod expose;
 pub mod image;
 pub mod list;
 pub mod man;
+pub mod migrate;
 pub mod monitor;
 pub mod operator;
 pub mod presets;
@@ -89,6 +90,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Restart(args) => restart::run(&global, args),
         Command::Upgrade(args) => upgrade::run(&global, args),
         Command::UpgradePlan(args) => upgrade_plan::run(&global, args),
+        Command::Migrate(args) => migrate::run(&global, args),
         Command::Expose(args) => expose::run(&global, args),
         Command::Monitor(args) => monitor::run(&global, args),
         Command::Delete(args) => delete::run(&global, args),
@@ -129,6 +131,7 @@ fn check_cluster_name(command: &Command) -> Result<(), Failure> {
         Command::Scale(args) => Some(args.name.as_str()),
         Command::Restart(args) => Some(args.name.as_str()),
         Command::Upgrade(args) => Some(args.name.as_str()),
+        Command::Migrate(args) => Some(args.name.as_str()),
         Command::Expose(args) => Some(args.name.as_str()),
         Command::Monitor(args) => Some(args.name.as_str()),
         Command::Delete(args) => Some(args.name.as_str()),

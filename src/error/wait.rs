@@ -29,6 +29,13 @@ impl From<WaitError> for Failure {
                 }
             }
             WaitError::UnknownKind { kind } => Failure::runtime(format!("unknown Strimzi kind {kind}")),
+            WaitError::MigrationRefused { cluster, message } => Failure::new(
+                FailureKind::Refused,
+                format!("Strimzi refused the migration of {cluster}: {message}"),
+            )
+            .with_hint(
+                "fix what it names and run the same migrate command again: it goes on from the state the cluster is in",
+            ),
             WaitError::RebalanceFailed { rebalance, message } => {
                 Failure::runtime(format!("Cruise Control could not rebalance ({rebalance}): {message}"))
             }
@@ -51,7 +58,7 @@ fn forbidden(verb: &str, watched: &Watched, reason: &str, last: &Stalled) -> Fai
             .with_hint("installing Strimzi needs cluster-admin rights (CRDs, ClusterRoles, watches on them)")
             .with_hint("--no-wait skips waiting"),
         // The rebalance must be watched: there is no way around waiting for it.
-        Stalled::Rebalance { .. } => failure,
+        Stalled::Rebalance { .. } | Stalled::Migration { .. } => failure,
         Stalled::Cluster(_) | Stalled::Rollout(_) | Stalled::PodsGone { .. } => {
             failure.with_hint("--no-wait skips waiting")
         }
@@ -124,6 +131,10 @@ fn timed_out(seconds: u64, last: &Stalled) -> Failure {
             "KafkaRebalance {rebalance} did not reach {wanted} within {seconds}s (it is {state})"
         ))
         .with_hint("Cruise Control needs time to collect metrics after it starts; re-run later, or raise --timeout"),
+        Stalled::Migration { cluster, wanted, state } => timeout(format!(
+            "Kafka {cluster} did not reach metadata state {wanted} within {seconds}s (it is in {state})"
+        ))
+        .with_hint("Strimzi goes on migrating; re-running the same migrate command follows it from where it is"),
     }
 }
 
@@ -134,6 +145,7 @@ fn watches_of(last: &Stalled) -> &'static str {
         Stalled::Operator(_) => "the watches on the operator's objects",
         Stalled::PodsGone { .. } => "the watch on the cluster's pods",
         Stalled::Rebalance { .. } => "the watch on the KafkaRebalance",
+        Stalled::Migration { .. } => "the watch on the Kafka",
     }
 }
 

@@ -447,12 +447,16 @@ fn operator_step(start: &Start, from: &ReleaseFacts, to: &ReleaseFacts, source: 
                 clusters.join(", ")
             )
         },
-        availability: start
-            .clusters
-            .iter()
-            .map(|c| format!("{}: {}", c.id(), availability(c)))
-            .collect::<Vec<_>>()
-            .join("; "),
+        availability: if clusters.is_empty() {
+            "no Kafka cluster to keep available".to_string()
+        } else {
+            start
+                .clusters
+                .iter()
+                .map(|c| format!("{}: {}", c.id(), availability(c)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        },
     }
 }
 

@@ -16,6 +16,7 @@ mod faults;
 mod interrupt;
 mod lock;
 mod machine_output;
+mod migrate;
 mod monitor;
 mod operator;
 mod prompts;

@@ -13,12 +13,15 @@ use crate::cluster::discovery::{OperatorInfo, StrimziInfo, WatchScope, discover}
 use crate::cluster::facts::{AccessRequest, reviews};
 use crate::cluster::operator::{self as api, OperatorTarget};
 use crate::cluster::readiness::Progress;
+use crate::cluster::upgrade_state;
 use crate::error::{Failure, FailureKind};
 use crate::operator::bundle::{self, Bundle, OPERATOR_NAME};
 use crate::operator::impact;
+use crate::operator::releases;
 use crate::operator::source::{self, BundleSource};
 use crate::operator::stored_versions;
 use crate::operator::transform::{self, OperatorSettings};
+use crate::operator::upgrade_checks::{self, Finding, Installed};
 use crate::render::Plan;
 use crate::ui;
 use crate::ui::progress::ProgressView;
@@ -104,42 +107,88 @@ async fn check_permissions(conn: &Connection, plan: &Plan) -> Result<(), Failure
     .with_hint("ask a cluster admin to install the operator (kafkactl operator install), or to grant you these permissions; `kubectl auth can-i` checks them"))
 }
 
-/// The registry mirror and pull secrets end up in the operator's images and
-/// Pods: a bad one would install an operator that never starts.
-/// The API server refuses a CRD update that drops a version still in the CRD's
-/// `status.storedVersions`; asked first, so that the bundle is not applied half-way.
-async fn check_stored_versions(conn: &Connection, bundle: &Bundle) -> Result<(), Failure> {
-    let installed = api::strimzi_crds(conn).await?;
-    let dropped = stored_versions::dropped_stored_versions(bundle, &installed);
-    if dropped.is_empty() {
-        return Ok(());
+/// Before the bundle goes in: every reason this release would orphan a
+/// cluster or stop half-way (a ZooKeeper cluster on a KRaft-only release, a
+/// Kafka version it does not know, a stored API version its CRDs drop, …) is
+/// a refusal listing them all with their fixes, nothing written; what Strimzi
+/// itself lets go on (1.x over an unsupported Kafka version) is asked about.
+async fn check_release_change(
+    global: &GlobalArgs,
+    conn: &Connection,
+    info: &StrimziInfo,
+    existing: Option<&OperatorInfo>,
+    bundle: &Bundle,
+    watch: &WatchScope,
+) -> Result<(), Failure> {
+    let served = info.api().map(|api| api.as_str()).unwrap_or("v1");
+    let state = upgrade_state::read(conn, served).await?;
+    let watched = |objects: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
+        objects
+            .into_iter()
+            .filter(|o| watch.includes(o["metadata"]["namespace"].as_str().unwrap_or_default()))
+            .collect()
+    };
+    let installed = Installed {
+        operator: existing.and_then(|op| {
+            op.version
+                .as_deref()
+                .map(|v| releases::facts_for(v, op.kafka_versions.clone()))
+        }),
+        kafkas: watched(state.kafkas),
+        users: watched(state.users),
+        mirror_makers: watched(state.mirror_makers),
+        dropped_stored_versions: stored_versions::dropped_stored_versions(bundle, &state.crds),
+        kubernetes_minor: state.kubernetes_minor,
+    };
+    let bundle_versions = bundle.kafka_images().into_iter().map(|(v, _)| v).collect();
+    let target = releases::facts_for(&bundle.version, bundle_versions);
+    let findings = upgrade_checks::check(&target, &installed);
+    if !findings.refusals.is_empty() {
+        return Err(release_change_refused(bundle, existing, &findings.refusals));
     }
-    let lines: Vec<String> = dropped
+    if !findings.cautions.is_empty() {
+        let listed: Vec<String> = findings
+            .cautions
+            .iter()
+            .map(|c| format!("{} {} (then: {})", c.subject, c.why, c.fix))
+            .collect();
+        let question = format!("install Strimzi {} anyway? {}", bundle.version, listed.join("; "));
+        ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
+    }
+    Ok(())
+}
+
+fn release_change_refused(bundle: &Bundle, existing: Option<&OperatorInfo>, refusals: &[Finding]) -> Failure {
+    let running = existing
+        .and_then(|op| op.version.as_deref())
+        .map(|v| format!(" over the running {v}"))
+        .unwrap_or_default();
+    let lines: Vec<String> = refusals
         .iter()
-        .map(|d| {
-            format!(
-                "{} may hold objects stored as {} (status.storedVersions), which the {} CRD drops (it lists {})",
-                d.crd,
-                d.dropped.join(", "),
-                bundle.version,
-                d.target_versions.join(", ")
-            )
-        })
+        .map(|f| format!("{} {}\n    fix: {}", f.subject, f.why, f.fix))
         .collect();
-    Err(Failure::new(
+    let mut failure = Failure::new(
         FailureKind::Refused,
         format!(
-            "the Strimzi {} bundle cannot replace the installed CRDs; the API server would refuse them half-way through the bundle; nothing was changed:\n  {}",
+            "Strimzi {} cannot be installed{running} yet; nothing was changed:\n  {}",
             bundle.version,
             lines.join("\n  ")
         ),
-    )
-    .with_hint(
-        "convert first, as Strimzi documents: install an operator that serves both v1beta2 and v1 (0.49 to 0.51), \
-         convert every Strimzi resource to v1 and move the CRDs' storage to v1 (Strimzi's v1-api-conversion tool: \
-         convert-resource --all-namespaces, then crd-upgrade), then install this bundle",
-    )
-    .with_hint("`kafkactl operator status -o yaml` shows each CRD's stored versions"))
+    );
+    if refusals.iter().any(|f| !f.why.contains("storedVersions")) || refusals.is_empty() {
+        failure = failure.with_hint(format!(
+            "kafkactl upgrade-plan --to {} lists every step in order",
+            bundle.version
+        ));
+    }
+    if refusals.iter().any(|f| f.why.contains("storedVersions")) {
+        failure = failure
+            .with_hint(
+                "the conversion is what Strimzi's v1-api-conversion tool does with convert-resource --all-namespaces, then crd-upgrade",
+            )
+            .with_hint("`kafkactl operator status -o yaml` shows each CRD's stored versions");
+    }
+    failure
 }
 
 /// How an install meets what is already there.
@@ -187,6 +236,9 @@ pub async fn install_operator(
             (mode_for(op, &bundle, &request.settings), op.namespace.clone(), watch)
         }
     };
+    if mode != Mode::Extend {
+        check_release_change(global, conn, info, existing, &bundle, &watch).await?;
+    }
     if mode == Mode::Downgrade {
         let from = existing.and_then(|o| o.version.clone()).unwrap_or_default();
         let question = format!(
@@ -227,7 +279,6 @@ pub async fn install_operator(
         }
     };
     check_permissions(conn, &plan).await?;
-    check_stored_versions(conn, &bundle).await?;
     let before = Some(api::before_state(conn, &plan).await?);
     let options = ApplyOptions {
         force_conflicts: request.force_conflicts,

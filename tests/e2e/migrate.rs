@@ -1,0 +1,182 @@
+//! `kafkactl migrate NAME --to kraft` and `kafkactl upgrade-plan` on Strimzi 0.45.2 with
+//! the seed's layout (`zookeeper-classic`), against the simulated operator's migration
+//! state machine.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use fake_kube::StrimziRelease;
+use serde_json::Value;
+
+use crate::common::{Env, env, output_text};
+
+fn zookeeper_cluster() -> Env {
+    let env = env(StrimziRelease::V0_45_2).start();
+    let out = env
+        .kafkactl()
+        .args([
+            "--timeout",
+            "120s",
+            "create",
+            "z",
+            "--preset",
+            "zookeeper-classic",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    env
+}
+
+fn migrate(env: &Env, extra: &[&str]) -> (Option<i32>, Value, String) {
+    let out = env
+        .kafkactl()
+        .args(["-o", "json", "--timeout", "120s", "migrate", "z"])
+        .args(extra)
+        .output()
+        .unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code(), json, output_text(&out))
+}
+
+/// Broker claims by name, with their uids.
+fn broker_claims(env: &Env) -> BTreeMap<String, String> {
+    env.fake
+        .store()
+        .list("v1", "PersistentVolumeClaim", Some("kafka"), None)
+        .into_iter()
+        .filter_map(|c| {
+            let name = c["metadata"]["name"].as_str()?.to_string();
+            name.starts_with("data-z-kafka-")
+                .then(|| (name, c["metadata"]["uid"].as_str().unwrap_or_default().to_string()))
+        })
+        .collect()
+}
+
+fn metadata_state(env: &Env) -> String {
+    env.kafka("z").unwrap()["status"]["kafkaMetadataState"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn zookeeper_classic_migrates_to_kraft_stopping_before_the_point_of_no_return_and_keeps_its_broker_volumes() {
+    let env = zookeeper_cluster();
+    let claims = broker_claims(&env);
+    assert_eq!(claims.len(), 3, "{claims:?}");
+
+    let (code, outcome, text) = migrate(&env, &["--to", "kraft", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(outcome["result"], "post-migration", "{outcome}");
+    assert_eq!(metadata_state(&env), "KRaftPostMigration");
+    assert!(text.contains("--finalize") && text.contains("--rollback"), "{text}");
+
+    let (code, outcome, text) = migrate(&env, &["--to", "kraft", "--finalize", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(outcome["result"], "migrated", "{outcome}");
+    let kafka = env.kafka("z").unwrap();
+    assert_eq!(kafka["status"]["kafkaMetadataState"], "KRaft");
+    assert!(kafka["spec"].get("zookeeper").is_none(), "spec.zookeeper is removed");
+    let stored: Value = serde_json::from_str(
+        kafka["metadata"]["annotations"]["kafkactl.io/spec"]
+            .as_str()
+            .unwrap_or("{}"),
+    )
+    .unwrap();
+    assert_eq!(stored["metadata"], "kraft", "{stored}");
+    assert!(stored.get("zookeeper").is_none(), "{stored}");
+    let store = env.fake.store();
+    assert!(
+        store
+            .get("apps/v1", "Deployment", Some("kafka"), "z-zoo-entrance")
+            .is_none(),
+        "kafkactl's ZooKeeper proxy is gone"
+    );
+    assert_eq!(
+        broker_claims(&env),
+        claims,
+        "the brokers kept the same volumes (same uids)"
+    );
+    assert!(
+        outcome["keptClaims"]
+            .as_array()
+            .is_some_and(|c| c.iter().any(|n| n == "data-z-zookeeper-0")),
+        "{outcome}"
+    );
+
+    let (code, outcome, text) = migrate(&env, &["--to", "kraft"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(outcome["result"], "unchanged", "{outcome}");
+    let status = env.kafkactl().args(["status", "z"]).output().unwrap();
+    assert!(status.status.success(), "{}", output_text(&status));
+}
+
+#[test]
+fn a_migration_rolls_back_to_zookeeper_until_it_is_finalized() {
+    let env = zookeeper_cluster();
+    let (code, _, text) = migrate(&env, &["--to", "kraft", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    let (code, outcome, text) = migrate(&env, &["--rollback", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(outcome["result"], "rolled-back", "{outcome}");
+    assert_eq!(metadata_state(&env), "ZooKeeper");
+    let pools = env
+        .fake
+        .store()
+        .list("kafka.strimzi.io/v1beta2", "KafkaNodePool", Some("kafka"), None);
+    assert!(
+        !pools.iter().any(|p| p["metadata"]["name"] == "controller"),
+        "the controller pool is deleted: {pools:?}"
+    );
+}
+
+#[test]
+fn without_a_yes_the_migration_is_refused_and_nothing_is_written() {
+    let env = zookeeper_cluster();
+    env.fake.clear_requests();
+    let (code, _, text) = migrate(&env, &["--to", "kraft"]);
+    assert_eq!(code, Some(4), "{text}");
+    assert!(text.contains("--yes"), "{text}");
+    let writes: Vec<String> = env
+        .fake
+        .write_requests()
+        .iter()
+        .filter(|r| !r.path.contains("/leases"))
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    // Only the node-pool move (no roll) may have happened before the question.
+    assert!(
+        writes
+            .iter()
+            .all(|w| w.contains("kafkanodepools/kafka") || w.contains("kafkas/z")),
+        "{writes:?}"
+    );
+    assert_eq!(metadata_state(&env), "ZooKeeper");
+}
+
+#[test]
+fn upgrade_plan_starts_with_the_migration_and_lands_every_operator_on_a_supported_kafka_version() {
+    let env = zookeeper_cluster();
+    let bundles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi");
+    let out = env
+        .kafkactl()
+        .args(["-o", "json", "upgrade-plan", "--bundles"])
+        .arg(&bundles)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan["from"], "0.45.2");
+    assert_eq!(plan["to"], "1.2.0");
+    let steps = plan["steps"].as_array().unwrap();
+    assert_eq!(
+        steps[0]["argv"],
+        serde_json::json!(["kafkactl", "migrate", "z", "-n", "kafka", "--to", "kraft"])
+    );
+    let kinds: Vec<&str> = steps.iter().filter_map(|s| s["kind"].as_str()).collect();
+    assert_eq!(kinds.last(), Some(&"operator"), "{kinds:?}");
+    assert!(kinds.contains(&"convert-api"), "{kinds:?}");
+    assert_eq!(steps[1]["to"], "3.9.0", "3.9.2 steps down first: 0.46 does not know it");
+}
