@@ -24,6 +24,9 @@ pub enum OperatorCommand {
     Install(OperatorInstallArgs),
     /// Show the Strimzi operator: version, image, watched namespaces, readiness, Kafka versions, CRDs.
     Status(OperatorStatusArgs),
+    /// Convert every Strimzi resource to kafka.strimzi.io/v1 and store the CRDs as v1 (on Strimzi 0.49 to 0.51),
+    /// so that a release without v1beta2 (1.0 and later) can be installed.
+    ConvertApi(ConvertApiArgs),
     /// Remove the Strimzi operator (CRDs only with --delete-crds).
     #[command(
         long_about = "Remove the Strimzi cluster operator: its Deployment, ServiceAccount, ConfigMap and RBAC \
@@ -159,4 +162,11 @@ fn parse_env(text: &str) -> Result<(String, String), String> {
             "\"{text}\" is not KEY=VALUE (e.g. STRIMZI_FEATURE_GATES=+SomeGate)"
         )),
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ConvertApiArgs {
+    /// List what would be converted; write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }

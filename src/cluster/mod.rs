@@ -5,6 +5,7 @@
 
 pub mod apply;
 pub mod client;
+pub mod conversion;
 pub mod discovery;
 pub mod errors;
 pub mod exposure;

@@ -1,6 +1,7 @@
 //! `kafkactl operator install | status | uninstall`. The install itself,
 //! which `create --install-operator` runs too, is `shared::operator_install`.
 
+mod convert_api;
 mod install;
 mod status;
 mod uninstall;
@@ -12,6 +13,7 @@ pub fn run(global: &GlobalArgs, command: OperatorCommand) -> anyhow::Result<()> 
     match command {
         OperatorCommand::Install(args) => install::install(global, args),
         OperatorCommand::Status(_) => status::status(global),
+        OperatorCommand::ConvertApi(args) => convert_api::convert_api(global, args),
         OperatorCommand::Uninstall(args) => uninstall::uninstall(global, args),
     }
 }
