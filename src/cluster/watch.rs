@@ -236,7 +236,9 @@ impl Watches {
     }
 
     /// One object by name, followed as kube's `await_condition` follows it
-    /// (`watch_object`), with the engine's backoff.
+    /// (`watch_object`), with the engine's backoff. Not `await_condition`
+    /// itself: it ends at the first watch error, with no backoff and no way
+    /// to tell a 403 from a hiccup, and it keeps no last state for messages.
     pub fn object<K>(
         &mut self,
         api: Api<K>,
