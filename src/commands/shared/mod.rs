@@ -7,3 +7,4 @@
 pub mod change;
 pub mod operator_install;
 pub mod preflight;
+pub mod spec;

@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::actions::requested_spec::{SpecRequest, requested_spec};
 use crate::cli::operator::{BundleSourceArgs, OperatorSettingsArgs};
 use crate::cli::{CreateArgs, GlobalArgs};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
@@ -517,9 +518,15 @@ fn create_namespace(global: &GlobalArgs, args: &CreateArgs) -> String {
     let Some(name) = args.name.as_deref() else {
         return fallback;
     };
-    let preset = args.preset.as_deref().unwrap_or(crate::spec::preset::DEFAULT_PRESET);
-    let overrides = args.spec.to_overrides(global.connection.namespace.as_deref());
-    crate::spec::build(name, preset, &overrides)
+    let request = SpecRequest {
+        name,
+        preset: args.preset.as_deref(),
+        overrides: args.spec.to_overrides(global.connection.namespace.as_deref()),
+        served_api: None,
+        existing: None,
+        update: false,
+    };
+    requested_spec(request)
         .map(|(spec, _)| spec.namespace)
         .unwrap_or(fallback)
 }
