@@ -33,6 +33,12 @@ pub fn watching_operator<'a>(info: &'a StrimziInfo, namespace: &str) -> Result<&
     info.operator_for(namespace).ok_or(Unwatched::NotWatched)
 }
 
+/// A ready operator reconciles clusters in `namespace` (with Strimzi's CRDs
+/// served): nothing to install for it (`create --install-operator`).
+pub fn ready_operator_watches(info: &StrimziInfo, namespace: &str) -> bool {
+    info.api().is_some() && watching_operator(info, namespace).is_ok_and(|o| o.ready)
+}
+
 /// How an operator meets the spec's Kafka version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KafkaVersionFit {
@@ -275,6 +281,15 @@ mod tests {
         );
         let all = info(&["v1"], vec![operator(WatchScope::All, &[])]);
         assert!(watching_operator(&all, "anything").is_ok());
+        assert!(ready_operator_watches(&all, "anything"));
+        assert!(!ready_operator_watches(&team, "kafka"));
+        let mut starting = operator(WatchScope::All, &[]);
+        starting.ready = false;
+        assert!(!ready_operator_watches(&info(&["v1"], vec![starting]), "kafka"));
+        assert!(!ready_operator_watches(
+            &info(&[], vec![operator(WatchScope::All, &[])]),
+            "kafka"
+        ));
     }
 
     #[test]

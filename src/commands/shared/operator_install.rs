@@ -495,7 +495,7 @@ pub async fn install_for_create(
         return Ok(info);
     }
     let namespace = create_namespace(global, args);
-    if info.api().is_some() && info.operator_for(&namespace).is_some_and(|o| o.ready) {
+    if crate::check::strimzi::ready_operator_watches(&info, &namespace) {
         return Ok(info);
     }
     let request = InstallRequest {
