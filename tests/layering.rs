@@ -159,6 +159,37 @@ fn the_layers_below_the_commands_see_no_clap_type_no_command_and_no_ui() {
 }
 
 #[test]
+fn only_cluster_calls_the_api_server() {
+    let mut found = Vec::new();
+    for file in rust_files(&src().join("commands"))
+        .into_iter()
+        .chain(rust_files(&src().join("actions")))
+    {
+        let text = fs::read_to_string(&file).expect("readable source");
+        for call in [
+            "kube::Api",
+            "Api::namespaced",
+            "Api::all",
+            "Api<",
+            "kube::Client",
+            ".client.clone()",
+        ] {
+            if text.contains(call) {
+                found.push(format!(
+                    "{} uses {call}",
+                    file.strip_prefix(src()).unwrap_or(&file).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "API calls belong in src/cluster/ (one place for retries, watches and field managers):\n  {}",
+        found.join("\n  ")
+    );
+}
+
+#[test]
 fn the_import_check_sees_each_way_of_naming_a_command_module() {
     let text = "use super::create::x;\nuse super::{scale, shared::y};\nlet a = crate::commands::check::run();\nuse crate::spec::create::z;";
     assert_eq!(names_after(text, "super::"), vec!["create", "scale", "shared"]);
