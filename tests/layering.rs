@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 /// The module that shares plumbing between commands; not a command itself.
 const SHARED: &str = "shared";
 
-/// The layers below the commands: plain values in, no clap types, no commands.
+/// The layers below the commands: plain values in and out; no clap types, no
+/// commands, no printing (`ui` is where users see things).
 const LOWER_LAYERS: &[&str] = &["actions", "check", "cluster", "operator", "render", "spec"];
 
 fn src() -> PathBuf {
@@ -135,12 +136,12 @@ fn no_command_module_imports_another_command_module() {
 }
 
 #[test]
-fn the_layers_below_the_commands_see_no_clap_type_and_no_command() {
+fn the_layers_below_the_commands_see_no_clap_type_no_command_and_no_ui() {
     let mut found = Vec::new();
     for layer in LOWER_LAYERS {
         for file in rust_files(&src().join(layer)) {
             let text = fs::read_to_string(&file).expect("readable source");
-            for forbidden in ["crate::cli", "crate::commands", "clap::"] {
+            for forbidden in ["crate::cli", "crate::commands", "clap::", "crate::ui"] {
                 if text.contains(forbidden) {
                     found.push(format!(
                         "{} uses {forbidden}",
@@ -153,6 +154,37 @@ fn the_layers_below_the_commands_see_no_clap_type_and_no_command() {
     assert!(
         found.is_empty(),
         "layers below the commands take plain values:\n  {}",
+        found.join("\n  ")
+    );
+}
+
+#[test]
+fn only_cluster_calls_the_api_server() {
+    let mut found = Vec::new();
+    for file in rust_files(&src().join("commands"))
+        .into_iter()
+        .chain(rust_files(&src().join("actions")))
+    {
+        let text = fs::read_to_string(&file).expect("readable source");
+        for call in [
+            "kube::Api",
+            "Api::namespaced",
+            "Api::all",
+            "Api<",
+            "kube::Client",
+            ".client.clone()",
+        ] {
+            if text.contains(call) {
+                found.push(format!(
+                    "{} uses {call}",
+                    file.strip_prefix(src()).unwrap_or(&file).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "API calls belong in src/cluster/ (one place for retries, watches and field managers):\n  {}",
         found.join("\n  ")
     );
 }

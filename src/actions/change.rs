@@ -1,7 +1,8 @@
 //! What every change to an existing cluster decides before it writes: the
 //! spec is valid, the guards of `spec::guards` pass against what the cluster
 //! has now (their questions are returned, not asked), and the plan is
-//! rendered for the live cluster.
+//! rendered for the live cluster; and, after the apply, the Pending claims
+//! a StorageClass fix replaces are deleted.
 
 use crate::cluster::client::Connection;
 use crate::cluster::inventory::node_ids;

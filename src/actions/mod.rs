@@ -8,5 +8,6 @@ pub mod load;
 pub mod lock;
 pub mod preflight;
 pub mod preset;
+pub mod requested_spec;
 
 pub use load::{LoadedCluster, load_cluster, not_found, served_api};

@@ -9,7 +9,7 @@ use crate::spec::preset::preset_value;
 /// `--save-preset FILE`: the spec without its name, which
 /// `kafkactl create NAME --preset FILE` turns back into the same spec.
 pub fn save_preset(path: &Path, spec: &ClusterSpec) -> anyhow::Result<()> {
-    let body = crate::ui::output::to_yaml(&preset_value(spec)?)?;
+    let body = serde_saphyr::to_string(&preset_value(spec)?)?;
     let text = format!(
         "# kafkactl preset saved by `kafkactl create {name}` (kafkactl {version}).\n\
          # Create the same cluster again, or a copy under another name:\n\

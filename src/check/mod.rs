@@ -16,7 +16,7 @@ use crate::cluster::facts::{AccessRequest, ClusterFacts};
 use crate::render::Plan;
 use crate::spec::ClusterSpec;
 
-/// How one check came out: ✓, ! or ✗.
+/// How one check came out; `ui::checklist` shows it as a mark (✓, ! or ✗).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {

@@ -21,7 +21,7 @@ use super::discovery::{OperatorInfo, rollout_complete};
 use super::errors::{Operation, describe};
 use super::readiness::{ComponentProgress, Diagnostic, Progress};
 use super::resources::dynamic_api;
-use super::watch::{Check, Stalled, WaitError, Watches};
+use super::watch::{Check, Stalled, WaitError, Watches, by_name};
 use crate::error::Failure;
 use crate::render::Plan;
 use crate::spec::names::FIELD_MANAGER;
@@ -124,7 +124,12 @@ pub async fn wait_for_operator(
     let initial = Stalled::Operator(last.clone());
     watches
         .until(timeout, initial, || {
-            let progress = operator_progress(target, &by_name(&crds), deployment.get().as_ref(), &by_name(&pods));
+            let progress = operator_progress(
+                target,
+                &by_name(&crds, |_| true),
+                deployment.get().as_ref(),
+                &by_name(&pods, |_| true),
+            );
             if progress != last {
                 on_progress(&progress);
                 last = progress.clone();
@@ -135,14 +140,6 @@ pub async fn wait_for_operator(
             }
         })
         .await
-}
-
-fn by_name<K: kube::Resource<DynamicType = ()> + Clone + 'static>(store: &Store<K>) -> BTreeMap<String, K> {
-    store
-        .state()
-        .into_iter()
-        .map(|o| (o.meta().name.clone().unwrap_or_default(), K::clone(&o)))
-        .collect()
 }
 
 /// CRDs established and the operator rolled out, from what is observed.

@@ -17,7 +17,7 @@ use super::client::Connection;
 use super::errors::{Operation, describe};
 use super::readiness::{ComponentProgress, Observed, Progress, diagnostics, kafka_condition, kafka_ready, pod_ready};
 use super::resources::{dynamic_api, strimzi};
-use super::watch::{Check, Stalled, WaitError, Watches};
+use super::watch::{Check, Stalled, WaitError, Watches, by_name};
 use crate::error::Failure;
 use crate::spec::ClusterSpec;
 use crate::spec::names::{self, FIELD_MANAGER, STRIMZI_CLUSTER_LABEL};
@@ -290,11 +290,7 @@ pub async fn wait_for_rollout(
     );
     let observed = || Observed {
         kafka: kafka.get().and_then(|k| serde_json::to_value(k).ok()),
-        pods: pods
-            .state()
-            .into_iter()
-            .filter_map(|p| Some((p.metadata.name.clone()?, Pod::clone(&p))))
-            .collect(),
+        pods: by_name(&pods, |_| true),
         ..Observed::default()
     };
     let mut last = rollout_progress(spec, targets, &Observed::default(), goal);

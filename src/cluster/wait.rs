@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{Event as KubeEvent, PersistentVolumeClaim, Pod};
-use kube::Resource;
 use kube::api::{Api, ApiResource, DynamicObject};
 use kube::runtime::reflector::Store;
 use kube::runtime::watcher;
@@ -16,7 +15,7 @@ use kube::runtime::watcher;
 use super::client::Connection;
 use super::readiness::{Observed, Progress, evaluate};
 use super::resources::strimzi;
-use super::watch::{Check, Stalled, WaitError, Watches};
+use super::watch::{Check, Stalled, WaitError, Watches, by_name};
 use crate::spec::ClusterSpec;
 use crate::spec::names::{CLUSTER_LABEL, STRIMZI_CLUSTER_LABEL};
 
@@ -141,8 +140,8 @@ impl ClusterStores {
             node_pools: self
                 .pools
                 .iter()
-                .flat_map(|p| p.state())
-                .map(|p| (name_of(p.as_ref()), to_json(&p)))
+                .flat_map(|p| by_name(p, |_| true))
+                .map(|(name, pool)| (name, to_json(&pool)))
                 .collect(),
             pods: by_name(&self.pods, |p| belongs(p.metadata.labels.as_ref(), c)),
             deployments: by_name(&self.deployments, |d| {
@@ -161,24 +160,6 @@ impl ClusterStores {
 
 fn strimzi_resource(strimzi_version: &str, kind: &str) -> Result<ApiResource, WaitError> {
     strimzi(strimzi_version, kind).ok_or_else(|| WaitError::UnknownKind { kind: kind.to_string() })
-}
-
-fn name_of<K: Resource>(object: &K) -> String {
-    object.meta().name.clone().unwrap_or_default()
-}
-
-/// The objects of a store that `keep` accepts, by name.
-fn by_name<K>(store: &Store<K>, keep: impl Fn(&K) -> bool) -> BTreeMap<String, K>
-where
-    K: Resource + Clone + 'static,
-    K::DynamicType: Eq + std::hash::Hash + Clone,
-{
-    store
-        .state()
-        .into_iter()
-        .filter(|o| keep(o))
-        .map(|o| (name_of(o.as_ref()), K::clone(&o)))
-        .collect()
 }
 
 /// kafkactl's objects carry the cluster label; Strimzi's the `strimzi.io/cluster` one.

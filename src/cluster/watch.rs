@@ -10,6 +10,7 @@
 //! `select!` it against Ctrl-C, and dropping it closes the watches.
 //! It returns typed `WaitError`s; their user-facing words live in `crate::error`.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -246,7 +247,9 @@ impl Watches {
     }
 
     /// One object by name, followed as kube's `await_condition` follows it
-    /// (`watch_object`), with the engine's backoff.
+    /// (`watch_object`), with the engine's backoff. Not `await_condition`
+    /// itself: it ends at the first watch error, with no backoff and no way
+    /// to tell a 403 from a hiccup, and it keeps no last state for messages.
     pub fn object<K>(
         &mut self,
         api: Api<K>,
@@ -348,6 +351,21 @@ impl Watches {
             }
         }
     }
+}
+
+/// The objects of a store that `keep` accepts, by name (what the pure
+/// evaluators of `readiness` read).
+pub fn by_name<K>(store: &Store<K>, keep: impl Fn(&K) -> bool) -> BTreeMap<String, K>
+where
+    K: Resource + Clone + 'static,
+    K::DynamicType: Eq + Hash + Clone,
+{
+    store
+        .state()
+        .into_iter()
+        .filter(|o| keep(o))
+        .map(|o| (o.meta().name.clone().unwrap_or_default(), K::clone(&o)))
+        .collect()
 }
 
 /// The verb a 403 or 401 denied, if the error is one: fatal, retrying cannot help.

@@ -2,20 +2,20 @@
 //! `create` builds it (the preflight itself is `actions::preflight`, which
 //! `create` and `scale` run before they apply anything).
 
-use anyhow::Context;
+use serde_json::Value;
 
 use super::shared::preflight::failed;
+use super::shared::spec::accepted;
 use crate::actions::preflight::{PreflightOptions, preflight};
+use crate::actions::requested_spec::{SpecRequest, requested_spec};
 use crate::check::{CheckReport, Intent};
 use crate::cli::GlobalArgs;
 use crate::cli::check::CheckArgs;
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::discover;
-use crate::cluster::inventory::{get_kafka, stored_pool_naming};
-use crate::error::Failure;
-use crate::spec::preset::{DEFAULT_PRESET, target_namespace};
-use crate::spec::versions::api_supports;
-use crate::spec::{self, ClusterSpec, NodePoolNames, StrimziApi};
+use crate::cluster::inventory::get_kafka;
+use crate::spec::preset::target_namespace;
+use crate::spec::{ClusterSpec, StrimziApi};
 use crate::ui;
 use crate::ui::terminal::Mark;
 
@@ -43,8 +43,8 @@ async fn check_live(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Che
     // The spec is rendered for the API the cluster serves; without Strimzi (or
     // without an answer) it keeps the preset's, and the checklist says why.
     let served = discover(&conn).await.ok().and_then(|info| info.api());
-    let naming = existing_pool_naming(&conn, global, args, served).await;
-    let spec = spec_from_args(global, args, served, naming)?;
+    let existing = existing_kafka(&conn, global, args, served).await;
+    let spec = spec_from_args(global, args, served, existing.as_ref())?;
     let options = PreflightOptions {
         intent: Intent::Check,
         named: args.name.is_some(),
@@ -52,61 +52,36 @@ async fn check_live(global: &GlobalArgs, args: &CheckArgs) -> anyhow::Result<Che
     Ok(preflight(&conn, &spec, &options).await?)
 }
 
-/// The validated spec, built as `create` builds it (preset, then flags, the
-/// served Strimzi API), named `PLACEHOLDER_NAME` when no name was given.
+/// The validated spec, built as `create` builds it (`actions::requested_spec`),
+/// named `PLACEHOLDER_NAME` when no name was given.
 fn spec_from_args(
     global: &GlobalArgs,
     args: &CheckArgs,
     live_api: Option<StrimziApi>,
-    pool_naming: Option<NodePoolNames>,
+    existing: Option<&Value>,
 ) -> anyhow::Result<ClusterSpec> {
-    let name = args.name.as_deref().unwrap_or(PLACEHOLDER_NAME);
-    let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
-    let mut overrides = args.spec.to_overrides(global.connection.namespace.as_deref());
-    overrides.node_pool_names = pool_naming;
-    let build = |overrides: &spec::SpecOverrides| {
-        spec::build(name, preset, overrides).with_context(|| format!("cannot use preset \"{preset}\""))
-    };
-    let (mut spec, mut report) = build(&overrides)?;
-    if let Some(served) = live_api {
-        if let Some(asked) = overrides.strimzi_api.filter(|a| *a != served) {
-            return Err(Failure::usage(format!(
-                "--strimzi-api {} was given, but this cluster serves kafka.strimzi.io/{}",
-                asked.as_str(),
-                served.as_str()
-            ))
-            .with_hint("leave --strimzi-api out when a cluster is connected: kafkactl checks for what it serves")
-            .into());
-        }
-        // As create does, render for what is served — unless that API cannot run
-        // the metadata mode: then the spec stays as asked and the checklist says why.
-        if spec.strimzi_api != served && api_supports(served, spec.metadata) {
-            overrides.strimzi_api = Some(served);
-            (spec, report) = build(&overrides)?;
-        }
-    }
-    if !report.is_ok() {
-        return Err(Failure::invalid_spec(report)
-            .with_hint("fix the flags or the preset file; the preflight checks need a valid spec")
-            .into());
-    }
-    if !global.output.quiet {
-        ui::errors::print_warnings(&report);
-    }
-    Ok(spec)
+    let (spec, report) = requested_spec(SpecRequest {
+        name: args.name.as_deref().unwrap_or(PLACEHOLDER_NAME),
+        preset: args.preset.as_deref(),
+        overrides: args.spec.to_overrides(global.connection.namespace.as_deref()),
+        served_api: live_api,
+        existing,
+        update: false,
+    })?;
+    let hint = "fix the flags or the preset file; the preflight checks need a valid spec";
+    Ok(accepted(global, spec, report, hint)?)
 }
 
-/// The pool naming of the existing cluster NAME, which `create` would keep.
+/// The existing cluster NAME, whose pool naming `create` would keep.
 /// Unknown (no name, no Strimzi, no answer) leaves the preset's: the
 /// checklist itself reports what could not be read.
-async fn existing_pool_naming(
+async fn existing_kafka(
     conn: &Connection,
     global: &GlobalArgs,
     args: &CheckArgs,
     served: Option<StrimziApi>,
-) -> Option<NodePoolNames> {
+) -> Option<Value> {
     let (name, api) = (args.name.as_deref()?, served?);
     let namespace = target_namespace(global.connection.namespace.as_deref(), args.preset.as_deref()).ok()?;
-    let kafka = get_kafka(conn, api.as_str(), &namespace, name).await.ok()??;
-    stored_pool_naming(&kafka)
+    get_kafka(conn, api.as_str(), &namespace, name).await.ok()?
 }

@@ -1,5 +1,7 @@
 //! One module per subcommand, each thin: gather inputs, call the layers,
 //! return an outcome value that `ui` prints. `main` maps errors to exit codes.
+//! Command modules never import one another; `shared` (not a command) holds
+//! the plumbing they share.
 
 pub mod check;
 pub mod complete_clusters;

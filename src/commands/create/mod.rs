@@ -4,21 +4,25 @@
 
 mod wizard;
 
-use anyhow::Context;
 use serde::Serialize;
 
 use super::shared::change::{confirm_change, summarize_actions};
 use super::shared::operator_install::install_for_create;
 use super::shared::preflight::enforce;
 use super::shared::runner::{Runner, SoFar};
+use super::shared::spec::accepted;
 use crate::actions::change::{delete_stale_claims, guard_change};
 use crate::actions::lock::lock_for_create;
 use crate::actions::preflight::{PreflightOptions, preflight};
+use crate::actions::requested_spec::{SpecRequest, requested_spec};
+use crate::check::strimzi::{
+    KafkaVersionFit, Unwatched, kafka_version_fit, watching_operator, zookeeper_on_kraft_only,
+};
 use crate::cli::{CreateArgs, DryRun, GlobalArgs, OutputFormat};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
 use crate::cluster::client::{Connection, connect};
 use crate::cluster::discovery::{StrimziInfo, discover};
-use crate::cluster::inventory::{before_state, get_kafka, namespace_exists, stored_pool_naming, stored_spec};
+use crate::cluster::inventory::{before_state, get_kafka, namespace_exists, stored_spec};
 use crate::cluster::recovery;
 use crate::cluster::report::{ClusterReport, cluster_report};
 use crate::cluster::wait::wait_until_ready;
@@ -26,7 +30,7 @@ use crate::error::{Failure, FailureKind};
 use crate::render::{self, RenderContext};
 use crate::spec::changes::{SpecChange, spec_changes};
 use crate::spec::guards::Verdict;
-use crate::spec::{self, ClusterSpec, SpecOverrides, StrimziApi, preset::DEFAULT_PRESET};
+use crate::spec::{self, ClusterSpec, StrimziApi};
 use crate::ui;
 use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
@@ -91,38 +95,16 @@ pub fn spec_from_args(
             .with_hint("pass it as the first argument: kafkactl create my-cluster")
             .into());
     };
-    let preset = args.preset.as_deref().unwrap_or(DEFAULT_PRESET);
-    let mut overrides: SpecOverrides = args.spec.to_overrides(global.connection.namespace.as_deref());
-    overrides.node_pool_names = existing.and_then(stored_pool_naming);
-    if let Some(served) = live_api {
-        if let Some(asked) = overrides.strimzi_api.filter(|a| *a != served) {
-            return Err(Failure::usage(format!(
-                "--strimzi-api {} was given, but this cluster serves kafka.strimzi.io/{}",
-                asked.as_str(),
-                served.as_str()
-            ))
-            .with_hint("leave --strimzi-api out when a cluster is connected: kafkactl renders for what it serves")
-            .into());
-        }
-        overrides.strimzi_api = Some(served);
-    }
-    let stored = existing
-        .filter(|_| args.apply.update && args.preset.is_none())
-        .and_then(stored_spec)
-        .and_then(Result::ok);
-    let (spec, report) = match &stored {
-        Some(stored) => spec::build_over(stored, &overrides),
-        None => spec::build(name, preset, &overrides).with_context(|| format!("cannot use preset \"{preset}\""))?,
-    };
-    if !report.is_ok() {
-        return Err(Failure::invalid_spec(report)
-            .with_hint("fix the flags or the preset file; nothing was changed in the cluster")
-            .into());
-    }
-    if !global.output.quiet {
-        ui::errors::print_warnings(&report);
-    }
-    Ok(spec)
+    let (spec, report) = requested_spec(SpecRequest {
+        name,
+        preset: args.preset.as_deref(),
+        overrides: args.spec.to_overrides(global.connection.namespace.as_deref()),
+        served_api: live_api,
+        existing,
+        update: args.apply.update,
+    })?;
+    let hint = "fix the flags or the preset file; nothing was changed in the cluster";
+    Ok(accepted(global, spec, report, hint)?)
 }
 
 /// `--dry-run`: the objects as multi-document YAML, or one `List` with `-o json`.
@@ -325,9 +307,10 @@ fn existing_result(rerun: bool, all_unchanged: bool) -> &'static str {
 }
 
 /// An operator must watch the namespace, support the Kafka version, and
-/// speak the metadata mode.
+/// speak the metadata mode (the rules of `check::strimzi`, refused here on
+/// the first one broken, before anything is applied).
 fn check_operator(info: &StrimziInfo, spec: &ClusterSpec) -> Result<(), Failure> {
-    if spec.is_zookeeper() && info.kraft_only() {
+    if zookeeper_on_kraft_only(info, spec) {
         let version = info
             .operators
             .first()
@@ -338,30 +321,30 @@ fn check_operator(info: &StrimziInfo, spec: &ClusterSpec) -> Result<(), Failure>
         ))
         .with_hint("use --metadata kraft, or run ZooKeeper clusters on a Strimzi 0.45 operator (API v1beta2)"));
     }
-    if info.operators.is_empty() {
-        return Err(Failure::usage("no Strimzi cluster operator was found in this cluster (no Deployment labelled strimzi.io/kind=cluster-operator)")
-            .with_hint(format!("install it: kafkactl operator install -n {} --from PATH|--version X.Y.Z (or create --install-operator)", spec.namespace)));
-    }
-    let Some(operator) = info.operator_for(&spec.namespace) else {
-        let list: Vec<String> = info
-            .operators
-            .iter()
-            .map(|o| format!("{}/{} watches {}", o.namespace, o.name, o.watches))
-            .collect();
-        return Err(Failure::usage(format!(
-            "no Strimzi operator watches namespace \"{}\" ({})",
-            spec.namespace,
-            list.join("; ")
-        ))
-        .with_hint(format!(
-            "kafkactl operator install --watch {ns} extends the operator to it (adds it to STRIMZI_NAMESPACE and creates its RoleBindings in {ns}); or use -n with a watched namespace",
-            ns = spec.namespace
-        )));
+    let operator = match watching_operator(info, &spec.namespace) {
+        Ok(operator) => operator,
+        Err(Unwatched::NoOperator) => {
+            return Err(Failure::usage("no Strimzi cluster operator was found in this cluster (no Deployment labelled strimzi.io/kind=cluster-operator)")
+                .with_hint(format!("install it: kafkactl operator install -n {} --from PATH|--version X.Y.Z (or create --install-operator)", spec.namespace)));
+        }
+        Err(Unwatched::NotWatched) => {
+            let list: Vec<String> = info
+                .operators
+                .iter()
+                .map(|o| format!("{}/{} watches {}", o.namespace, o.name, o.watches))
+                .collect();
+            return Err(Failure::usage(format!(
+                "no Strimzi operator watches namespace \"{}\" ({})",
+                spec.namespace,
+                list.join("; ")
+            ))
+            .with_hint(format!(
+                "kafkactl operator install --watch {ns} extends the operator to it (adds it to STRIMZI_NAMESPACE and creates its RoleBindings in {ns}); or use -n with a watched namespace",
+                ns = spec.namespace
+            )));
+        }
     };
-    if spec.images.kafka.is_none()
-        && !operator.kafka_versions.is_empty()
-        && !operator.kafka_versions.contains(&spec.kafka_version)
-    {
+    if kafka_version_fit(operator, spec) == KafkaVersionFit::Unsupported {
         return Err(Failure::usage(format!(
             "Kafka {} is not supported by the Strimzi operator {}/{} ({}); it supports {}",
             spec.kafka_version,

@@ -8,3 +8,4 @@ pub mod change;
 pub mod operator_install;
 pub mod preflight;
 pub mod runner;
+pub mod spec;

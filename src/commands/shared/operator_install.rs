@@ -5,6 +5,7 @@
 
 use serde::Serialize;
 
+use crate::actions::requested_spec::{SpecRequest, requested_spec};
 use crate::cli::operator::{BundleSourceArgs, OperatorSettingsArgs};
 use crate::cli::{CreateArgs, GlobalArgs};
 use crate::cluster::apply::{Action, AppliedObject, ApplyLog, ApplyOptions, apply_plan};
@@ -520,7 +521,7 @@ pub async fn install_for_create(
         return Ok(info);
     }
     let namespace = create_namespace(global, args);
-    if info.api().is_some() && info.operator_for(&namespace).is_some_and(|o| o.ready) {
+    if crate::check::strimzi::ready_operator_watches(&info, &namespace) {
         return Ok(info);
     }
     let request = InstallRequest {
@@ -543,9 +544,15 @@ fn create_namespace(global: &GlobalArgs, args: &CreateArgs) -> String {
     let Some(name) = args.name.as_deref() else {
         return fallback;
     };
-    let preset = args.preset.as_deref().unwrap_or(crate::spec::preset::DEFAULT_PRESET);
-    let overrides = args.spec.to_overrides(global.connection.namespace.as_deref());
-    crate::spec::build(name, preset, &overrides)
+    let request = SpecRequest {
+        name,
+        preset: args.preset.as_deref(),
+        overrides: args.spec.to_overrides(global.connection.namespace.as_deref()),
+        served_api: None,
+        existing: None,
+        update: false,
+    };
+    requested_spec(request)
         .map(|(spec, _)| spec.namespace)
         .unwrap_or(fallback)
 }
