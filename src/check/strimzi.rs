@@ -247,6 +247,7 @@ mod tests {
             ready: true,
             watches,
             kafka_versions: kafka_versions.iter().map(|v| v.to_string()).collect(),
+            installed_by_kafkactl: true,
         }
     }
 

@@ -186,3 +186,35 @@ pub async fn trim_stored_versions(conn: &Connection, crd: &StrimziCrd) -> Result
         .map(|_| ())
         .map_err(fail)
 }
+
+/// One resource of `crd` at `version`, if it exists.
+pub async fn get_resource(
+    conn: &Connection,
+    crd: &StrimziCrd,
+    version: &str,
+    namespace: Option<&str>,
+    name: &str,
+) -> Result<Option<Value>, ApiError> {
+    let resource = crd.resource(version);
+    let api: Api<DynamicObject> = match namespace {
+        Some(ns) => Api::namespaced_with(conn.client.clone(), ns, &resource),
+        None => Api::all_with(conn.client.clone(), &resource),
+    };
+    let found = api.get_opt(name).await.map_err(|e| {
+        ApiError::new(
+            e,
+            Operation::new("get", format!("{} {}/{name}", crd.kind, namespace.unwrap_or_default())),
+            &conn.server,
+        )
+    })?;
+    Ok(found.and_then(|o| serde_json::to_value(o).ok()).map(|mut o| {
+        o["apiVersion"] = Value::String(resource.api_version.clone());
+        o["kind"] = Value::String(crd.kind.clone());
+        o
+    }))
+}
+
+/// A write refused because the object changed since it was read (409): read again.
+pub fn is_stale(error: &ApiError) -> bool {
+    matches!(error.kube_error(), kube::Error::Api(status) if status.code == 409)
+}

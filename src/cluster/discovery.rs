@@ -65,6 +65,10 @@ pub struct OperatorInfo {
     pub watches: WatchScope,
     /// Kafka versions from `STRIMZI_KAFKA_IMAGES`.
     pub kafka_versions: Vec<String>,
+    /// Whether kafkactl installed it (its field manager owns the Deployment's
+    /// fields); otherwise another tool (kubectl, Helm, OLM) owns them.
+    #[serde(skip)]
+    pub installed_by_kafkactl: bool,
 }
 
 impl StrimziInfo {
@@ -198,7 +202,14 @@ pub fn operator_info(deployment: &Deployment) -> Option<OperatorInfo> {
         .and_then(|v| v.value.as_deref())
         .map(parse_kafka_images)
         .unwrap_or_default();
+    let installed_by_kafkactl = deployment
+        .metadata
+        .managed_fields
+        .iter()
+        .flatten()
+        .any(|m| m.manager.as_deref() == Some(crate::spec::names::FIELD_MANAGER));
     Some(OperatorInfo {
+        installed_by_kafkactl,
         version: image_tag(&image),
         ready: rollout_complete(deployment),
         name,

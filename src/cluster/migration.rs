@@ -110,13 +110,16 @@ impl KafkaHandle {
 
     /// Wait until Strimzi reports `until` (or, going forward, a later state)
     /// and the Kafka is Ready for its current generation; a rollback
-    /// (`backwards`) waits for exactly `until`; `on_state` hears each new state.
+    /// (`backwards`) waits for exactly `until`. Strimzi's refusals end the
+    /// wait when `refusals_fatal`; right after a step starts they can be
+    /// stale (the controller pool is refused until the annotation is seen); `on_state` hears each new state.
     /// A NotReady condition whose reason is an invalid resource or
     /// configuration is Strimzi refusing the step: it ends the wait.
     pub async fn wait_for_state(
         &self,
         until: MetadataState,
         backwards: bool,
+        refusals_fatal: bool,
         timeout: Duration,
         mut on_state: impl FnMut(&str, bool),
     ) -> Result<Value, WaitError> {
@@ -142,7 +145,7 @@ impl KafkaHandle {
                     on_state(&state_text, ready);
                     last = (state_text.clone(), ready);
                 }
-                if let Some(message) = refused(&object) {
+                if let Some(message) = refused(&object).filter(|_| refusals_fatal) {
                     return Check::Stop(WaitError::MigrationRefused {
                         cluster: self.id(),
                         message,

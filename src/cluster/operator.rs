@@ -241,6 +241,10 @@ pub struct CrdInfo {
     /// `status.storedVersions`: versions objects may still be stored as in etcd.
     pub stored_versions: Vec<String>,
     pub established: bool,
+    /// The field managers that wrote its spec (not its status): `kafkactl`
+    /// when kafkactl installed it, else kubectl, Helm, OLM, ….
+    #[serde(skip)]
+    pub spec_managers: Vec<String>,
 }
 
 /// Every CRD of a `*.strimzi.io` group.
@@ -270,6 +274,15 @@ pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, Failure> {
                 .and_then(|s| s.stored_versions.clone())
                 .unwrap_or_default(),
             established: crd_established(crd),
+            spec_managers: crd
+                .metadata
+                .managed_fields
+                .iter()
+                .flatten()
+                .filter(|m| m.subresource.as_deref() != Some("status"))
+                .filter_map(|m| m.manager.clone())
+                .filter(|m| m != "kube-apiserver")
+                .collect(),
         })
         .collect())
 }

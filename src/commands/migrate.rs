@@ -143,7 +143,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                     migration::BROKER_POOL
                 ));
                 handle
-                    .wait_for_state(MetadataState::ZooKeeper, false, timeout, &mut on_state)
+                    .wait_for_state(MetadataState::ZooKeeper, false, true, timeout, &mut on_state)
                     .await?;
             }
             Next::StartMigration => {
@@ -160,14 +160,21 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                 handle.annotate(&[(MIGRATED_SPEC_ANNOTATION, Some(&text))]).await?;
                 apply_pools(&loaded, &migrated, &[&controllers.name], log).await?;
                 handle.annotate(&[(KRAFT_ANNOTATION, Some("migration"))]).await?;
+                // Until Strimzi sees the annotation it refuses the controller pool
+                // (a ZooKeeper cluster has none): not a refusal of the migration.
                 handle
-                    .wait_for_state(MetadataState::KRaftPostMigration, false, timeout, &mut on_state)
+                    .wait_for_state(MetadataState::KRaftMigration, false, false, timeout, &mut on_state)
+                    .await?;
+                handle
+                    .wait_for_state(MetadataState::KRaftPostMigration, false, true, timeout, &mut on_state)
                     .await?;
                 outcome.result = "post-migration";
             }
             Next::Wait { until } => {
                 let backwards = matches!(goal, Goal::Rollback);
-                handle.wait_for_state(until, backwards, timeout, &mut on_state).await?;
+                handle
+                    .wait_for_state(until, backwards, true, timeout, &mut on_state)
+                    .await?;
                 if until == MetadataState::KRaftPostMigration {
                     outcome.result = "post-migration";
                 }
@@ -190,7 +197,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
             Next::Finalize => {
                 handle.annotate(&[(KRAFT_ANNOTATION, Some("enabled"))]).await?;
                 handle
-                    .wait_for_state(MetadataState::KRaft, false, timeout, &mut on_state)
+                    .wait_for_state(MetadataState::KRaft, false, true, timeout, &mut on_state)
                     .await?;
             }
             Next::CleanUp => {
@@ -229,7 +236,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                 ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
                 handle.annotate(&[(KRAFT_ANNOTATION, Some("rollback"))]).await?;
                 handle
-                    .wait_for_state(MetadataState::KRaftDualWriting, true, timeout, &mut on_state)
+                    .wait_for_state(MetadataState::KRaftDualWriting, true, true, timeout, &mut on_state)
                     .await?;
             }
             Next::ReturnToZooKeeper => {
@@ -242,7 +249,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                     .annotate(&[(KRAFT_ANNOTATION, Some("disabled")), (MIGRATED_SPEC_ANNOTATION, None)])
                     .await?;
                 handle
-                    .wait_for_state(MetadataState::ZooKeeper, true, timeout, &mut on_state)
+                    .wait_for_state(MetadataState::ZooKeeper, true, true, timeout, &mut on_state)
                     .await?;
                 outcome.result = "rolled-back";
                 return Ok(outcome);

@@ -105,6 +105,11 @@ async fn plan_live(
     let start = Start {
         operator: releases::facts_for(&version, operator.kafka_versions.clone()),
         operator_namespace: operator.namespace.clone(),
+        installed_by_other_tool: !operator.installed_by_kafkactl
+            || state
+                .crds
+                .iter()
+                .any(|c| c.spec_managers.iter().any(|m| m != crate::spec::names::FIELD_MANAGER)),
         kubernetes_minor: state.kubernetes_minor,
         stored_as_v1: state
             .crds

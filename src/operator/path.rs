@@ -52,6 +52,9 @@ impl ClusterNow {
 pub struct Start {
     pub operator: ReleaseFacts,
     pub operator_namespace: String,
+    /// The running operator was installed by another tool (kubectl, Helm):
+    /// the operator steps take its fields over (`--force-conflicts`).
+    pub installed_by_other_tool: bool,
     /// `None` when the API server did not say.
     pub kubernetes_minor: Option<u32>,
     /// Every Strimzi CRD stores v1 only (`status.storedVersions == [v1]`).
@@ -238,32 +241,46 @@ fn start_blockers(start: &Start) -> Vec<String> {
     blockers
 }
 
-/// The migrations come first, while the operator still runs ZooKeeper.
+/// The migrations come first, while the operator still runs ZooKeeper: each
+/// in two steps, because Strimzi's last state before ZooKeeper goes
+/// (KRaftPostMigration) is the last point to roll back, worth a look first.
 fn migrations(start: &Start) -> Vec<Step> {
-    start
-        .clusters
-        .iter()
-        .filter(|c| c.metadata != MetadataMode::KRaft)
-        .map(|cluster| {
-            let argv = kafkactl(&["migrate", &cluster.name, "-n", &cluster.namespace, "--to", "kraft"]);
-            let resume = match &cluster.metadata {
-                MetadataMode::Migrating(state) => format!(" (it is in {state}: the command goes on from there)"),
-                _ => String::new(),
-            };
-            Step {
-                action: Action::Migrate { cluster: cluster.id() },
-                command: Some(argv.join(" ")),
-                argv,
-                what: format!(
-                    "move {} from ZooKeeper to KRaft on Strimzi {}{resume}: node pools, a controller pool, Strimzi's migration to KRaft, then spec.zookeeper and kafkactl's ZooKeeper objects removed",
-                    cluster.id(),
-                    start.operator.version
-                ),
-                rolls: "the brokers, one at a time, at each migration state (3 times); the new controllers once".to_string(),
-                availability: availability(cluster),
-            }
-        })
-        .collect()
+    let mut steps = Vec::new();
+    for cluster in start.clusters.iter().filter(|c| c.metadata != MetadataMode::KRaft) {
+        let base = ["migrate", &cluster.name, "-n", &cluster.namespace, "--to", "kraft"];
+        let resume = match &cluster.metadata {
+            MetadataMode::Migrating(state) => format!(" (it is in {state}: the command goes on from there)"),
+            _ => String::new(),
+        };
+        let argv = kafkactl(&base);
+        steps.push(Step {
+            action: Action::Migrate { cluster: cluster.id() },
+            command: Some(argv.join(" ")),
+            argv,
+            what: format!(
+                "move {} from ZooKeeper to KRaft on Strimzi {}{resume}: node pools, a controller pool and Strimzi's migration, stopping at KRaftPostMigration, the last state that can be rolled back (kafkactl migrate {} -n {} --rollback)",
+                cluster.id(),
+                start.operator.version,
+                cluster.name,
+                cluster.namespace
+            ),
+            rolls: "the brokers, one at a time, twice; the new controllers start".to_string(),
+            availability: availability(cluster),
+        });
+        let argv = kafkactl(&[&base[..], &["--finalize"]].concat());
+        steps.push(Step {
+            action: Action::Migrate { cluster: cluster.id() },
+            command: Some(argv.join(" ")),
+            argv,
+            what: format!(
+                "finalize: Strimzi removes ZooKeeper (no way back after this), then kafkactl removes spec.zookeeper and its own ZooKeeper objects from {}",
+                cluster.id()
+            ),
+            rolls: "the brokers once more, then the controllers".to_string(),
+            availability: availability(cluster),
+        });
+    }
+    steps
 }
 
 /// Breadth-first over the stops: the first route found has the fewest steps.
@@ -369,7 +386,10 @@ fn step_between(
             steps.push(kubernetes_step(minor, to));
             *kubernetes_minor = Some(to.min_kubernetes_minor);
         }
-        steps.push(operator_step(start, from, to, source));
+        // Fields the other tool wrote stay co-owned by it where a bundle left
+        // them unchanged, so every later bundle meets them again.
+        let take_over = start.installed_by_other_tool;
+        steps.push(operator_step(start, from, to, source, take_over));
         return steps;
     }
     if before.stored_as_v1 != after.stored_as_v1 {
@@ -393,8 +413,13 @@ fn step_between(
         .map(|index| {
             let cluster = &start.clusters[index];
             let (old, new) = (&before.versions[index], &after.versions[index]);
-            let argv = kafkactl(&["upgrade", &cluster.name, "-n", &cluster.namespace, "--kafka-version", new]);
-            let direction = if compare_kafka_versions(new, old) == Some(Ordering::Less) {
+            let down = compare_kafka_versions(new, old) == Some(Ordering::Less);
+            let mut args = vec!["upgrade", &cluster.name, "-n", &cluster.namespace, "--kafka-version", new];
+            if down {
+                args.push("--allow-downgrade");
+            }
+            let argv = kafkactl(&args);
+            let direction = if down {
                 format!(
                     "step {} down from Kafka {old} to {new} (a patch release of the same minor), because the next operator does not know {old}",
                     cluster.id()
@@ -419,7 +444,13 @@ fn step_between(
         .collect()
 }
 
-fn operator_step(start: &Start, from: &ReleaseFacts, to: &ReleaseFacts, source: &ReleaseSource) -> Step {
+fn operator_step(
+    start: &Start,
+    from: &ReleaseFacts,
+    to: &ReleaseFacts,
+    source: &ReleaseSource,
+    take_over: bool,
+) -> Step {
     let mut args = vec!["operator", "install", "-n", &start.operator_namespace];
     let path;
     match source {
@@ -428,6 +459,9 @@ fn operator_step(start: &Start, from: &ReleaseFacts, to: &ReleaseFacts, source: 
             args.extend(["--from", &path]);
         }
         ReleaseSource::Downloads => args.extend(["--version", &to.version]),
+    }
+    if take_over {
+        args.push("--force-conflicts");
     }
     let argv = kafkactl(&args);
     let clusters: Vec<String> = start.clusters.iter().map(ClusterNow::id).collect();
@@ -438,7 +472,14 @@ fn operator_step(start: &Start, from: &ReleaseFacts, to: &ReleaseFacts, source: 
         },
         command: Some(argv.join(" ")),
         argv,
-        what: format!("replace the Strimzi operator {} with {}", from.version, to.version),
+        what: if take_over {
+            format!(
+                "replace the Strimzi operator {} with {}, taking over the fields of the tool that installed it (--force-conflicts)",
+                from.version, to.version
+            )
+        } else {
+            format!("replace the Strimzi operator {} with {}", from.version, to.version)
+        },
         rolls: if clusters.is_empty() {
             "the operator's own pod".to_string()
         } else {
@@ -526,6 +567,7 @@ mod tests {
         Start {
             operator: find("0.45.2").map(|r| r.facts()).unwrap_or_else(|| unreachable!()),
             operator_namespace: "strimzi".into(),
+            installed_by_other_tool: false,
             kubernetes_minor: Some(33),
             stored_as_v1: false,
             clusters: vec![ClusterNow {
@@ -558,7 +600,8 @@ mod tests {
             commands(&plan),
             [
                 "kafkactl migrate orders -n kafka --to kraft".to_string(),
-                "kafkactl upgrade orders -n kafka --kafka-version 3.9.0".to_string(),
+                "kafkactl migrate orders -n kafka --to kraft --finalize".to_string(),
+                "kafkactl upgrade orders -n kafka --kafka-version 3.9.0 --allow-downgrade".to_string(),
                 b("0.46.1"),
                 "kafkactl upgrade orders -n kafka --kafka-version 4.0.0".to_string(),
                 b("0.48.0"),
@@ -570,7 +613,7 @@ mod tests {
             ]
         );
         assert!(
-            plan.steps[1]
+            plan.steps[2]
                 .what
                 .contains("step kafka/orders down from Kafka 3.9.2 to 3.9.0")
         );
@@ -607,7 +650,7 @@ mod tests {
         let all: Vec<ReleaseFacts> = RELEASES.iter().map(|r| r.facts()).collect();
         let plan = plan(&zookeeper_classic("3.9.2"), "1.2.0", &all, &ReleaseSource::Downloads);
         assert!(plan.blockers.is_empty());
-        assert!(plan.steps.len() <= 10, "{:#?}", commands(&plan));
+        assert!(plan.steps.len() <= 11, "{:#?}", commands(&plan));
         assert!(commands(&plan).iter().any(|c| c.contains("convert-api")));
     }
 

@@ -81,6 +81,7 @@ mod tests {
             storage: Some("v1beta2".into()),
             stored_versions: stored.iter().map(|s| s.to_string()).collect(),
             established: true,
+            spec_managers: vec!["kafkactl".into()],
         }]
     }
 

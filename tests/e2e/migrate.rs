@@ -178,5 +178,73 @@ fn upgrade_plan_starts_with_the_migration_and_lands_every_operator_on_a_supporte
     let kinds: Vec<&str> = steps.iter().filter_map(|s| s["kind"].as_str()).collect();
     assert_eq!(kinds.last(), Some(&"operator"), "{kinds:?}");
     assert!(kinds.contains(&"convert-api"), "{kinds:?}");
-    assert_eq!(steps[1]["to"], "3.9.0", "3.9.2 steps down first: 0.46 does not know it");
+    assert_eq!(
+        steps[1]["argv"],
+        serde_json::json!(["kafkactl", "migrate", "z", "-n", "kafka", "--to", "kraft", "--finalize"])
+    );
+    assert_eq!(steps[2]["to"], "3.9.0", "3.9.2 steps down first: 0.46 does not know it");
+}
+
+/// Issue 17's journey: the seed's layout on Strimzi 0.45.2 to KRaft on 1.2.0, running only
+/// the commands `upgrade-plan` prints (with `--yes`, as a runbook would), the cluster Ready
+/// at every stop and the brokers' volumes the same objects at the end.
+#[test]
+fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_volumes() {
+    let env = zookeeper_cluster();
+    let claims = broker_claims(&env);
+    let bundles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi");
+    let out = env
+        .kafkactl()
+        .args(["-o", "json", "upgrade-plan", "--bundles"])
+        .arg(&bundles)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for step in plan["steps"].as_array().unwrap() {
+        let argv: Vec<String> = step["argv"]
+            .as_array()
+            .unwrap_or_else(|| panic!("every step is a kafkactl command here: {step}"))
+            .iter()
+            .map(|a| a.as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(argv[0], "kafkactl");
+        let out = env
+            .kafkactl()
+            .args(["--timeout", "180s", "--yes"])
+            .args(&argv[1..])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}: {}", argv.join(" "), output_text(&out));
+        let status = env.kafkactl().args(["-o", "json", "status", "z"]).output().unwrap();
+        assert!(
+            status.status.success(),
+            "after {}: {}",
+            argv.join(" "),
+            output_text(&status)
+        );
+    }
+    let kafka = env.kafka("z").unwrap();
+    assert_eq!(kafka["apiVersion"], "kafka.strimzi.io/v1");
+    assert!(kafka["spec"].get("zookeeper").is_none());
+    assert_eq!(broker_claims(&env), claims, "the same claims (uids) from start to end");
+    let crd = env
+        .fake
+        .store()
+        .get(
+            "apiextensions.k8s.io/v1",
+            "CustomResourceDefinition",
+            None,
+            "kafkas.kafka.strimzi.io",
+        )
+        .unwrap();
+    assert_eq!(crd["status"]["storedVersions"], serde_json::json!(["v1"]));
+    let again = env
+        .kafkactl()
+        .args(["-o", "json", "upgrade-plan", "--bundles"])
+        .arg(&bundles)
+        .output()
+        .unwrap();
+    let again: Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(again["steps"], serde_json::json!([]), "nothing left to do: {again}");
 }

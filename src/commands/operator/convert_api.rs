@@ -5,11 +5,12 @@
 //! that need a person are named and nothing is written. Re-run, it converges.
 
 use serde::Serialize;
+use serde_json::Value;
 
 use crate::cli::GlobalArgs;
 use crate::cli::operator::ConvertApiArgs;
 use crate::cluster::apply::ApplyLog;
-use crate::cluster::client::connect;
+use crate::cluster::client::{Connection, connect};
 use crate::cluster::conversion::{self, StrimziCrd};
 use crate::commands::shared::runner::{Runner, SoFar};
 use crate::error::{Failure, FailureKind};
@@ -74,7 +75,17 @@ impl TextOutput for ConvertOutcome {
 
 async fn convert_live(global: &GlobalArgs, args: &ConvertApiArgs) -> Result<ConvertOutcome, Failure> {
     let conn = connect(&global.connection.options()).await?;
-    let crds = conversion::strimzi_crds(&conn).await?;
+    let mut crds = conversion::strimzi_crds(&conn).await?;
+    // A kind Strimzi dropped (KafkaMirrorMaker from 0.46 on) keeps its old CRD
+    // and never gets v1; with no resource of it left, it is not in the way.
+    let mut retired = Vec::new();
+    for crd in crds.iter().filter(|c| !c.served.iter().any(|v| v == "v1")) {
+        let version = crd.storage.clone().unwrap_or_else(|| "v1beta2".into());
+        if conversion::list_resources(&conn, crd, &version).await?.is_empty() {
+            retired.push(crd.name.clone());
+        }
+    }
+    crds.retain(|c| !retired.contains(&c.name));
     check_served(&crds)?;
     let pending: Vec<&StrimziCrd> = crds.iter().filter(|c| !c.converted()).collect();
     if pending.is_empty() {
@@ -134,13 +145,13 @@ async fn convert_live(global: &GlobalArgs, args: &ConvertApiArgs) -> Result<Conv
     }
     let view = ProgressView::new(global.output.quiet);
     for (crd, object, _, _) in &work {
-        conversion::replace_v1(&conn, crd, object, true).await?;
+        write_converted(&conn, crd, object.clone()).await?;
     }
     view.message(&format!("converted {} resource(s) to v1", work.len()));
     for crd in &pending {
         conversion::store_as_v1(&conn, crd).await?;
         for object in conversion::list_resources(&conn, crd, "v1").await? {
-            conversion::rewrite(&conn, crd, &object).await?;
+            rewrite(&conn, crd, object).await?;
         }
         conversion::trim_stored_versions(&conn, crd).await?;
         view.message(&format!("{} stores v1 only", crd.name));
@@ -150,6 +161,68 @@ async fn convert_live(global: &GlobalArgs, args: &ConvertApiArgs) -> Result<Conv
         converted,
         crds: crd_names,
     })
+}
+
+/// How often a write refused because the object changed meanwhile (Strimzi
+/// updates its resources while they are converted) is read and tried again.
+const ATTEMPTS: usize = 5;
+
+/// Write the v1 form of `object`; when Strimzi changed it meanwhile, read it
+/// again, convert again, and retry.
+async fn write_converted(conn: &Connection, crd: &StrimziCrd, mut object: Value) -> Result<(), Failure> {
+    for attempt in 1..=ATTEMPTS {
+        match conversion::replace_v1(conn, crd, &object, true).await {
+            Ok(()) => return Ok(()),
+            Err(e) if conversion::is_stale(&e) && attempt < ATTEMPTS => {
+                let read_at = if crd.served.iter().any(|v| v == "v1beta2") {
+                    "v1beta2"
+                } else {
+                    "v1"
+                };
+                let Some(fresh) = reread(conn, crd, read_at, &object).await? else {
+                    return Ok(());
+                };
+                object = match to_v1(&fresh) {
+                    Converted::Ready { object, .. } => object,
+                    Converted::Unchanged => fresh,
+                    Converted::Manual(reasons) => {
+                        return Err(Failure::new(
+                            FailureKind::Refused,
+                            format!(
+                                "{} {} changed while it was converted: {}",
+                                crd.kind,
+                                identity(&fresh),
+                                reasons.join("; ")
+                            ),
+                        ));
+                    }
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Write `object` again as it is, so that it is stored as v1; re-read on a conflict.
+async fn rewrite(conn: &Connection, crd: &StrimziCrd, mut object: Value) -> Result<(), Failure> {
+    for attempt in 1..=ATTEMPTS {
+        match conversion::rewrite(conn, crd, &object).await {
+            Ok(()) => return Ok(()),
+            Err(e) if conversion::is_stale(&e) && attempt < ATTEMPTS => match reread(conn, crd, "v1", &object).await? {
+                Some(fresh) => object = fresh,
+                None => return Ok(()),
+            },
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+async fn reread(conn: &Connection, crd: &StrimziCrd, version: &str, object: &Value) -> Result<Option<Value>, Failure> {
+    let namespace = object["metadata"]["namespace"].as_str();
+    let name = object["metadata"]["name"].as_str().unwrap_or_default();
+    Ok(conversion::get_resource(conn, crd, version, namespace, name).await?)
 }
 
 /// The conversion needs CRDs that serve both versions (Strimzi 0.49–0.51),

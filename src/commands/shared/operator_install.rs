@@ -281,6 +281,21 @@ pub async fn install_operator(
     };
     check_permissions(conn, &plan).await?;
     let before = Some(api::before_state(conn, &plan).await?);
+    if existing.is_some() {
+        // Over a running operator, the whole bundle is tried on the server
+        // first (dry run): a conflict or a refused object then stops the
+        // install before anything is written, not half-way through it.
+        let rehearsal = ApplyOptions {
+            force_conflicts: request.force_conflicts,
+            dry_run: true,
+        };
+        apply_plan(conn, &plan, rehearsal, &before, &ApplyLog::default())
+            .await
+            .map_err(|e| {
+                Failure::from(e)
+                    .with_hint("nothing was changed: the whole bundle was tried as a server-side dry run first")
+            })?;
+    }
     let options = ApplyOptions {
         force_conflicts: request.force_conflicts,
         dry_run: false,

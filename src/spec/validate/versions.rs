@@ -89,6 +89,17 @@ fn other_api(api: StrimziApi) -> StrimziApi {
     }
 }
 
+/// Some Strimzi release serving `api` supports Kafka `version`.
+fn known_for_api(api: StrimziApi, version: &str) -> bool {
+    crate::operator::releases::RELEASES.iter().any(|r| {
+        let serves = match api {
+            StrimziApi::V1 => r.serves_v1,
+            StrimziApi::V1beta2 => r.serves_v1beta2,
+        };
+        serves && r.supports_kafka(version)
+    })
+}
+
 /// Returns the parsed version when it is well-formed.
 fn validate_kafka_version(spec: &ClusterSpec, report: &mut Report) -> Option<(u32, u32, u32)> {
     let release = release_for_api(spec.strimzi_api);
@@ -120,7 +131,9 @@ fn validate_kafka_version(spec: &ClusterSpec, report: &mut Report) -> Option<(u3
         );
         return Some(parsed);
     }
-    if release.kafka_versions.contains(&version) {
+    if release.kafka_versions.contains(&version) || known_for_api(spec.strimzi_api, version) {
+        // Which one the running operator supports is the live check's to say
+        // (`check::strimzi`): v1beta2 is served from 0.45 to 0.51.
         return Some(parsed);
     }
     if let Some(image) = &spec.images.kafka {
