@@ -106,9 +106,11 @@ fn zookeeper_classic_migrates_to_kraft_stopping_before_the_point_of_no_return_an
         "{outcome}"
     );
 
+    env.fake.clear_requests();
     let (code, outcome, text) = migrate(&env, &["--to", "kraft"]);
     assert_eq!(code, Some(0), "{text}");
     assert_eq!(outcome["result"], "unchanged", "{outcome}");
+    assert!(env.fake.write_requests().is_empty(), "a second migrate writes nothing");
     let status = env.kafkactl().args(["status", "z"]).output().unwrap();
     assert!(status.status.success(), "{}", output_text(&status));
 }
@@ -247,4 +249,74 @@ fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_v
         .unwrap();
     let again: Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(again["steps"], serde_json::json!([]), "nothing left to do: {again}");
+}
+
+/// Ctrl-C at every metadata state of the migration, then the same command again: each
+/// run goes on from the state the cluster is in, and the last one ends migrated with
+/// the same broker volumes.
+#[test]
+fn a_migration_interrupted_at_every_state_resumes_from_where_the_cluster_is() {
+    let env = crate::common::env(StrimziRelease::V0_45_2)
+        .sim(|s| s.migration_step_delay(std::time::Duration::from_millis(1500)))
+        .start();
+    let out = env
+        .kafkactl()
+        .args([
+            "--timeout",
+            "120s",
+            "create",
+            "z",
+            "--preset",
+            "zookeeper-classic",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    let claims = broker_claims(&env);
+    let args = [
+        "--timeout",
+        "120s",
+        "--yes",
+        "migrate",
+        "z",
+        "--to",
+        "kraft",
+        "--finalize",
+    ];
+    let mut interrupted_in = Vec::new();
+    for state in ["KRaftMigration", "KRaftDualWriting", "KRaftPostMigration", "PreKRaft"] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kafkactl"))
+            .arg("--kubeconfig")
+            .arg(env.fake.kubeconfig_path())
+            .args(args)
+            .env("CI", "true")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let reached = env.fake.wait_until(std::time::Duration::from_secs(60), |s| {
+            s.get("kafka.strimzi.io/v1beta2", "Kafka", Some("kafka"), "z")
+                .is_some_and(|k| k["status"]["kafkaMetadataState"] == state)
+        });
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) on our own child's pid; it has not been waited for, so the pid is still ours.
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+        let status = child.wait().unwrap();
+        if reached {
+            interrupted_in.push(state);
+            assert!(
+                matches!(status.code(), Some(130) | Some(0)),
+                "SIGINT in {state}: {status:?}"
+            );
+        }
+    }
+    assert!(interrupted_in.len() >= 3, "interrupted in {interrupted_in:?}");
+    let out = env.kafkactl().args(["-o", "json"]).args(args).output().unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert_eq!(metadata_state(&env), "KRaft");
+    assert!(env.kafka("z").unwrap()["spec"].get("zookeeper").is_none());
+    assert_eq!(broker_claims(&env), claims);
 }

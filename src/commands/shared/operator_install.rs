@@ -121,7 +121,10 @@ async fn check_release_change(
     bundle: &Bundle,
     watch: &WatchScope,
 ) -> Result<(), Failure> {
-    let served = info.api().map(|api| api.as_str()).unwrap_or("v1");
+    // No Strimzi CRDs: no resource a release could orphan or a CRD it could stop on.
+    let Some(served) = info.api().map(|api| api.as_str()) else {
+        return Ok(());
+    };
     let state = upgrade_state::read(conn, served).await?;
     let watched = |objects: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
         objects
@@ -237,9 +240,6 @@ pub async fn install_operator(
             (mode_for(op, &bundle, &request.settings), op.namespace.clone(), watch)
         }
     };
-    if mode != Mode::Extend {
-        check_release_change(global, conn, info, existing, &bundle, &watch).await?;
-    }
     if mode == Mode::Downgrade {
         let from = existing.and_then(|o| o.version.clone()).unwrap_or_default();
         let question = format!(
@@ -247,6 +247,9 @@ pub async fn install_operator(
             bundle.version
         );
         ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
+    }
+    if mode != Mode::Extend {
+        check_release_change(global, conn, info, existing, &bundle, &watch).await?;
     }
     if let (Some(op), Some(api)) = (existing, info.api()) {
         // The clusters it manages roll to the new release (some it may not
@@ -282,18 +285,30 @@ pub async fn install_operator(
     check_permissions(conn, &plan).await?;
     let before = Some(api::before_state(conn, &plan).await?);
     if existing.is_some() {
-        // Over a running operator, the whole bundle is tried on the server
-        // first (dry run): a conflict or a refused object then stops the
-        // install before anything is written, not half-way through it.
+        // Over a running operator, the bundle's cluster-wide objects (CRDs and
+        // their RBAC, where conflicts and refused CRD updates happen) are tried
+        // on the server first (dry run): a conflict or a refused object then
+        // stops the install before anything is written, not half-way through it.
         let rehearsal = ApplyOptions {
             force_conflicts: request.force_conflicts,
             dry_run: true,
         };
-        apply_plan(conn, &plan, rehearsal, &before, &ApplyLog::default())
+        // Cluster-scoped objects only: namespaced ones may be in a namespace
+        // the real apply creates first (a newly watched one).
+        let mut cluster_scoped = Plan::default();
+        for object in plan.objects.iter().filter(|o| {
+            matches!(
+                o.object["kind"].as_str(),
+                Some("CustomResourceDefinition" | "ClusterRole" | "ClusterRoleBinding")
+            )
+        }) {
+            cluster_scoped.push(object.wave, object.object.clone());
+        }
+        apply_plan(conn, &cluster_scoped, rehearsal, &before, &ApplyLog::default())
             .await
             .map_err(|e| {
                 Failure::from(e)
-                    .with_hint("nothing was changed: the whole bundle was tried as a server-side dry run first")
+                    .with_hint("nothing was changed: the bundle's CRDs and cluster roles were tried as a server-side dry run first")
             })?;
     }
     let options = ApplyOptions {
