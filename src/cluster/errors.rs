@@ -165,6 +165,9 @@ pub enum ApiError {
         #[source]
         source: kube::Error,
     },
+    /// A Strimzi API version this build has no resources for (a bug, not the cluster's fault).
+    #[error("unknown Strimzi API version {version}")]
+    UnknownStrimziVersion { version: String },
     /// Any other answer of the API server.
     #[error("{op}: {message} ({code} {reason})")]
     Other {
@@ -267,22 +270,6 @@ impl ApiError {
             reason,
             message,
             source: error,
-        }
-    }
-
-    /// The kube error this came from.
-    pub fn kube_error(&self) -> &kube::Error {
-        match self {
-            ApiError::Conflict { source, .. }
-            | ApiError::NodePortTaken { source, .. }
-            | ApiError::Forbidden { source, .. }
-            | ApiError::NotFound { source, .. }
-            | ApiError::Invalid { source, .. }
-            | ApiError::Unavailable { source, .. }
-            | ApiError::BadRequest { source, .. }
-            | ApiError::Unreachable { source, .. }
-            | ApiError::UntrustedServer { source, .. }
-            | ApiError::Other { source, .. } => source,
         }
     }
 }

@@ -9,17 +9,17 @@ use serde_json::Value;
 
 use super::apply::ObjectRef;
 use super::client::Connection;
-use super::errors::{ApiError, Operation, api_error, describe};
+use super::errors::{ApiError, Operation, api_error};
 use super::readiness::Observed;
 use super::resources::{dynamic_api, strimzi};
-use crate::error::Failure;
 use crate::render::Plan;
 use crate::spec::names::{CLUSTER_LABEL, SPEC_ANNOTATION, STRIMZI_CLUSTER_LABEL};
 use crate::spec::{ClusterSpec, NodePoolNames, names};
 
-fn kafka_api(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Api<DynamicObject>, Failure> {
-    let resource =
-        strimzi(version, "Kafka").ok_or_else(|| Failure::runtime(format!("unknown Strimzi API version {version}")))?;
+fn kafka_api(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Api<DynamicObject>, ApiError> {
+    let resource = strimzi(version, "Kafka").ok_or_else(|| ApiError::UnknownStrimziVersion {
+        version: version.to_string(),
+    })?;
     Ok(match namespace {
         Some(ns) => Api::namespaced_with(conn.client.clone(), ns, &resource),
         None => Api::all_with(conn.client.clone(), &resource),
@@ -32,25 +32,25 @@ pub async fn get_kafka(
     version: &str,
     namespace: &str,
     name: &str,
-) -> Result<Option<Value>, Failure> {
+) -> Result<Option<Value>, ApiError> {
     let api = kafka_api(conn, version, Some(namespace))?;
     match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.map(|k| serde_json::to_value(k).unwrap_or_default())),
-        Err(e) => Err(describe(
+        Err(e) => Err(ApiError::new(
             e,
-            &Operation::new("get", format!("Kafka {namespace}/{name}")),
+            Operation::new("get", format!("Kafka {namespace}/{name}")),
             &conn.server,
         )),
     }
 }
 
 /// Every Kafka CR in `namespace`, or in all namespaces.
-pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Vec<Value>, Failure> {
+pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Vec<Value>, ApiError> {
     let api = kafka_api(conn, version, namespace)?;
     let list = api
         .list(&ListParams::default())
         .await
-        .map_err(|e| describe(e, &Operation::new("list", "Kafka clusters"), &conn.server))?;
+        .map_err(api_error(Operation::new("list", "Kafka clusters"), &conn.server))?;
     Ok(list
         .items
         .into_iter()
@@ -149,13 +149,13 @@ pub async fn before_state(
 /// A one-off picture of a cluster (what `status` shows): the Kafka CR, its
 /// node pools, and the namespace's pods, workloads, claims and warnings,
 /// read concurrently and filtered to the cluster.
-pub async fn observe(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<Observed, Failure> {
+pub async fn observe(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<Observed, ApiError> {
     use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
     use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
 
     let ns = spec.namespace.as_str();
     let c = spec.name.as_str();
-    let fail = |what: &'static str| move |e: kube::Error| describe(e, &Operation::new("list", what), &conn.server);
+    let fail = |what: &'static str| api_error(Operation::new("list", what), &conn.server);
     let pools_api: Option<Api<DynamicObject>> =
         strimzi(version, "KafkaNodePool").map(|r| Api::namespaced_with(conn.client.clone(), ns, &r));
     let by_cluster = ListParams::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={c}"));

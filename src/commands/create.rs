@@ -233,8 +233,14 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     // the Kafka CR under either Strimzi API, and the namespace.
     let (info, kafka_v1, kafka_v1beta2, namespace_exists) = futures::try_join!(
         futures::TryFutureExt::map_err(discover(&conn), Failure::from),
-        get_kafka(&conn, StrimziApi::V1.as_str(), &namespace, &name),
-        get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
+        futures::TryFutureExt::map_err(
+            get_kafka(&conn, StrimziApi::V1.as_str(), &namespace, &name),
+            Failure::from
+        ),
+        futures::TryFutureExt::map_err(
+            get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
+            Failure::from
+        ),
         namespace_exists(&conn, &namespace),
     )?;
     let info = super::operator::install_for_create(global, args, &conn, info).await?;

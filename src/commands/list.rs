@@ -93,7 +93,10 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<()> {
                 .await
                 .map_err(|e| describe(e, &Operation::new("list", "Kafka pods"), &conn.server))
         };
-        let (kafkas, pods) = futures::try_join!(list_kafkas(&conn, api.as_str(), namespace), pods)?;
+        let (kafkas, pods) = futures::try_join!(
+            futures::TryFutureExt::map_err(list_kafkas(&conn, api.as_str(), namespace), crate::error::Failure::from),
+            pods
+        )?;
         Ok::<_, anyhow::Error>(rows(&kafkas, &pods.items))
     })?;
     ui::output::print_outcome(&list, global.output.output)
