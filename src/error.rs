@@ -1,5 +1,9 @@
 //! Exit codes, mapped from error kinds in one place, and the `Failure` error
 //! that commands raise when they know what kind of failure they have.
+//!
+//! The typed errors of the cluster layer become `Failure`s here, each in one `From` impl
+//! (`api`: API calls, apply and exposure; `connect`; `volumes`; `recovery`): the message,
+//! the exit code and the hints, which may name kafkactl's flags and commands.
 
 use std::fmt;
 use std::process::ExitCode;
