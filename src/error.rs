@@ -1,5 +1,9 @@
 //! Exit codes, mapped from error kinds in one place, and the `Failure` error
 //! that commands raise when they know what kind of failure they have.
+//!
+//! The typed errors of the cluster layer become `Failure`s here, each in one `From` impl
+//! (`api`: API calls, apply and exposure; `connect`; `volumes`; `recovery`): the message,
+//! the exit code and the hints, which may name kafkactl's flags and commands.
 
 use std::fmt;
 use std::process::ExitCode;
@@ -103,23 +107,24 @@ impl std::error::Error for Failure {}
 /// edge through `?` into `anyhow` becomes its `Failure` here, by the same `From` impls as
 /// everywhere else, so that its message, hints and exit code do not depend on the path.
 pub fn at_the_edge(error: anyhow::Error) -> anyhow::Error {
-    use crate::cluster::{apply::ApplyError, client::ConnectError, errors::ApiError, exposure::ExposureError};
-    let failure = if let Some(e) = error.downcast_ref::<ApiError>() {
-        Failure::from(e)
-    } else if let Some(e) = error.downcast_ref::<ConnectError>() {
-        Failure::from(e)
-    } else if let Some(e) = error.downcast_ref::<ApplyError>() {
-        Failure::from(e)
-    } else if let Some(e) = error.downcast_ref::<ExposureError>() {
-        Failure::from(e)
-    } else if let Some(e) = error.downcast_ref::<crate::cluster::volumes::VolumeError>() {
-        Failure::from(e)
-    } else if let Some(e) = error.downcast_ref::<crate::cluster::recovery::RecoveryError>() {
-        Failure::from(e)
-    } else {
-        return error;
-    };
-    anyhow::Error::new(failure)
+    use crate::cluster::{apply, client, errors, exposure, recovery, volumes};
+    macro_rules! as_failure {
+        ($($typed:ty),*) => {$(
+            if let Some(typed) = error.downcast_ref::<$typed>() {
+                return anyhow::Error::new(Failure::from(typed));
+            }
+        )*};
+    }
+    as_failure!(
+        errors::ApiError,
+        client::ConnectError,
+        apply::ApplyError,
+        exposure::ExposureError,
+        volumes::VolumeError,
+        recovery::RecoveryError,
+        recovery::RestoreError
+    );
+    error
 }
 
 /// The exit code for an error: the kind of the first `Failure` in its chain,

@@ -102,8 +102,10 @@ fn lock_failure(error: LockError, command: &str) -> Failure {
         )
         .with_hint("kafkactl list -A shows the namespaces that have clusters"),
         LockError::Api(failure) => {
-            failure.with_hint("nothing was changed; the cluster lock (a Lease) could not be taken")
+            Failure::from(failure).with_hint("nothing was changed; the cluster lock (a Lease) could not be taken")
         }
+        contended @ LockError::Contended { .. } => Failure::runtime(contended.to_string())
+            .with_hint("another command is taking the lock right now; run the same command again"),
     }
 }
 

@@ -216,5 +216,5 @@ pub async fn get_resource(
 
 /// A write refused because the object changed since it was read (409): read again.
 pub fn is_stale(error: &ApiError) -> bool {
-    matches!(error.kube_error(), kube::Error::Api(status) if status.code == 409)
+    matches!(error, ApiError::Other { code: 409, .. })
 }

@@ -83,70 +83,64 @@ impl fmt::Display for CertificateProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Server-side apply refused: fields another field manager owns (409 with causes).
-    #[error("cannot apply {}: conflict with another field manager: {}", .op.target, conflict_detail(.fields, .message))]
+    #[error("cannot apply {}: conflict with another field manager: {}", .op.target, conflict_detail(.fields, status_message(.source)))]
     Conflict {
         op: Operation,
         fields: Vec<FieldConflict>,
-        message: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// A NodePort another Service holds (422, `FieldValueInvalid` on a `….nodePort` field).
-    #[error("{op}: the API server rejected it as invalid: {message}")]
+    #[error("{op}: the API server rejected it as invalid: {}", status_message(.source))]
     NodePortTaken {
         op: Operation,
         /// The port asked for, when the cause names it.
         port: Option<i32>,
         /// e.g. `spec.ports[0].nodePort`
         field: String,
-        message: String,
         causes: Vec<InvalidField>,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// 403: the user may not do this.
-    #[error("{op}: {message}")]
+    #[error("{op}: {}", status_message(.source))]
     Forbidden {
         op: Operation,
         /// The resource the server names (`services`, `kafkas.kafka.strimzi.io`), if it does.
         resource: Option<String>,
-        message: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// 404, whatever the body.
-    #[error("{op}: {message}")]
+    #[error("{op}: {}", status_message(.source))]
     NotFound {
         op: Operation,
-        message: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// 422 (or reason `Invalid`): the object was refused, with the fields at fault.
-    #[error("{op}: the API server rejected it as invalid: {message}")]
+    #[error("{op}: the API server rejected it as invalid: {}", status_message(.source))]
     Invalid {
         op: Operation,
-        message: String,
         causes: Vec<InvalidField>,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// 429 or 5xx: the request was fine, the server could not serve it now.
-    #[error("{op}: the API server is unavailable or overloaded ({code} {reason}): {message}")]
+    #[error("{op}: the API server is unavailable or overloaded ({code} {reason}): {}", status_message(.source))]
     Unavailable {
         op: Operation,
         code: u16,
         reason: String,
-        message: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// The request could not even be built (a bug, not the cluster's fault).
     #[error("{op}: cannot build the request: {source}")]
     BadRequest {
         op: Operation,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// No answer at all: connection refused, reset, timed out, DNS.
     #[error("{op}: the API server at {server} did not answer: {}", error_chain(.source))]
@@ -154,7 +148,7 @@ pub enum ApiError {
         op: Operation,
         server: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
     /// The server answered, but its certificate was refused: not an outage.
     #[error("{op}: the API server at {server} was reached, but {}", certificate_words(.problem, .server))]
@@ -163,17 +157,19 @@ pub enum ApiError {
         server: String,
         problem: CertificateProblem,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
+    /// A Strimzi API version this build has no resources for (a bug, not the cluster's fault).
+    #[error("unknown Strimzi API version {version}")]
+    UnknownStrimziVersion { version: String },
     /// Any other answer of the API server.
-    #[error("{op}: {message} ({code} {reason})")]
+    #[error("{op}: {} ({code} {reason})", status_message(.source))]
     Other {
         op: Operation,
         code: u16,
         reason: String,
-        message: String,
         #[source]
-        source: kube::Error,
+        source: Box<kube::Error>,
     },
 }
 
@@ -181,11 +177,13 @@ impl ApiError {
     /// Read a kube error as one of the cases kafkactl acts on: by the Status code, reason and
     /// causes for an answer, by the error types in the chain for a failed connection.
     pub fn new(error: kube::Error, op: Operation, server: &str) -> Self {
-        if matches!(error, kube::Error::HttpError(_) | kube::Error::BuildRequest(_)) {
+        // Boxed: a kube::Error is large, and these travel in every `Result` of the layer.
+        let error = Box::new(error);
+        if matches!(*error, kube::Error::HttpError(_) | kube::Error::BuildRequest(_)) {
             return ApiError::BadRequest { op, source: error };
         }
-        let kube::Error::Api(status) = &error else {
-            return match tls_error(&error).map(certificate_problem) {
+        let kube::Error::Api(status) = &*error else {
+            return match tls_error(&*error).map(certificate_problem) {
                 Some(problem) => ApiError::UntrustedServer {
                     op,
                     server: server.to_string(),
@@ -200,7 +198,6 @@ impl ApiError {
             };
         };
         let status: &Status = status;
-        let message = status.message.clone();
         if status.is_forbidden() {
             let resource = status
                 .details
@@ -210,7 +207,6 @@ impl ApiError {
             return ApiError::Forbidden {
                 op,
                 resource,
-                message,
                 source: error,
             };
         }
@@ -221,16 +217,11 @@ impl ApiError {
             return ApiError::Conflict {
                 op,
                 fields,
-                message,
                 source: error,
             };
         }
         if is_not_found(status) {
-            return ApiError::NotFound {
-                op,
-                message,
-                source: error,
-            };
+            return ApiError::NotFound { op, source: error };
         }
         if status.code == 422 || status.reason == "Invalid" {
             let causes = invalid_fields(status);
@@ -239,13 +230,11 @@ impl ApiError {
                     op,
                     port,
                     field,
-                    message,
                     causes,
                     source: error,
                 },
                 None => ApiError::Invalid {
                     op,
-                    message,
                     causes,
                     source: error,
                 },
@@ -257,7 +246,6 @@ impl ApiError {
                 op,
                 code,
                 reason,
-                message,
                 source: error,
             };
         }
@@ -265,25 +253,16 @@ impl ApiError {
             op,
             code,
             reason,
-            message,
             source: error,
         }
     }
+}
 
-    /// The kube error this came from.
-    pub fn kube_error(&self) -> &kube::Error {
-        match self {
-            ApiError::Conflict { source, .. }
-            | ApiError::NodePortTaken { source, .. }
-            | ApiError::Forbidden { source, .. }
-            | ApiError::NotFound { source, .. }
-            | ApiError::Invalid { source, .. }
-            | ApiError::Unavailable { source, .. }
-            | ApiError::BadRequest { source, .. }
-            | ApiError::Unreachable { source, .. }
-            | ApiError::UntrustedServer { source, .. }
-            | ApiError::Other { source, .. } => source,
-        }
+/// The Status message of an API answer (empty for errors without one).
+fn status_message(error: &kube::Error) -> &str {
+    match error {
+        kube::Error::Api(status) => &status.message,
+        _ => "",
     }
 }
 

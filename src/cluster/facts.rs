@@ -363,7 +363,7 @@ pub fn service_fact(service: &Service, now: k8s_openapi::jiff::Timestamp) -> Ser
 async fn kafkas(conn: &Connection, version: &str, namespace: &str) -> Read<Vec<Value>> {
     super::inventory::list_kafkas(conn, version, Some(namespace))
         .await
-        .map_err(|f| f.message)
+        .map_err(|e| e.to_string())
 }
 
 async fn node_pools(conn: &Connection, version: &str, namespace: &str) -> Read<Vec<NodePoolFact>> {

@@ -10,17 +10,17 @@ use serde_json::Value;
 
 use super::apply::ObjectRef;
 use super::client::Connection;
-use super::errors::{ApiError, Operation, api_error, describe};
+use super::errors::{ApiError, Operation, api_error};
 use super::readiness::Observed;
 use super::resources::{dynamic_api, strimzi};
-use crate::error::Failure;
 use crate::render::Plan;
 use crate::spec::names::{CLUSTER_LABEL, SPEC_ANNOTATION, STRIMZI_CLUSTER_LABEL};
 use crate::spec::{ClusterSpec, NodePoolNames, names};
 
-fn kafka_api(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Api<DynamicObject>, Failure> {
-    let resource =
-        strimzi(version, "Kafka").ok_or_else(|| Failure::runtime(format!("unknown Strimzi API version {version}")))?;
+fn kafka_api(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Api<DynamicObject>, ApiError> {
+    let resource = strimzi(version, "Kafka").ok_or_else(|| ApiError::UnknownStrimziVersion {
+        version: version.to_string(),
+    })?;
     Ok(match namespace {
         Some(ns) => Api::namespaced_with(conn.client.clone(), ns, &resource),
         None => Api::all_with(conn.client.clone(), &resource),
@@ -33,25 +33,25 @@ pub async fn get_kafka(
     version: &str,
     namespace: &str,
     name: &str,
-) -> Result<Option<Value>, Failure> {
+) -> Result<Option<Value>, ApiError> {
     let api = kafka_api(conn, version, Some(namespace))?;
     match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.map(|k| serde_json::to_value(k).unwrap_or_default())),
-        Err(e) => Err(describe(
+        Err(e) => Err(ApiError::new(
             e,
-            &Operation::new("get", format!("Kafka {namespace}/{name}")),
+            Operation::new("get", format!("Kafka {namespace}/{name}")),
             &conn.server,
         )),
     }
 }
 
 /// Every Kafka CR in `namespace`, or in all namespaces.
-pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Vec<Value>, Failure> {
+pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&str>) -> Result<Vec<Value>, ApiError> {
     let api = kafka_api(conn, version, namespace)?;
     let list = api
         .list(&ListParams::default())
         .await
-        .map_err(|e| describe(e, &Operation::new("list", "Kafka clusters"), &conn.server))?;
+        .map_err(api_error(Operation::new("list", "Kafka clusters"), &conn.server))?;
     Ok(list
         .items
         .into_iter()
@@ -61,7 +61,7 @@ pub async fn list_kafkas(conn: &Connection, version: &str, namespace: Option<&st
 
 /// The Kafka pods Strimzi runs (`strimzi.io/kind=Kafka`: brokers, controllers,
 /// ZooKeeper and the operands), in `namespace` or in all.
-pub async fn list_kafka_pods(conn: &Connection, namespace: Option<&str>) -> Result<Vec<Pod>, Failure> {
+pub async fn list_kafka_pods(conn: &Connection, namespace: Option<&str>) -> Result<Vec<Pod>, ApiError> {
     let pods_api: Api<Pod> = match namespace {
         Some(ns) => Api::namespaced(conn.client.clone(), ns),
         None => Api::all(conn.client.clone()),
@@ -70,20 +70,20 @@ pub async fn list_kafka_pods(conn: &Connection, namespace: Option<&str>) -> Resu
         .list(&ListParams::default().labels("strimzi.io/kind=Kafka"))
         .await
         .map(|list| list.items)
-        .map_err(|e| describe(e, &Operation::new("list", "Kafka pods"), &conn.server))
+        .map_err(|e| ApiError::new(e, Operation::new("list", "Kafka pods"), &conn.server))
 }
 
 /// Whether namespace `name` exists. A user who may not read namespaces gets
 /// `false`: the apply then creates it (or finds it).
-pub async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, Failure> {
+pub async fn namespace_exists(conn: &Connection, name: &str) -> Result<bool, ApiError> {
     let api: Api<Namespace> = Api::all(conn.client.clone());
     match super::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.is_some()),
         // Users who may not read namespaces: let the apply create (or find) it.
         Err(kube::Error::Api(s)) if s.is_forbidden() => Ok(false),
-        Err(e) => Err(describe(
+        Err(e) => Err(ApiError::new(
             e,
-            &Operation::new("get", format!("namespace {name}")),
+            Operation::new("get", format!("namespace {name}")),
             &conn.server,
         )),
     }
@@ -180,13 +180,13 @@ pub async fn before_state(
 /// A one-off picture of a cluster (what `status` shows): the Kafka CR, its
 /// node pools, and the namespace's pods, workloads, claims and warnings,
 /// read concurrently and filtered to the cluster.
-pub async fn observe(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<Observed, Failure> {
+pub async fn observe(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<Observed, ApiError> {
     use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
     use k8s_openapi::api::core::v1::{Event, PersistentVolumeClaim, Pod};
 
     let ns = spec.namespace.as_str();
     let c = spec.name.as_str();
-    let fail = |what: &'static str| move |e: kube::Error| describe(e, &Operation::new("list", what), &conn.server);
+    let fail = |what: &'static str| api_error(Operation::new("list", what), &conn.server);
     let pools_api: Option<Api<DynamicObject>> =
         strimzi(version, "KafkaNodePool").map(|r| Api::namespaced_with(conn.client.clone(), ns, &r));
     let by_cluster = ListParams::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={c}"));

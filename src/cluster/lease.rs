@@ -24,8 +24,7 @@ use kube::Api;
 use kube::api::{DeleteParams, ObjectMeta, PostParams, Preconditions};
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
-use crate::error::Failure;
+use super::errors::{ApiError, Operation, api_error};
 use crate::spec::names::{CLUSTER_LABEL, MANAGED_BY, MANAGED_BY_LABEL};
 
 /// How long a lock outlives its last renewal: a process that died without
@@ -70,8 +69,15 @@ pub enum LockError {
     /// The namespace does not exist (yet): there is nothing to lock.
     #[error("namespace {0} does not exist")]
     NoNamespace(String),
+    /// The Lease changed under every attempt to take it: another taker is at it right now.
+    #[error("cannot lock cluster {namespace}/{cluster}: Lease {lease} changed under every attempt to take it")]
+    Contended {
+        namespace: String,
+        cluster: String,
+        lease: String,
+    },
     #[error(transparent)]
-    Api(#[from] Failure),
+    Api(#[from] ApiError),
 }
 
 /// What releasing the locks found, for warnings.
@@ -167,14 +173,13 @@ pub async fn acquire(conn: &Connection, namespace: &str, cluster: &str, command:
                 hold(api, namespace, &name, written);
                 return Ok(());
             }
-            Err(kube::Error::Api(s)) if s.code == 409 => api
-                .get_opt(&name)
-                .await
-                .map_err(|e| describe(e, &op("get"), &conn.server))?,
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                api.get_opt(&name).await.map_err(api_error(op("get"), &conn.server))?
+            }
             Err(kube::Error::Api(s)) if s.is_not_found() => {
                 return Err(LockError::NoNamespace(namespace.to_string()));
             }
-            Err(e) => return Err(describe(e, &op("create"), &conn.server).into()),
+            Err(e) => return Err(ApiError::new(e, op("create"), &conn.server).into()),
         };
         // Released between the create and the read: create again.
         let Some(lease) = existing else { continue };
@@ -193,14 +198,14 @@ pub async fn acquire(conn: &Connection, namespace: &str, cluster: &str, command:
             }
             // Someone else wrote it since we read it: try again.
             Err(kube::Error::Api(s)) if s.code == 409 || s.is_not_found() => continue,
-            Err(e) => return Err(describe(e, &op("update"), &conn.server).into()),
+            Err(e) => return Err(ApiError::new(e, op("update"), &conn.server).into()),
         }
     }
-    Err(Failure::runtime(format!(
-        "cannot lock cluster {namespace}/{cluster}: Lease {name} changed under every attempt to take it"
-    ))
-    .with_hint("another command is taking the lock right now; run the same command again")
-    .into())
+    Err(LockError::Contended {
+        namespace: namespace.to_string(),
+        cluster: cluster.to_string(),
+        lease: name,
+    })
 }
 
 /// Whether a lease can be taken: released, expired, or held by a process of

@@ -17,9 +17,9 @@ use kube::runtime::wait::await_condition;
 use serde_json::{Value, json};
 
 use super::client::Connection;
-use super::errors::{ApiError, Operation, api_error, describe};
+use super::errors::{ApiError, Operation, api_error};
 use super::resources::dynamic_api;
-use crate::error::{Failure, FailureKind};
+use crate::error::Failure;
 use crate::render::Plan;
 use crate::spec::names::{self, CLUSTER_LABEL, FIELD_MANAGER, PAUSE_RECONCILIATION_ANNOTATION, STRIMZI_CLUSTER_LABEL};
 use crate::spec::{ClusterSpec, StorageType};
@@ -52,6 +52,43 @@ pub enum RecoveryError {
         namespace: String,
         claims: Vec<String>,
     },
+}
+
+/// Why restoring the cluster ID stopped. Unless the Kafka went away, it stays paused and
+/// no broker has started, so running the same `create` again finishes the restore.
+#[derive(Debug, thiserror::Error)]
+pub enum RestoreError {
+    #[error("kafkactl does not know how to change Kafka {namespace}/{name}")]
+    UnknownKind { namespace: String, name: String },
+    #[error("Kafka {namespace}/{name} went away")]
+    KafkaGone { namespace: String, name: String },
+    #[error("cannot watch Kafka {namespace}/{name}: {source}")]
+    WatchFailed {
+        namespace: String,
+        name: String,
+        #[source]
+        source: kube::runtime::wait::Error,
+    },
+    /// The operator did not acknowledge the pause in time.
+    #[error("the Strimzi operator did not report Kafka {namespace}/{name} paused within {}s, so its cluster ID could not be restored", .waited.as_secs())]
+    NotPaused {
+        namespace: String,
+        name: String,
+        waited: std::time::Duration,
+    },
+    #[error(
+        "status.clusterId of Kafka {namespace}/{name} did not keep {cluster_id} (something else writes the status)"
+    )]
+    StatusNotKept {
+        namespace: String,
+        name: String,
+        cluster_id: String,
+    },
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// Lifting the pause failed (the rollout layer still words its own errors).
+    #[error(transparent)]
+    Unpause(Failure),
 }
 
 /// A cluster ID to restore before the brokers start.
@@ -120,34 +157,39 @@ pub async fn restore(
     spec: &ClusterSpec,
     restore: &Restore,
     timeout: std::time::Duration,
-) -> Result<(), Failure> {
+) -> Result<(), RestoreError> {
     let (ns, name) = (spec.namespace.as_str(), spec.name.as_str());
+    let (namespace, owned_name) = (ns.to_string(), name.to_string());
     let target = format!("Kafka {ns}/{name}");
-    let api: Api<DynamicObject> = dynamic_api(&conn.client, api_version, "Kafka", Some(ns))
-        .ok_or_else(|| Failure::runtime(format!("kafkactl does not know how to change {target}")))?;
-    let still_paused = |f: Failure| {
-        f.with_hint(format!(
-            "the Kafka is paused ({PAUSE_RECONCILIATION_ANNOTATION}) and no broker has started; running the same create again finishes the restore"
-        ))
-    };
+    let api: Api<DynamicObject> =
+        dynamic_api(&conn.client, api_version, "Kafka", Some(ns)).ok_or_else(|| RestoreError::UnknownKind {
+            namespace: namespace.clone(),
+            name: owned_name.clone(),
+        })?;
     // Strimzi acknowledges a pause with the ReconciliationPaused condition;
     // from then on it keeps the status it finds, so the ID written next stays.
     let paused = |k: Option<&DynamicObject>| k.is_some_and(|k| has_condition(&k.data, "ReconciliationPaused"));
     match tokio::time::timeout(timeout, await_condition(api.clone(), name, paused)).await {
         Ok(Ok(Some(_))) => {}
-        Ok(Ok(None)) => return Err(Failure::new(FailureKind::NotFound, format!("{target} went away"))),
-        Ok(Err(e)) => return Err(still_paused(Failure::runtime(format!("cannot watch {target}: {e}")))),
+        Ok(Ok(None)) => {
+            return Err(RestoreError::KafkaGone {
+                namespace,
+                name: owned_name,
+            });
+        }
+        Ok(Err(source)) => {
+            return Err(RestoreError::WatchFailed {
+                namespace,
+                name: owned_name,
+                source,
+            });
+        }
         Err(_) => {
-            return Err(still_paused(
-                Failure::new(
-                    FailureKind::Timeout,
-                    format!(
-                        "the Strimzi operator did not report {target} paused within {}s, so its cluster ID could not be restored",
-                        timeout.as_secs()
-                    ),
-                )
-                .with_hint(format!("kubectl -n {ns} get kafka {name} -o yaml shows its status")),
-            ));
+            return Err(RestoreError::NotPaused {
+                namespace,
+                name: owned_name,
+                waited: timeout,
+            });
         }
     }
     let params = PatchParams {
@@ -155,25 +197,26 @@ pub async fn restore(
         ..PatchParams::default()
     };
     let patch = json!({"status": {"clusterId": restore.cluster_id}});
-    let fail = |e: kube::Error, what: &'static str| describe(e, &Operation::new(what, target.clone()), &conn.server);
+    let fail = |verb: &'static str| api_error(Operation::new(verb, target.clone()), &conn.server);
     let mut restored = false;
     // The operator may write the paused status at the same moment; a lost
     // write shows on reading back, and is made again.
     for _ in 0..5 {
         api.patch_status(name, &params, &Patch::Merge(&patch))
             .await
-            .map_err(|e| still_paused(fail(e, "set status.clusterId of")))?;
-        let now = api.get(name).await.map_err(|e| still_paused(fail(e, "get")))?;
+            .map_err(fail("set status.clusterId of"))?;
+        let now = api.get(name).await.map_err(fail("get"))?;
         if now.data["status"]["clusterId"].as_str() == Some(restore.cluster_id.as_str()) {
             restored = true;
             break;
         }
     }
     if !restored {
-        return Err(still_paused(Failure::runtime(format!(
-            "status.clusterId of {target} did not keep {} (something else writes the status)",
-            restore.cluster_id
-        ))));
+        return Err(RestoreError::StatusNotKept {
+            namespace,
+            name: owned_name,
+            cluster_id: restore.cluster_id.clone(),
+        });
     }
     super::rollout::annotate(
         conn,
@@ -185,7 +228,7 @@ pub async fn restore(
         None,
     )
     .await
-    .map_err(still_paused)
+    .map_err(RestoreError::Unpause)
 }
 
 fn has_condition(kafka: &Value, kind: &str) -> bool {

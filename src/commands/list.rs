@@ -82,8 +82,8 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> anyhow::Result<()> {
             false => Some(global.connection.namespace.as_deref().unwrap_or(DEFAULT_NAMESPACE)),
         };
         let (kafkas, pods) = futures::try_join!(
-            list_kafkas(&conn, api.as_str(), namespace),
-            list_kafka_pods(&conn, namespace)
+            futures::TryFutureExt::map_err(list_kafkas(&conn, api.as_str(), namespace), crate::error::Failure::from),
+            futures::TryFutureExt::map_err(list_kafka_pods(&conn, namespace), crate::error::Failure::from)
         )?;
         Ok::<_, anyhow::Error>(rows(&kafkas, &pods))
     })?;

@@ -1,9 +1,10 @@
 //! A refused re-creation on kept volumes in the user's words: the commands that fix it.
 
 use super::{Failure, FailureKind};
-use crate::cluster::recovery::RecoveryError;
+use crate::cluster::recovery::{RecoveryError, RestoreError};
+use crate::spec::names::PAUSE_RECONCILIATION_ANNOTATION;
 
-super::api::owned_into_failure!(RecoveryError);
+super::api::owned_into_failure!(RecoveryError, RestoreError);
 
 impl From<&RecoveryError> for Failure {
     fn from(error: &RecoveryError) -> Self {
@@ -25,5 +26,24 @@ impl From<&RecoveryError> for Failure {
                     "or, to start empty, delete the volumes first (their data is lost): kafkactl delete {c} -n {ns} --delete-data"
                 )),
         }
+    }
+}
+
+impl From<&RestoreError> for Failure {
+    fn from(error: &RestoreError) -> Self {
+        let message = error.to_string();
+        let failure = match error {
+            RestoreError::UnknownKind { .. } => return Failure::runtime(message),
+            RestoreError::KafkaGone { .. } => return Failure::new(FailureKind::NotFound, message),
+            RestoreError::NotPaused { namespace, name, .. } => Failure::new(FailureKind::Timeout, message).with_hint(
+                format!("kubectl -n {namespace} get kafka {name} -o yaml shows its status"),
+            ),
+            RestoreError::Api(api) => api.into(),
+            RestoreError::Unpause(failure) => failure.clone(),
+            RestoreError::WatchFailed { .. } | RestoreError::StatusNotKept { .. } => Failure::runtime(message),
+        };
+        failure.with_hint(format!(
+            "the Kafka is paused ({PAUSE_RECONCILIATION_ANNOTATION}) and no broker has started; running the same create again finishes the restore"
+        ))
     }
 }

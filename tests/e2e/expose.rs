@@ -8,7 +8,7 @@ use fake_kube::StrimziRelease;
 use fake_kube::schema::{crd_version_schema, validate_strict};
 use serde_json::{Value, json};
 
-use crate::common::{Env, env, output_text};
+use crate::common::{Env, dev_preset_with, env, output_text};
 
 const NS: &str = "kafka";
 
@@ -316,6 +316,51 @@ fn a_taken_node_port_is_refused_before_anything_is_written() {
     assert!(stderr.contains("already allocated to Service other/holder"), "{stderr}");
     assert!(stderr.contains("--node-port"), "{stderr}");
     assert_eq!(env.kafka("c1").unwrap()["metadata"]["resourceVersion"], rv);
+}
+
+/// A NodePort that only the API server finds taken (a preset pins it and the preflight
+/// is skipped) is told apart by the Status causes and refused as such, naming
+/// the field and the port, not reported as a generic invalid object (exit 1 before).
+#[test]
+fn a_taken_node_port_the_api_server_refuses_is_a_refusal_naming_the_field() {
+    let env = env(StrimziRelease::V1_2_0).start();
+    env.fake
+        .store()
+        .put(json!({ "apiVersion": "v1", "kind": "Namespace", "metadata": { "name": "other" } }))
+        .unwrap();
+    env.fake
+        .store()
+        .put(json!({
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": { "name": "holder", "namespace": "other" },
+            "spec": { "type": "NodePort", "ports": [{ "port": 80, "nodePort": 31234 }] },
+        }))
+        .unwrap();
+    let dir = tempfile::TempDir::new().unwrap();
+    let preset = dev_preset_with(dir.path(), "pinned.yaml", |dev| {
+        dev.replace(
+            "prometheus: { enabled: false }",
+            "prometheus: { enabled: true, expose: { type: nodeport, public: true, nodePort: 31234 } }",
+        )
+    });
+    let out = env
+        .kafkactl()
+        .args(["create", "p1", "--preset", &preset, "--skip-checks", "--timeout", "90s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("a NodePort is already allocated to another Service"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("cannot apply Service kafka/p1-prometheus"), "{stderr}");
+    assert!(
+        stderr.contains("spec.ports[0].nodePort: Invalid value: 31234"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--node-port"), "{stderr}");
 }
 
 #[test]

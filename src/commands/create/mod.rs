@@ -184,9 +184,15 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     // the Kafka CR under either Strimzi API, and the namespace.
     let (info, kafka_v1, kafka_v1beta2, namespace_exists) = futures::try_join!(
         futures::TryFutureExt::map_err(discover(&conn), Failure::from),
-        get_kafka(&conn, StrimziApi::V1.as_str(), &namespace, &name),
-        get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
-        namespace_exists(&conn, &namespace),
+        futures::TryFutureExt::map_err(
+            get_kafka(&conn, StrimziApi::V1.as_str(), &namespace, &name),
+            Failure::from
+        ),
+        futures::TryFutureExt::map_err(
+            get_kafka(&conn, StrimziApi::V1beta2.as_str(), &namespace, &name),
+            Failure::from
+        ),
+        futures::TryFutureExt::map_err(namespace_exists(&conn, &namespace), Failure::from),
     )?;
     let info = install_for_create(global, args, &conn, info).await?;
     let api = crate::actions::served_api(&info)?;
