@@ -11,7 +11,12 @@ use serde_json::Value;
 use crate::common::{Env, env, output_text};
 
 fn zookeeper_cluster() -> Env {
-    let env = env(StrimziRelease::V0_45_2).start();
+    zookeeper_cluster_with(|sim| sim)
+}
+
+/// `zookeeper-classic` as `z` on Strimzi 0.45.2, with the simulation set by `sim`.
+fn zookeeper_cluster_with(sim: impl FnOnce(fake_kube::sim::SimConfig) -> fake_kube::sim::SimConfig) -> Env {
+    let env = env(StrimziRelease::V0_45_2).sim(sim).start();
     let out = env
         .kafkactl()
         .args([
@@ -256,23 +261,7 @@ fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_v
 /// the same broker volumes.
 #[test]
 fn a_migration_interrupted_at_every_state_resumes_from_where_the_cluster_is() {
-    let env = crate::common::env(StrimziRelease::V0_45_2)
-        .sim(|s| s.migration_step_delay(std::time::Duration::from_millis(1500)))
-        .start();
-    let out = env
-        .kafkactl()
-        .args([
-            "--timeout",
-            "120s",
-            "create",
-            "z",
-            "--preset",
-            "zookeeper-classic",
-            "--yes",
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", output_text(&out));
+    let env = zookeeper_cluster_with(|s| s.migration_step_delay(std::time::Duration::from_millis(1500)));
     let claims = broker_claims(&env);
     let args = [
         "--timeout",
@@ -319,4 +308,92 @@ fn a_migration_interrupted_at_every_state_resumes_from_where_the_cluster_is() {
     assert_eq!(metadata_state(&env), "KRaft");
     assert!(env.kafka("z").unwrap()["spec"].get("zookeeper").is_none());
     assert_eq!(broker_claims(&env), claims);
+}
+
+/// `operator install` of `version` over the running 0.45.2 operator: exit 4, nothing
+/// written, and stderr holding every one of `words`.
+fn refused_install(env: &Env, version: &str, words: &[&str]) {
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/strimzi")
+        .join(version)
+        .join("install/cluster-operator");
+    env.fake.clear_requests();
+    let out = env
+        .kafkactl()
+        .args(["--yes", "operator", "install", "--force-conflicts", "--from"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let text = output_text(&out);
+    for word in words {
+        assert!(text.contains(word), "{word:?} in {text}");
+    }
+    assert!(text.contains("nothing was changed"), "{text}");
+    let writes: Vec<String> = env
+        .fake
+        .write_requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "nothing written: {writes:?}");
+}
+
+#[test]
+fn an_operator_release_that_cannot_take_over_is_refused_with_every_reason_and_nothing_written() {
+    // A migrated cluster on Kafka 3.9.2, which 0.46–0.51 do not know.
+    let env = zookeeper_cluster();
+    let (code, _, text) = migrate(&env, &["--to", "kraft", "--finalize", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    refused_install(
+        &env,
+        "0.46.1",
+        &[
+            "kafka/z runs Kafka 3.9.2",
+            "does not know",
+            "kafkactl upgrade z -n kafka --kafka-version 3.9.0 first",
+        ],
+    );
+    refused_install(
+        &env,
+        "0.51.0",
+        &["supports none of the versions", "kafkactl upgrade-plan --to 0.51.0"],
+    );
+
+    // KafkaUsers still on `operation`, MirrorMaker 1, an old Kubernetes: all named at once.
+    let store = env.fake.store();
+    store
+        .put(serde_json::json!({
+            "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaUser",
+            "metadata": {"name": "app", "namespace": "kafka", "labels": {"strimzi.io/cluster": "z"}},
+            "spec": {"authorization": {"type": "simple", "acls": [
+                {"resource": {"type": "topic", "name": "orders"}, "operation": "Read"}]}}
+        }))
+        .unwrap();
+    store
+        .put(serde_json::json!({
+            "apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaMirrorMaker",
+            "metadata": {"name": "mm", "namespace": "kafka"},
+            "spec": {"replicas": 1, "include": ".*",
+                "consumer": {"bootstrapServers": "src:9092", "groupId": "mm"},
+                "producer": {"bootstrapServers": "z-kafka-bootstrap:9092"}}
+        }))
+        .unwrap();
+    env.fake.faults().set_kubernetes_minor(28);
+    refused_install(
+        &env,
+        "0.51.0",
+        &[
+            "KafkaUser kafka/app",
+            "operations: [X]",
+            "KafkaMirrorMaker kafka/mm",
+            "Kubernetes 1.30 and newer; this cluster runs 1.28",
+        ],
+    );
+    // The v1-only CRDs over CRDs that stored v1beta2.
+    refused_install(
+        &env,
+        "1.2.0",
+        &["may hold objects stored as v1beta2", "kafkactl operator convert-api"],
+    );
 }
