@@ -246,6 +246,94 @@ fn a_v1_only_bundle_over_0_45_is_refused_on_the_fake() {
 
 /// A user RBAC grants nothing: `operator install`, `check` and `create` name every missing
 /// permission, exit 4 and write nothing.
+/// Issue 17's API conversion on a server's own storage rules: on 0.51 (both APIs served,
+/// v1beta2 stored) `operator convert-api` rewrites the resources as v1, stores the CRDs as
+/// v1 and trims storedVersions, after which the v1-only 1.2.0 bundle installs; a re-run
+/// converts nothing.
+fn the_api_conversion_lets_a_v1_only_bundle_in(backend: &Backend) {
+    install_operator(backend, "0.51.0");
+    let user = r#"{"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaUser",
+        "metadata": {"name": "app", "namespace": "kafka", "labels": {"strimzi.io/cluster": "c"}},
+        "spec": {"authentication": {"type": "tls"}, "authorization": {"type": "simple",
+            "acls": [{"resource": {"type": "topic", "name": "orders"}, "operation": "Read"}]}}}"#;
+    let topic = r#"{"apiVersion": "kafka.strimzi.io/v1beta2", "kind": "KafkaTopic",
+        "metadata": {"name": "orders", "namespace": "kafka", "labels": {"strimzi.io/cluster": "c"}},
+        "spec": {"partitions": 3, "replicas": 1}}"#;
+    for object in [user, topic] {
+        let mut kubectl = backend
+            .kubectl()
+            .args(["apply", "--validate=false", "-f", "-"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        kubectl.stdin.take().unwrap().write_all(object.as_bytes()).unwrap();
+        let out = kubectl.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{} backend: {}",
+            backend.name(),
+            output_text(&out)
+        );
+    }
+    let convert = || {
+        let out = backend
+            .kafkactl()
+            .args(["-o", "json", "operator", "convert-api"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{} backend: {}",
+            backend.name(),
+            output_text(&out)
+        );
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let first = convert();
+    assert_eq!(first["result"], "converted", "{} backend: {first}", backend.name());
+    let crd = backend
+        .get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kafkausers.kafka.strimzi.io")
+        .unwrap();
+    assert_eq!(
+        crd["status"]["storedVersions"],
+        serde_json::json!(["v1"]),
+        "{} backend",
+        backend.name()
+    );
+    let storage: Vec<&str> = crd["spec"]["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["storage"] == true)
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    assert_eq!(storage, ["v1"], "{} backend", backend.name());
+    let user = backend
+        .get("/apis/kafka.strimzi.io/v1/namespaces/kafka/kafkausers/app")
+        .unwrap();
+    assert_eq!(
+        user["spec"]["authorization"]["acls"][0]["operations"],
+        serde_json::json!(["Read"]),
+        "{} backend: {user}",
+        backend.name()
+    );
+    install_operator(backend, "1.2.0");
+    assert_eq!(convert()["result"], "unchanged", "{} backend", backend.name());
+}
+
+#[test]
+fn the_api_conversion_lets_a_v1_only_bundle_in_on_the_real_api_server() {
+    the_api_conversion_lets_a_v1_only_bundle_in(&Backend::real());
+}
+
+#[test]
+fn the_api_conversion_lets_a_v1_only_bundle_in_on_the_fake() {
+    the_api_conversion_lets_a_v1_only_bundle_in(&Backend::fake());
+}
+
 #[test]
 fn a_restricted_user_is_told_every_missing_permission_and_nothing_is_written() {
     let backend = Backend::real();
