@@ -35,14 +35,24 @@ pub fn run(global: &GlobalArgs, args: MigrateArgs) -> anyhow::Result<()> {
     run_and_print(global, SoFar::Applied(&log), migrate(global, &args, &log))
 }
 
+crate::result_word! {
+    /// How a `migrate` ended.
+    pub enum MigrateResult {
+        Migrated => "migrated",
+        /// Stopped before finalizing, in KRaftPostMigration.
+        PostMigration => "post-migration",
+        RolledBack => "rolled-back",
+        Unchanged => "unchanged",
+    }
+}
+
 /// What `migrate` did.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct MigrateOutcome {
     pub cluster: String,
     pub namespace: String,
-    /// `migrated`, `post-migration` (stopped before finalizing), `rolled-back` or `unchanged`.
-    pub result: &'static str,
+    pub result: MigrateResult,
     /// The metadata states seen, in order.
     pub states: Vec<String>,
     /// ZooKeeper volumes left in place.
@@ -55,13 +65,15 @@ pub struct MigrateOutcome {
 impl TextOutput for MigrateOutcome {
     fn text(&self) -> String {
         let what = match self.result {
-            "migrated" => "is in KRaft mode: ZooKeeper and kafkactl's ZooKeeper objects are gone".to_string(),
-            "post-migration" => {
+            MigrateResult::Migrated => {
+                "is in KRaft mode: ZooKeeper and kafkactl's ZooKeeper objects are gone".to_string()
+            }
+            MigrateResult::PostMigration => {
                 "is migrated and still writes to ZooKeeper (KRaftPostMigration): the last state that can be rolled back"
                     .to_string()
             }
-            "rolled-back" => "is back on ZooKeeper; the controllers are gone".to_string(),
-            _ => "needed nothing".to_string(),
+            MigrateResult::RolledBack => "is back on ZooKeeper; the controllers are gone".to_string(),
+            MigrateResult::Unchanged => "needed nothing".to_string(),
         };
         let mut out = format!("Kafka cluster {}/{} {what}\n", self.namespace, self.cluster);
         if !self.states.is_empty() {
@@ -92,7 +104,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
     let mut outcome = MigrateOutcome {
         cluster: name.clone(),
         namespace: ns.clone(),
-        result: "unchanged",
+        result: MigrateResult::Unchanged,
         states: Vec::new(),
         kept_claims: Vec::new(),
         next_steps: Vec::new(),
@@ -128,7 +140,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
         let timeout = global.connection.timeout;
         match step {
             Next::Done(why) => {
-                if outcome.result == "unchanged" {
+                if outcome.result == MigrateResult::Unchanged {
                     view.message(&format!("{ns}/{name}: {why}"));
                 }
                 return Ok(outcome);
@@ -168,7 +180,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                 handle
                     .wait_for_state(MetadataState::KRaftPostMigration, false, true, timeout, &mut on_state)
                     .await?;
-                outcome.result = "post-migration";
+                outcome.result = MigrateResult::PostMigration;
             }
             Next::Wait { until } => {
                 let backwards = matches!(goal, Goal::Rollback);
@@ -176,7 +188,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                     .wait_for_state(until, backwards, true, timeout, &mut on_state)
                     .await?;
                 if until == MetadataState::KRaftPostMigration {
-                    outcome.result = "post-migration";
+                    outcome.result = MigrateResult::PostMigration;
                 }
             }
             Next::AskToFinalize => {
@@ -184,7 +196,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                     "finalize the migration of {ns}/{name}? Strimzi removes ZooKeeper; there is no way back after this"
                 );
                 if !ui::terminal::interactive(global.prompt.yes, global.prompt.no_input) {
-                    outcome.result = "post-migration";
+                    outcome.result = MigrateResult::PostMigration;
                     outcome.next_steps = vec![
                         format!("kafkactl migrate {name} -n {ns} --to kraft --finalize (no way back)"),
                         format!("kafkactl migrate {name} -n {ns} --rollback (back to ZooKeeper)"),
@@ -226,7 +238,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                     crate::cluster::live::delete_claims(&loaded.conn, &ns, &outcome.kept_claims).await?;
                     outcome.kept_claims.clear();
                 }
-                outcome.result = "migrated";
+                outcome.result = MigrateResult::Migrated;
                 return Ok(outcome);
             }
             Next::Rollback => {
@@ -251,7 +263,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                 handle
                     .wait_for_state(MetadataState::ZooKeeper, true, true, timeout, &mut on_state)
                     .await?;
-                outcome.result = "rolled-back";
+                outcome.result = MigrateResult::RolledBack;
                 return Ok(outcome);
             }
         }

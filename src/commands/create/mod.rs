@@ -45,7 +45,7 @@ pub fn run(global: &GlobalArgs, args: CreateArgs) -> anyhow::Result<()> {
     }
     let log = ApplyLog::default();
     let outcome = Runner::new()?.run(SoFar::Applied(&log), create_live(global, &args, &log))?;
-    if outcome.result == "dry-run" {
+    if outcome.result == CreateResult::DryRun {
         return print_objects(&outcome.dry_run_objects, global.output.output);
     }
     ui::output::print_outcome(&outcome, global.output.output)
@@ -128,12 +128,21 @@ fn print_objects(objects: &[serde_json::Value], format: OutputFormat) -> anyhow:
     Ok(())
 }
 
+crate::result_word! {
+    /// How a `create` ended.
+    pub enum CreateResult {
+        Created => "created",
+        Unchanged => "unchanged",
+        Updated => "updated",
+        DryRun => "dry-run",
+    }
+}
+
 /// What `create` did, printed as text or as one JSON/YAML document.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CreateOutcome {
-    /// `created`, `unchanged`, `updated`, `applied` (no wait), `dry-run`.
-    pub result: &'static str,
+    pub result: CreateResult,
     /// With an existing cluster: every spec field this run changes.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub changes: Vec<SpecChange>,
@@ -304,11 +313,11 @@ async fn create_live(global: &GlobalArgs, args: &CreateArgs, log: &ApplyLog) -> 
     })
 }
 
-fn existing_result(rerun: bool, all_unchanged: bool) -> &'static str {
+fn existing_result(rerun: bool, all_unchanged: bool) -> CreateResult {
     match (rerun, all_unchanged) {
-        (false, _) => "created",
-        (true, true) => "unchanged",
-        (true, false) => "updated",
+        (false, _) => CreateResult::Created,
+        (true, true) => CreateResult::Unchanged,
+        (true, false) => CreateResult::Updated,
     }
 }
 
@@ -439,7 +448,7 @@ async fn server_dry_run(
         })?;
     let applied = log.applied();
     Ok(CreateOutcome {
-        result: "dry-run",
+        result: CreateResult::DryRun,
         changes: Vec::new(),
         removed_brokers: Vec::new(),
         deleted_claims: Vec::new(),

@@ -7,7 +7,7 @@ use crate::error::Failure;
 use crate::render::{self, Plan, RenderContext};
 use crate::spec::exposure_change::{self, Change, Target, UserChange};
 
-use super::outcome::{DryRunChanges, ExposeOutcome};
+use super::outcome::{DryRunChanges, ExposeOutcome, ExposeResult};
 
 /// `--dry-run`: render the stored and the changed spec for the live cluster
 /// and list the objects that differ; nothing is written.
@@ -62,7 +62,7 @@ pub(super) async fn dry_run(
             Target::Kafka { listener } => Some(listener.clone()),
             _ => None,
         },
-        result: "dry-run",
+        result: ExposeResult::DryRun,
         access: exposure_change::access(change, &[]),
         warnings,
         notes: change.notes.clone(),

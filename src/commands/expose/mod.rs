@@ -37,7 +37,7 @@ use crate::spec::exposure_change::{
 };
 use crate::spec::{ClusterSpec, ExposureType, ListenerAuth, ListenerType};
 use crate::ui;
-use outcome::{ExposeOutcome, credentials};
+use outcome::{ExposeOutcome, ExposeResult, credentials};
 
 pub fn run(global: &GlobalArgs, args: ExposeArgs) -> anyhow::Result<()> {
     let log = ApplyLog::default();
@@ -87,7 +87,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
             Target::Kafka { listener } => Some(listener.clone()),
             _ => None,
         },
-        result: "exposed",
+        result: ExposeResult::Exposed,
         access: Vec::new(),
         warnings,
         notes: change.notes.clone(),
@@ -100,7 +100,7 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
     };
     let mut ports = Vec::new();
     if apply_args.no_wait {
-        outcome.result = "applied";
+        outcome.result = ExposeResult::Applied;
         outcome.notes.push(format!(
             "not waiting; `kafkactl status {}` shows the addresses once they are there",
             change.spec.name
@@ -112,11 +112,11 @@ async fn expose(global: &GlobalArgs, args: &ExposeArgs, log: &ApplyLog) -> Resul
     let untouched = outcome.objects.iter().all(|o| o.action == Action::Unchanged)
         && outcome.pruned.is_empty()
         && user_action != UserAction::Changed;
-    if outcome.result != "applied" {
+    if outcome.result != ExposeResult::Applied {
         outcome.result = match (untouched, change.removing) {
-            (true, _) => "unchanged",
-            (false, true) => "removed",
-            (false, false) => "exposed",
+            (true, _) => ExposeResult::Unchanged,
+            (false, true) => ExposeResult::Removed,
+            (false, false) => ExposeResult::Exposed,
         };
     }
     Ok(outcome)

@@ -46,6 +46,18 @@ pub struct DryRunChanges {
     pub delete: Vec<ObjectRef>,
 }
 
+crate::result_word! {
+    /// How an `expose` ended.
+    pub enum ExposeResult {
+        Exposed => "exposed",
+        Removed => "removed",
+        Unchanged => "unchanged",
+        /// `--no-wait`: applied, addresses not waited for.
+        Applied => "applied",
+        DryRun => "dry-run",
+    }
+}
+
 /// What `expose` did, printed as text or as one JSON/YAML document.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -55,8 +67,7 @@ pub struct ExposeOutcome {
     pub target: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub listener: Option<String>,
-    /// `exposed`, `removed`, `unchanged`, `applied` (no wait), `dry-run`.
-    pub result: &'static str,
+    pub result: ExposeResult,
     /// What is open to whom after the change.
     pub access: Vec<String>,
     pub warnings: Vec<String>,

@@ -26,9 +26,18 @@ pub struct UninstallOutcome {
     /// Monitoring was on before.
     pub was_installed: bool,
     pub deleted: Vec<ObjectRef>,
-    /// The Prometheus volume claim and what became of it: kept, deleted, absent.
-    pub volume: String,
+    /// What became of the Prometheus volume claim.
+    pub volume: VolumeFate,
     pub volume_claim: String,
+}
+
+crate::result_word! {
+    /// What `monitor uninstall` did with Prometheus' volume.
+    pub enum VolumeFate {
+        Kept => "kept",
+        Deleted => "deleted",
+        Absent => "absent",
+    }
 }
 
 impl TextOutput for UninstallOutcome {
@@ -44,13 +53,13 @@ impl TextOutput for UninstallOutcome {
         for object in &self.deleted {
             out.push_str(&format!("  {object} deleted\n"));
         }
-        match self.volume.as_str() {
-            "kept" => out.push_str(&format!(
+        match self.volume {
+            VolumeFate::Kept => out.push_str(&format!(
                 "Volume {} is kept (its samples come back with `monitor install`); --delete-data deletes it.\n",
                 self.volume_claim
             )),
-            "deleted" => out.push_str(&format!("Volume {} is deleted.\n", self.volume_claim)),
-            _ => {}
+            VolumeFate::Deleted => out.push_str(&format!("Volume {} is deleted.\n", self.volume_claim)),
+            VolumeFate::Absent => {}
         }
         out
     }
@@ -82,10 +91,10 @@ pub(super) async fn uninstall(
     };
     let change = apply_change(global, &loaded, &spec, options, log).await?;
     let volume = match args.delete_data {
-        false => "kept",
+        false => VolumeFate::Kept,
         true => match prometheus_query::delete_prometheus_volume(&loaded.conn, &spec).await? {
-            true => "deleted",
-            false => "absent",
+            true => VolumeFate::Deleted,
+            false => VolumeFate::Absent,
         },
     };
     Ok(UninstallOutcome {
@@ -93,7 +102,7 @@ pub(super) async fn uninstall(
         namespace: spec.namespace.clone(),
         was_installed,
         deleted: change.pruned,
-        volume: volume.to_string(),
+        volume,
         volume_claim: claim,
     })
 }

@@ -35,12 +35,20 @@ pub struct ConvertedResource {
     pub changes: Vec<String>,
 }
 
+crate::result_word! {
+    /// How a conversion ended.
+    pub enum ConvertResult {
+        Converted => "converted",
+        Unchanged => "unchanged",
+        DryRun => "dry-run",
+    }
+}
+
 /// What `operator convert-api` did.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConvertOutcome {
-    /// `converted`, `unchanged` or `dry-run`.
-    pub result: &'static str,
+    pub result: ConvertResult,
     pub converted: Vec<ConvertedResource>,
     /// CRDs whose storage moved to v1 and whose storedVersions are now `[v1]`.
     pub crds: Vec<String>,
@@ -49,13 +57,15 @@ pub struct ConvertOutcome {
 impl TextOutput for ConvertOutcome {
     fn text(&self) -> String {
         let mut out = match self.result {
-            "unchanged" => "Every Strimzi resource is stored as kafka.strimzi.io/v1 already.\n".to_string(),
-            "dry-run" => format!(
+            ConvertResult::Unchanged => {
+                "Every Strimzi resource is stored as kafka.strimzi.io/v1 already.\n".to_string()
+            }
+            ConvertResult::DryRun => format!(
                 "Would convert {} resource(s) and {} CRD(s):\n",
                 self.converted.len(),
                 self.crds.len()
             ),
-            _ => format!(
+            ConvertResult::Converted => format!(
                 "Converted {} resource(s) to v1; {} CRD(s) now store v1 only.\n",
                 self.converted.len(),
                 self.crds.len()
@@ -90,7 +100,7 @@ async fn convert_live(global: &GlobalArgs, args: &ConvertApiArgs) -> Result<Conv
     let pending: Vec<&StrimziCrd> = crds.iter().filter(|c| !c.converted()).collect();
     if pending.is_empty() {
         return Ok(ConvertOutcome {
-            result: "unchanged",
+            result: ConvertResult::Unchanged,
             converted: Vec::new(),
             crds: Vec::new(),
         });
@@ -138,7 +148,7 @@ async fn convert_live(global: &GlobalArgs, args: &ConvertApiArgs) -> Result<Conv
     let crd_names: Vec<String> = pending.iter().map(|c| c.name.clone()).collect();
     if args.dry_run {
         return Ok(ConvertOutcome {
-            result: "dry-run",
+            result: ConvertResult::DryRun,
             converted,
             crds: crd_names,
         });
@@ -157,7 +167,7 @@ async fn convert_live(global: &GlobalArgs, args: &ConvertApiArgs) -> Result<Conv
         view.message(&format!("{} stores v1 only", crd.name));
     }
     Ok(ConvertOutcome {
-        result: "converted",
+        result: ConvertResult::Converted,
         converted,
         crds: crd_names,
     })

@@ -8,7 +8,8 @@ use crate::cluster::client::connect;
 use crate::cluster::discovery::discover;
 use crate::commands::shared::change::{namespace, summarize_actions};
 use crate::commands::shared::operator_install::{
-    InstallOutcome, InstallRequest, asked_watch, bundle_source, install_operator, own_only, settings, transform_failure,
+    InstallOutcome, InstallRequest, InstallResult, asked_watch, bundle_source, install_operator, own_only, settings,
+    transform_failure,
 };
 use crate::commands::shared::runner::{SoFar, run_and_print};
 use crate::error::Failure;
@@ -21,7 +22,7 @@ use crate::ui::output::TextOutput;
 impl TextOutput for InstallOutcome {
     fn text(&self) -> String {
         let what = match self.result {
-            "upgraded" | "downgraded" => format!(
+            InstallResult::Upgraded | InstallResult::Downgraded => format!(
                 "{} from {}",
                 self.result,
                 self.previous_version.as_deref().unwrap_or("an unknown version")

@@ -43,7 +43,7 @@ pub struct InstallRequest {
 #[serde(rename_all = "camelCase")]
 pub struct InstallOutcome {
     /// `installed`, `extended`, `upgraded`, `downgraded`, `reconfigured`, `unchanged`, `applied` (no wait).
-    pub result: &'static str,
+    pub result: InstallResult,
     pub version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub previous_version: Option<String>,
@@ -360,15 +360,28 @@ pub async fn install_operator(
     })
 }
 
-fn result_word(mode: Mode, unchanged: bool, no_wait: bool) -> &'static str {
+crate::result_word! {
+    /// How an operator install ended.
+    pub enum InstallResult {
+        Upgraded => "upgraded",
+        Downgraded => "downgraded",
+        Unchanged => "unchanged",
+        Applied => "applied",
+        Installed => "installed",
+        Extended => "extended",
+        Reconfigured => "reconfigured",
+    }
+}
+
+fn result_word(mode: Mode, unchanged: bool, no_wait: bool) -> InstallResult {
     match (mode, unchanged, no_wait) {
-        (Mode::Upgrade, _, _) => "upgraded",
-        (Mode::Downgrade, _, _) => "downgraded",
-        (_, true, _) => "unchanged",
-        (_, false, true) => "applied",
-        (Mode::Install, false, false) => "installed",
-        (Mode::Extend, false, false) => "extended",
-        (Mode::Reconfigure, false, false) => "reconfigured",
+        (Mode::Upgrade, _, _) => InstallResult::Upgraded,
+        (Mode::Downgrade, _, _) => InstallResult::Downgraded,
+        (_, true, _) => InstallResult::Unchanged,
+        (_, false, true) => InstallResult::Applied,
+        (Mode::Install, false, false) => InstallResult::Installed,
+        (Mode::Extend, false, false) => InstallResult::Extended,
+        (Mode::Reconfigure, false, false) => InstallResult::Reconfigured,
     }
 }
 
