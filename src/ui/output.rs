@@ -107,26 +107,6 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn table_aligns_columns() {
-        let t = table(
-            &["NAME", "READY"],
-            &[vec!["a".into(), "1/1".into()], vec!["long-name".into(), "0/3".into()]],
-        );
-        assert_eq!(t, "NAME       READY\na          1/1\nlong-name  0/3\n");
-    }
-
-    #[test]
-    fn multi_document_yaml_separates_documents() {
-        let yaml = multi_document_yaml(&[serde_json::json!({"a": 1}), serde_json::json!({"b": 2})]).unwrap();
-        assert_eq!(yaml, "a: 1\n---\nb: 2\n");
-    }
-}
-
 /// An outcome's result word (`result` in JSON and YAML, and in text): an enum
 /// whose variants are written as the given words, never text compared as text.
 #[macro_export]
@@ -154,4 +134,24 @@ macro_rules! result_word {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let t = table(
+            &["NAME", "READY"],
+            &[vec!["a".into(), "1/1".into()], vec!["long-name".into(), "0/3".into()]],
+        );
+        assert_eq!(t, "NAME       READY\na          1/1\nlong-name  0/3\n");
+    }
+
+    #[test]
+    fn multi_document_yaml_separates_documents() {
+        let yaml = multi_document_yaml(&[serde_json::json!({"a": 1}), serde_json::json!({"b": 2})]).unwrap();
+        assert_eq!(yaml, "a: 1\n---\nb: 2\n");
+    }
 }
