@@ -18,6 +18,21 @@ pub struct MigrateArgs {
     /// Controllers to add (default: as many as ZooKeeper nodes; odd, 1 or more).
     #[arg(long, value_name = "N")]
     pub controllers: Option<i32>,
+    /// CPU of each controller, requests and limits (default: as each ZooKeeper node).
+    #[arg(long, value_name = "CPU")]
+    pub controller_cpu: Option<String>,
+    /// Memory of each controller, requests and limits (e.g. 4Gi; default: as each ZooKeeper node).
+    #[arg(long, value_name = "SIZE")]
+    pub controller_memory: Option<String>,
+    /// JVM heap of each controller, -Xms and -Xmx (e.g. 2g; default: as ZooKeeper's).
+    #[arg(long, value_name = "SIZE")]
+    pub controller_heap: Option<String>,
+    /// Volume size of each controller (e.g. 20Gi; default: as ZooKeeper's).
+    #[arg(long, value_name = "SIZE")]
+    pub controller_storage_size: Option<String>,
+    /// StorageClass of the controllers' volumes (default: as ZooKeeper's).
+    #[arg(long, value_name = "NAME")]
+    pub controller_storage_class: Option<String>,
     /// Name of the controller pool (default: controller).
     #[arg(long, value_name = "NAME")]
     pub controller_pool: Option<String>,

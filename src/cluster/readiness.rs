@@ -105,6 +105,19 @@ pub fn evaluate(spec: &ClusterSpec, observed: &Observed) -> Progress {
             .collect();
         components.push(pods_progress("zookeeper", zk.replicas, &pods));
     }
+    if spec.is_zookeeper() {
+        // Mid-migration (the stored spec stays ZooKeeper until it is finalized):
+        // the controller pool Strimzi runs next to ZooKeeper.
+        let controllers: Vec<&Pod> = observed
+            .pods
+            .values()
+            .filter(|p| label(p, STRIMZI_CLUSTER_LABEL) == Some(&spec.name) && migration_controller(p))
+            .collect();
+        if !controllers.is_empty() {
+            let want = i32::try_from(controllers.len()).unwrap_or(i32::MAX);
+            components.push(pods_progress("controllers (migration)", want, &controllers));
+        }
+    }
     for (component, deployment) in expected_deployments(spec) {
         components.push(deployment_progress(component, observed.deployments.get(&deployment)));
     }
@@ -127,6 +140,12 @@ pub fn evaluate(spec: &ClusterSpec, observed: &Observed) -> Progress {
     }
 }
 
+/// A KRaft controller of a ZooKeeper cluster being migrated.
+fn migration_controller(pod: &Pod) -> bool {
+    label(pod, "strimzi.io/controller-role").is_some_and(|v| v == "true")
+        && label(pod, "strimzi.io/broker-role").is_none_or(|v| v != "true")
+}
+
 fn label<'a>(pod: &'a Pod, key: &str) -> Option<&'a String> {
     pod.metadata.labels.as_ref()?.get(key)
 }
@@ -137,7 +156,8 @@ fn pool_pods<'a>(spec: &'a ClusterSpec, observed: &'a Observed, pool: &'a str) -
     observed.pods.values().filter(move |p| {
         label(p, STRIMZI_CLUSTER_LABEL) == Some(&spec.name)
             && if spec.is_zookeeper() {
-                label(p, STRIMZI_NAME_LABEL) == Some(&kafka_name)
+                // Controllers added by a migration to KRaft also carry `<c>-kafka`.
+                label(p, STRIMZI_NAME_LABEL) == Some(&kafka_name) && !migration_controller(p)
             } else {
                 label(p, STRIMZI_POOL_LABEL).is_some_and(|l| *l == names::node_pool(spec, pool))
             }

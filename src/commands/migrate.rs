@@ -6,10 +6,12 @@
 use serde::Serialize;
 
 use super::shared::change::{ChangeOptions, apply_change, load_cluster};
+use super::shared::preflight::enforce;
 use super::shared::runner::{SoFar, run_and_print};
 use crate::actions::LoadedCluster;
 use crate::actions::change::{live_plan, validated};
 use crate::actions::lock::lock_loaded;
+use crate::actions::preflight::{PreflightOptions, preflight};
 use crate::cli::GlobalArgs;
 use crate::cli::migrate::MigrateArgs;
 use crate::cluster::apply::{ApplyLog, ApplyOptions, apply_plan};
@@ -148,6 +150,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
             Next::Refused(why) => return Err(Failure::new(FailureKind::Refused, why)),
             Next::NodePools => {
                 let migrated = migrated_spec(&loaded, &kafka, args)?;
+                check_start(global, &loaded, &migrated).await?;
                 apply_pools(&loaded, &migrated, &[migration::BROKER_POOL], log).await?;
                 handle.annotate(&[(NODE_POOLS_ANNOTATION, Some("enabled"))]).await?;
                 view.message(&format!(
@@ -160,8 +163,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
             }
             Next::StartMigration => {
                 let migrated = migrated_spec(&loaded, &kafka, args)?;
-                let controllers = controller_pool(&migrated, &loaded.spec)?;
-                check_preconditions(&loaded.spec, &controllers)?;
+                let controllers = check_start(global, &loaded, &migrated).await?;
                 let question = format!(
                     "migrate {ns}/{name} from ZooKeeper to KRaft? Strimzi adds {} controllers ({}) and rolls every broker three times; until you finalize, `kafkactl migrate {name} -n {ns} --rollback` goes back",
                     controllers.replicas, controllers.name
@@ -351,7 +353,34 @@ fn migrated_spec(
     if let Some(pool) = &args.controller_pool {
         controllers.name = pool.clone();
     }
-    Ok(migration::migrated(&loaded.spec, &controllers))
+    size_controllers(&mut controllers, args);
+    let migrated = migration::migrated(&loaded.spec, &controllers);
+    // A bad size is named by its spec field before anything is written.
+    validated(&migrated)?;
+    Ok(migrated)
+}
+
+/// The sizing flags over the controllers taken from ZooKeeper.
+fn size_controllers(controllers: &mut ControllerRequest, args: &MigrateArgs) {
+    let pool = &mut controllers.pool;
+    if let Some(cpu) = &args.controller_cpu {
+        pool.resources.requests.cpu = Some(cpu.clone());
+        pool.resources.limits.cpu = Some(cpu.clone());
+    }
+    if let Some(memory) = &args.controller_memory {
+        pool.resources.requests.memory = Some(memory.clone());
+        pool.resources.limits.memory = Some(memory.clone());
+    }
+    if let Some(heap) = &args.controller_heap {
+        pool.jvm.xms = Some(heap.clone());
+        pool.jvm.xmx = Some(heap.clone());
+    }
+    if let Some(size) = &args.controller_storage_size {
+        pool.storage.size = Some(size.clone());
+    }
+    if let Some(class) = &args.controller_storage_class {
+        pool.storage.class = Some(class.clone());
+    }
 }
 
 fn controller_pool(migrated: &ClusterSpec, stored: &ClusterSpec) -> Result<ControllerRequest, Failure> {
@@ -365,6 +394,22 @@ fn controller_pool(migrated: &ClusterSpec, stored: &ClusterSpec) -> Result<Contr
             pool: pool.clone(),
         })
         .ok_or_else(|| Failure::runtime("the migrated spec has no controller pool"))
+}
+
+/// Everything that must hold before the migration writes anything: Strimzi's
+/// preconditions, the controllers' own checks, and the preflight of the
+/// cluster as it runs once migrated (enough schedulable nodes for brokers and
+/// controllers, storage classes, the operator's rules). Reads only.
+async fn check_start(
+    global: &GlobalArgs,
+    loaded: &LoadedCluster,
+    migrated: &ClusterSpec,
+) -> Result<ControllerRequest, Failure> {
+    let controllers = controller_pool(migrated, &loaded.spec)?;
+    check_preconditions(&loaded.spec, &controllers)?;
+    let report = preflight(&loaded.conn, migrated, &PreflightOptions::scale()).await?;
+    enforce(&report, global.output.quiet)?;
+    Ok(controllers)
 }
 
 /// Strimzi's preconditions and the controllers' own checks, all listed.

@@ -208,13 +208,45 @@ fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_v
         .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     let plan: Value = serde_json::from_slice(&out.stdout).unwrap();
-    for step in plan["steps"].as_array().unwrap() {
-        let argv: Vec<String> = step["argv"]
+    let argv_of = |step: &Value| -> Vec<String> {
+        step["argv"]
             .as_array()
             .unwrap_or_else(|| panic!("every step is a kafkactl command here: {step}"))
             .iter()
             .map(|a| a.as_str().unwrap().to_string())
+            .collect()
+    };
+    // No later step can be taken first: each operator release, the conversion and
+    // every Kafka 4 version are refused on the ZooKeeper cluster, writing nothing.
+    for step in plan["steps"].as_array().unwrap() {
+        let early = match step["kind"].as_str() {
+            Some("operator" | "convert-api") => true,
+            Some("kafka-version") => step["to"].as_str().is_some_and(|v| v.starts_with('4')),
+            _ => false,
+        };
+        if !early {
+            continue;
+        }
+        let argv = argv_of(step);
+        env.fake.clear_requests();
+        let out = env.kafkactl().args(["--yes"]).args(&argv[1..]).output().unwrap();
+        assert!(
+            matches!(out.status.code(), Some(2 | 4)),
+            "{} is refused before its turn: {}",
+            argv.join(" "),
+            output_text(&out)
+        );
+        let writes: Vec<String> = env
+            .fake
+            .write_requests()
+            .iter()
+            .filter(|r| !r.path.contains("/leases"))
+            .map(|r| format!("{} {}", r.method, r.path))
             .collect();
+        assert!(writes.is_empty(), "{} wrote {writes:?}", argv.join(" "));
+    }
+    for step in plan["steps"].as_array().unwrap() {
+        let argv = argv_of(step);
         assert_eq!(argv[0], "kafkactl");
         let out = env
             .kafkactl()
@@ -223,13 +255,25 @@ fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_v
             .output()
             .unwrap();
         assert!(out.status.success(), "{}: {}", argv.join(" "), output_text(&out));
-        let status = env.kafkactl().args(["-o", "json", "status", "z"]).output().unwrap();
-        assert!(
-            status.status.success(),
-            "after {}: {}",
-            argv.join(" "),
-            output_text(&status)
-        );
+        // Ready at every stop: kafkactl status says so (pods of the last roll may
+        // still be terminating for a moment after Strimzi reports Ready).
+        let mut report = Value::Null;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while std::time::Instant::now() < deadline {
+            let status = env.kafkactl().args(["-o", "json", "status", "z"]).output().unwrap();
+            assert!(
+                status.status.success(),
+                "after {}: {}",
+                argv.join(" "),
+                output_text(&status)
+            );
+            report = serde_json::from_slice(&status.stdout).unwrap();
+            if report["ready"] == true {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+        assert_eq!(report["ready"], true, "Ready after {}: {report}", argv.join(" "));
     }
     let kafka = env.kafka("z").unwrap();
     assert_eq!(kafka["apiVersion"], "kafka.strimzi.io/v1");
@@ -396,4 +440,40 @@ fn an_operator_release_that_cannot_take_over_is_refused_with_every_reason_and_no
         "1.2.0",
         &["may hold objects stored as v1beta2", "kafkactl operator convert-api"],
     );
+}
+
+/// Bad controller flags are refused naming the field or flag, before anything is written
+/// (not even the node-pool move).
+#[test]
+fn bad_controller_flags_are_refused_before_anything_is_written() {
+    let env = zookeeper_cluster();
+    for (args, code, words) in [
+        (
+            &["--controller-storage-size", "100G"][..],
+            2,
+            &["storage.size", "100G"][..],
+        ),
+        (&["--controllers", "2"][..], 4, &["--controllers 2", "use 1 or 3"][..]),
+        (
+            &["--controllers", "0"][..],
+            2,
+            &["pools.controller.replicas", "at least 1"][..],
+        ),
+    ] {
+        env.fake.clear_requests();
+        let (got, _, text) = migrate(&env, &[&["--to", "kraft", "--yes"][..], args].concat());
+        assert_eq!(got, Some(code), "{args:?}: {text}");
+        for word in words {
+            assert!(text.contains(word), "{word:?} in {text}");
+        }
+        let writes: Vec<String> = env
+            .fake
+            .write_requests()
+            .iter()
+            .filter(|r| !r.path.contains("/leases"))
+            .map(|r| format!("{} {}", r.method, r.path))
+            .collect();
+        assert!(writes.is_empty(), "{args:?} wrote {writes:?}");
+    }
+    assert_eq!(metadata_state(&env), "ZooKeeper");
 }
