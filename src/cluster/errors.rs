@@ -8,8 +8,6 @@ use std::fmt;
 
 use kube::core::Status;
 
-use crate::error::Failure;
-
 /// What kafkactl was doing when the API said no, for the message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Operation {
@@ -162,6 +160,10 @@ pub enum ApiError {
     /// A Strimzi API version this build has no resources for (a bug, not the cluster's fault).
     #[error("unknown Strimzi API version {version}")]
     UnknownStrimziVersion { version: String },
+    /// Not an answer of the API server: something kafkactl did not expect (a kind it
+    /// has no resource for, an object without the parts it reads).
+    #[error("{message}")]
+    Unexpected { message: String },
     /// Any other answer of the API server.
     #[error("{op}: {} ({code} {reason})", status_message(.source))]
     Other {
@@ -174,6 +176,13 @@ pub enum ApiError {
 }
 
 impl ApiError {
+    /// Something kafkactl did not expect that is not an answer of the API server.
+    pub fn unexpected(message: impl Into<String>) -> Self {
+        ApiError::Unexpected {
+            message: message.into(),
+        }
+    }
+
     /// Read a kube error as one of the cases kafkactl acts on: by the Status code, reason and
     /// causes for an answer, by the error types in the chain for a failed connection.
     pub fn new(error: kube::Error, op: Operation, server: &str) -> Self {
@@ -264,11 +273,6 @@ fn status_message(error: &kube::Error) -> &str {
         kube::Error::Api(status) => &status.message,
         _ => "",
     }
-}
-
-/// The bridge for callers that still speak `Failure`: the typed error, worded at the edge.
-pub fn describe(error: kube::Error, op: &Operation, server: &str) -> Failure {
-    ApiError::new(error, op.clone(), server).into()
 }
 
 /// A mapper for `map_err`: `.map_err(api_error(Operation::new("list", "Pods"), &conn.server))`.

@@ -18,11 +18,10 @@ use serde_json::{Value, json};
 use super::apply::ObjectRef;
 use super::client::Connection;
 use super::discovery::{OperatorInfo, rollout_complete};
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation};
 use super::readiness::{ComponentProgress, Diagnostic, Progress};
 use super::resources::dynamic_api;
 use super::watch::{Check, Stalled, WaitError, Watches, by_name};
-use crate::error::Failure;
 use crate::render::Plan;
 use crate::spec::names::FIELD_MANAGER;
 
@@ -31,7 +30,7 @@ pub const BUNDLE_SELECTOR: &str = "app=strimzi";
 
 /// The change fingerprint of every object of `plan` that exists now (read by name,
 /// concurrently), so that applying can say created/configured/unchanged.
-pub async fn before_state(conn: &Connection, plan: &Plan) -> Result<BTreeMap<ObjectRef, String>, Failure> {
+pub async fn before_state(conn: &Connection, plan: &Plan) -> Result<BTreeMap<ObjectRef, String>, ApiError> {
     let reads = plan.objects.iter().map(|object| async move {
         let reference = ObjectRef::of(object);
         let Some(api) = dynamic_api(&conn.client, object.api_version(), object.kind(), object.namespace()) else {
@@ -39,7 +38,11 @@ pub async fn before_state(conn: &Connection, plan: &Plan) -> Result<BTreeMap<Obj
         };
         match crate::cluster::errors::get_opt(&api, object.name()).await {
             Ok(found) => Ok(found.map(|o| (reference, super::apply::fingerprint_of(&o.metadata)))),
-            Err(e) => Err(describe(e, &Operation::new("get", reference.to_string()), &conn.server)),
+            Err(e) => Err(ApiError::new(
+                e,
+                Operation::new("get", reference.to_string()),
+                &conn.server,
+            )),
         }
     });
     let mut out = BTreeMap::new();
@@ -52,19 +55,19 @@ pub async fn before_state(conn: &Connection, plan: &Plan) -> Result<BTreeMap<Obj
 /// Set `STRIMZI_NAMESPACE` of a running operator (a strategic merge patch of
 /// that one variable: it works whoever installed the operator, and drops the
 /// bundle's `valueFrom`). Returns whether anything changed.
-pub async fn set_watched_namespaces(conn: &Connection, operator: &OperatorInfo, value: &str) -> Result<bool, Failure> {
+pub async fn set_watched_namespaces(conn: &Connection, operator: &OperatorInfo, value: &str) -> Result<bool, ApiError> {
     let api: Api<Deployment> = Api::namespaced(conn.client.clone(), &operator.namespace);
     let target = format!("Deployment {}/{}", operator.namespace, operator.name);
     let current = api
         .get(&operator.name)
         .await
-        .map_err(|e| describe(e, &Operation::new("get", target.clone()), &conn.server))?;
+        .map_err(|e| ApiError::new(e, Operation::new("get", target.clone()), &conn.server))?;
     let container = current
         .spec
         .as_ref()
         .and_then(|s| s.template.spec.as_ref())
         .and_then(|p| p.containers.first())
-        .ok_or_else(|| Failure::runtime(format!("{target} has no containers")))?;
+        .ok_or_else(|| ApiError::unexpected(format!("{target} has no containers")))?;
     let unchanged = container
         .env
         .iter()
@@ -83,7 +86,7 @@ pub async fn set_watched_namespaces(conn: &Connection, operator: &OperatorInfo, 
     };
     api.patch(&operator.name, &params, &Patch::Strategic(&patch))
         .await
-        .map_err(|e| describe(e, &Operation::new("patch", target), &conn.server))?;
+        .map_err(|e| ApiError::new(e, Operation::new("patch", target), &conn.server))?;
     Ok(true)
 }
 
@@ -248,12 +251,12 @@ pub struct CrdInfo {
 }
 
 /// Every CRD of a `*.strimzi.io` group.
-pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, Failure> {
+pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, ApiError> {
     let api: Api<CustomResourceDefinition> = Api::all(conn.client.clone());
     let list = api
         .list(&ListParams::default())
         .await
-        .map_err(|e| describe(e, &Operation::new("list", "CustomResourceDefinitions"), &conn.server))?;
+        .map_err(|e| ApiError::new(e, Operation::new("list", "CustomResourceDefinitions"), &conn.server))?;
     Ok(list
         .items
         .iter()
@@ -288,7 +291,7 @@ pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, Failure> {
 }
 
 /// `namespace/name` of every Kafka cluster, in every namespace, at any served version.
-pub async fn all_kafkas(conn: &Connection, served_version: &str) -> Result<Vec<String>, Failure> {
+pub async fn all_kafkas(conn: &Connection, served_version: &str) -> Result<Vec<String>, ApiError> {
     let kafkas = super::inventory::list_kafkas(conn, served_version, None).await?;
     Ok(kafkas
         .iter()
@@ -307,7 +310,7 @@ pub async fn watched_kafkas(
     conn: &Connection,
     served_version: &str,
     operator: &super::discovery::OperatorInfo,
-) -> Result<Vec<Value>, Failure> {
+) -> Result<Vec<Value>, ApiError> {
     let kafkas = super::inventory::list_kafkas(conn, served_version, None).await?;
     Ok(kafkas
         .into_iter()
@@ -339,7 +342,7 @@ const OPERATOR_KINDS: &[(&str, &str)] = &[
 /// The objects of the operator `operator` (labelled `app=strimzi`): its
 /// Deployment, ServiceAccount and ConfigMap; every binding whose subject is its
 /// ServiceAccount; Strimzi's ClusterRoles.
-pub async fn operator_objects(conn: &Connection, operator: &OperatorInfo) -> Result<Vec<Deletable>, Failure> {
+pub async fn operator_objects(conn: &Connection, operator: &OperatorInfo) -> Result<Vec<Deletable>, ApiError> {
     let lists = OPERATOR_KINDS.iter().map(|(api_version, kind)| async move {
         let Some(api) = dynamic_api(&conn.client, api_version, kind, None) else {
             return Ok(Vec::new());
@@ -347,8 +350,8 @@ pub async fn operator_objects(conn: &Connection, operator: &OperatorInfo) -> Res
         let list = api
             .list(&ListParams::default().labels(BUNDLE_SELECTOR))
             .await
-            .map_err(|e| describe(e, &Operation::new("list", format!("{kind} objects")), &conn.server))?;
-        Ok::<_, Failure>(
+            .map_err(|e| ApiError::new(e, Operation::new("list", format!("{kind} objects")), &conn.server))?;
+        Ok::<_, ApiError>(
             list.items
                 .into_iter()
                 .filter_map(|o| serde_json::to_value(o).ok())
@@ -387,7 +390,7 @@ fn belongs_to(object: &Value, kind: &str, operator: &OperatorInfo) -> bool {
 }
 
 /// Strimzi's CRDs (`*.strimzi.io` groups), to delete with `--delete-crds`.
-pub async fn crd_objects(conn: &Connection) -> Result<Vec<Deletable>, Failure> {
+pub async fn crd_objects(conn: &Connection) -> Result<Vec<Deletable>, ApiError> {
     Ok(strimzi_crds(conn)
         .await?
         .into_iter()
@@ -403,7 +406,7 @@ pub async fn crd_objects(conn: &Connection) -> Result<Vec<Deletable>, Failure> {
 }
 
 /// Delete objects (background propagation); already-gone ones are skipped.
-pub async fn delete_objects(conn: &Connection, objects: &[Deletable]) -> Result<Vec<ObjectRef>, Failure> {
+pub async fn delete_objects(conn: &Connection, objects: &[Deletable]) -> Result<Vec<ObjectRef>, ApiError> {
     let deletes = objects.iter().map(|o| async move {
         let r = &o.reference;
         let Some(api) = dynamic_api(&conn.client, &o.api_version, &r.kind, r.namespace.as_deref()) else {
@@ -412,7 +415,7 @@ pub async fn delete_objects(conn: &Connection, objects: &[Deletable]) -> Result<
         match api.delete(&r.name, &DeleteParams::background()).await {
             Ok(_) => Ok(Some(r.clone())),
             Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(None),
-            Err(e) => Err(describe(e, &Operation::new("delete", r.to_string()), &conn.server)),
+            Err(e) => Err(ApiError::new(e, Operation::new("delete", r.to_string()), &conn.server)),
         }
     });
     let mut deleted = Vec::new();

@@ -9,10 +9,9 @@ use kube::api::{Api, ApiResource, DeleteParams, DynamicObject, Patch, PatchParam
 use serde_json::{Value, json};
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation};
 use super::resources::strimzi;
 use super::watch::{Check, Stalled, WaitError, Watches};
-use crate::error::Failure;
 use crate::spec::names::FIELD_MANAGER;
 
 /// Strimzi's annotation that moves a KafkaRebalance on.
@@ -37,9 +36,9 @@ pub fn rebalance_state(object: &Value) -> Option<&str> {
 }
 
 impl Rebalance {
-    pub fn new(conn: &Connection, strimzi_version: &str, namespace: &str, name: &str) -> Result<Self, Failure> {
+    pub fn new(conn: &Connection, strimzi_version: &str, namespace: &str, name: &str) -> Result<Self, ApiError> {
         let resource = strimzi(strimzi_version, "KafkaRebalance")
-            .ok_or_else(|| Failure::runtime("unknown Strimzi kind KafkaRebalance"))?;
+            .ok_or_else(|| ApiError::unexpected("unknown Strimzi kind KafkaRebalance"))?;
         Ok(Rebalance {
             api: Api::namespaced_with(conn.client.clone(), namespace, &resource),
             resource,
@@ -49,11 +48,11 @@ impl Rebalance {
         })
     }
 
-    fn fail(&self, verb: &'static str) -> impl Fn(kube::Error) -> Failure + '_ {
+    fn fail(&self, verb: &'static str) -> impl Fn(kube::Error) -> ApiError + '_ {
         move |e| {
-            describe(
+            ApiError::new(
                 e,
-                &Operation::new(verb, format!("KafkaRebalance {}/{}", self.namespace, self.name)),
+                Operation::new(verb, format!("KafkaRebalance {}/{}", self.namespace, self.name)),
                 &self.conn.server,
             )
         }
@@ -61,7 +60,7 @@ impl Rebalance {
 
     /// Create it fresh from `object` (a leftover of an earlier run is removed
     /// first: a finished KafkaRebalance does not start again).
-    pub async fn create(&self, object: &Value) -> Result<(), Failure> {
+    pub async fn create(&self, object: &Value) -> Result<(), ApiError> {
         self.delete().await?;
         let params = PatchParams::apply(FIELD_MANAGER);
         self.api
@@ -72,7 +71,7 @@ impl Rebalance {
     }
 
     /// Approve the proposal; Strimzi then runs it.
-    pub async fn approve(&self) -> Result<(), Failure> {
+    pub async fn approve(&self) -> Result<(), ApiError> {
         let patch = json!({ "metadata": { "annotations": { REBALANCE_ANNOTATION: "approve" } } });
         let params = PatchParams {
             field_manager: Some(FIELD_MANAGER.to_string()),
@@ -85,7 +84,7 @@ impl Rebalance {
             .map_err(self.fail("approve"))
     }
 
-    pub async fn delete(&self) -> Result<(), Failure> {
+    pub async fn delete(&self) -> Result<(), ApiError> {
         match self.api.delete(&self.name, &DeleteParams::background()).await {
             Ok(_) => Ok(()),
             Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(()),

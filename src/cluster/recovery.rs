@@ -19,7 +19,6 @@ use serde_json::{Value, json};
 use super::client::Connection;
 use super::errors::{ApiError, Operation, api_error};
 use super::resources::dynamic_api;
-use crate::error::Failure;
 use crate::render::Plan;
 use crate::spec::names::{self, CLUSTER_LABEL, FIELD_MANAGER, PAUSE_RECONCILIATION_ANNOTATION, STRIMZI_CLUSTER_LABEL};
 use crate::spec::{ClusterSpec, StorageType};
@@ -86,9 +85,6 @@ pub enum RestoreError {
     },
     #[error(transparent)]
     Api(#[from] ApiError),
-    /// Lifting the pause failed (the rollout layer still words its own errors).
-    #[error(transparent)]
-    Unpause(Failure),
 }
 
 /// A cluster ID to restore before the brokers start.
@@ -228,7 +224,7 @@ pub async fn restore(
         None,
     )
     .await
-    .map_err(RestoreError::Unpause)
+    .map_err(RestoreError::Api)
 }
 
 fn has_condition(kafka: &Value, kind: &str) -> bool {

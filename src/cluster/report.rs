@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::cluster::client::Connection;
+use crate::cluster::errors::ApiError;
 use crate::cluster::inventory::observe;
 use crate::cluster::readiness::{ComponentProgress, Diagnostic, Observed, evaluate, kafka_condition, pod_ready};
 use crate::cluster::rollout::pod_group;
-use crate::error::Failure;
 use crate::spec::ClusterSpec;
 use crate::spec::names;
 
@@ -78,7 +78,7 @@ pub struct NodeReport {
 }
 
 /// Read the cluster now and build its report.
-pub async fn cluster_report(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<ClusterReport, Failure> {
+pub async fn cluster_report(conn: &Connection, version: &str, spec: &ClusterSpec) -> Result<ClusterReport, ApiError> {
     let observed = observe(conn, version, spec).await?;
     Ok(build_report(spec, &observed))
 }

@@ -14,11 +14,10 @@ use kube::runtime::watcher;
 use serde_json::{Value, json};
 
 use super::client::Connection;
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation};
 use super::readiness::{ComponentProgress, Observed, Progress, diagnostics, kafka_condition, kafka_ready, pod_ready};
 use super::resources::{dynamic_api, strimzi};
 use super::watch::{Check, Stalled, WaitError, Watches, by_name};
-use crate::error::Failure;
 use crate::spec::ClusterSpec;
 use crate::spec::names::{self, FIELD_MANAGER, STRIMZI_CLUSTER_LABEL};
 
@@ -76,13 +75,13 @@ pub fn targets(spec: &ClusterSpec, pods: &BTreeMap<String, Pod>, wanted: impl Fn
 }
 
 /// The cluster's pods now (Strimzi labels them with the cluster), by name.
-pub async fn cluster_pods(conn: &Connection, spec: &ClusterSpec) -> Result<BTreeMap<String, Pod>, Failure> {
+pub async fn cluster_pods(conn: &Connection, spec: &ClusterSpec) -> Result<BTreeMap<String, Pod>, ApiError> {
     let api: Api<Pod> = Api::namespaced(conn.client.clone(), &spec.namespace);
     let params = ListParams::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={}", spec.name));
     let list = api
         .list(&params)
         .await
-        .map_err(|e| describe(e, &Operation::new("list", "the cluster's pods"), &conn.server))?;
+        .map_err(|e| ApiError::new(e, Operation::new("list", "the cluster's pods"), &conn.server))?;
     Ok(list
         .items
         .into_iter()
@@ -91,15 +90,15 @@ pub async fn cluster_pods(conn: &Connection, spec: &ClusterSpec) -> Result<BTree
 }
 
 /// The cluster's KafkaNodePools as stored (spec, annotations, status).
-pub async fn node_pools(conn: &Connection, strimzi_version: &str, spec: &ClusterSpec) -> Result<Vec<Value>, Failure> {
+pub async fn node_pools(conn: &Connection, strimzi_version: &str, spec: &ClusterSpec) -> Result<Vec<Value>, ApiError> {
     let resource = strimzi(strimzi_version, "KafkaNodePool")
-        .ok_or_else(|| Failure::runtime("unknown Strimzi kind KafkaNodePool"))?;
+        .ok_or_else(|| ApiError::unexpected("unknown Strimzi kind KafkaNodePool"))?;
     let api: Api<DynamicObject> = Api::namespaced_with(conn.client.clone(), &spec.namespace, &resource);
     let params = ListParams::default().labels(&format!("{STRIMZI_CLUSTER_LABEL}={}", spec.name));
     let list = api
         .list(&params)
         .await
-        .map_err(|e| describe(e, &Operation::new("list", "KafkaNodePools"), &conn.server))?;
+        .map_err(|e| ApiError::new(e, Operation::new("list", "KafkaNodePools"), &conn.server))?;
     Ok(list
         .items
         .into_iter()
@@ -116,7 +115,7 @@ pub async fn request_rolling_update(
     kind: &str,
     namespace: &str,
     name: &str,
-) -> Result<(), Failure> {
+) -> Result<(), ApiError> {
     let api_version = match kind {
         "Pod" => "v1".to_string(),
         _ => format!("core.strimzi.io/{strimzi_version}"),
@@ -144,9 +143,9 @@ pub async fn annotate(
     name: &str,
     key: &str,
     value: Option<&str>,
-) -> Result<(), Failure> {
+) -> Result<(), ApiError> {
     let api = dynamic_api(&conn.client, api_version, kind, Some(namespace))
-        .ok_or_else(|| Failure::runtime(format!("kafkactl does not know the kind {kind}")))?;
+        .ok_or_else(|| ApiError::unexpected(format!("kafkactl does not know the kind {kind}")))?;
     let patch = json!({ "metadata": { "annotations": { key: value } } });
     let params = PatchParams {
         field_manager: Some(FIELD_MANAGER.to_string()),
@@ -156,9 +155,9 @@ pub async fn annotate(
         .await
         .map(|_| ())
         .map_err(|e| {
-            describe(
+            ApiError::new(
                 e,
-                &Operation::new("annotate", format!("{kind} {namespace}/{name}")),
+                Operation::new("annotate", format!("{kind} {namespace}/{name}")),
                 &conn.server,
             )
         })

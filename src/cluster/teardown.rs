@@ -17,12 +17,11 @@ use serde_json::{Value, json};
 
 use super::apply::ObjectRef;
 use super::client::Connection;
-use super::errors::{Operation, describe};
+use super::errors::{ApiError, Operation};
 use super::owned_kinds::{OwnedKind, made_by_strimzi, rendered_by_kafkactl};
 use super::readiness::{ComponentProgress, Progress};
 use super::resources::dynamic_api;
 use super::watch::{Check, Stalled, WaitError, Watches};
-use crate::error::Failure;
 use crate::spec::names::{self, CLUSTER_LABEL, SPEC_ANNOTATION, STRIMZI_CLUSTER_LABEL};
 
 /// One object found in the cluster, with what classification needs.
@@ -180,7 +179,7 @@ pub async fn list_cluster(
     strimzi_version: Option<&str>,
     namespace: &str,
     cluster: &str,
-) -> Result<Listing, Failure> {
+) -> Result<Listing, ApiError> {
     let ours = names::cluster_selector(cluster);
     let strimzi = format!("{STRIMZI_CLUSTER_LABEL}={cluster}");
     let kafkactl_kinds: Vec<_> = rendered_by_kafkactl().map(OwnedKind::pair).collect();
@@ -192,14 +191,14 @@ pub async fn list_cluster(
             .list(&ListParams::default())
             .await
             .map(|l| l.items)
-            .map_err(|e| describe(e, &Operation::new("list", "Pods"), &conn.server))
+            .map_err(|e| ApiError::new(e, Operation::new("list", "Pods"), &conn.server))
     };
     let claims = async {
         Api::<PersistentVolumeClaim>::namespaced(conn.client.clone(), namespace)
             .list(&ListParams::default())
             .await
             .map(|l| l.items)
-            .map_err(|e| describe(e, &Operation::new("list", "PersistentVolumeClaims"), &conn.server))
+            .map_err(|e| ApiError::new(e, Operation::new("list", "PersistentVolumeClaims"), &conn.server))
     };
     let strimzi_resources = async {
         let Some(v) = strimzi_version else {
@@ -214,7 +213,7 @@ pub async fn list_cluster(
             list_kind(conn, &kafka_api, "KafkaTopic", namespace, &strimzi),
             list_kind(conn, &kafka_api, "KafkaUser", namespace, &strimzi),
         )?;
-        Ok::<_, Failure>(StrimziResources {
+        Ok::<_, ApiError>(StrimziResources {
             kafka,
             pools,
             podsets,
@@ -251,7 +250,7 @@ async fn list_kinds(
     kinds: &[(&str, &str)],
     namespace: &str,
     selector: &str,
-) -> Result<Vec<Found>, Failure> {
+) -> Result<Vec<Found>, ApiError> {
     let lists = kinds
         .iter()
         .map(|(api_version, kind)| list_kind(conn, api_version, kind, namespace, selector));
@@ -269,7 +268,7 @@ pub async fn list_kind(
     kind: &str,
     namespace: &str,
     selector: &str,
-) -> Result<Vec<Found>, Failure> {
+) -> Result<Vec<Found>, ApiError> {
     let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
         return Ok(Vec::new());
     };
@@ -280,9 +279,9 @@ pub async fn list_kind(
             .map(|o| Found::new(api_version, kind, o))
             .collect()),
         Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(Vec::new()),
-        Err(e) => Err(describe(
+        Err(e) => Err(ApiError::new(
             e,
-            &Operation::new("list", format!("{kind} objects")),
+            Operation::new("list", format!("{kind} objects")),
             &conn.server,
         )),
     }
@@ -295,15 +294,15 @@ pub async fn get_one(
     kind: &str,
     namespace: &str,
     name: &str,
-) -> Result<Option<Found>, Failure> {
+) -> Result<Option<Found>, ApiError> {
     let Some(api) = dynamic_api(&conn.client, api_version, kind, Some(namespace)) else {
         return Ok(None);
     };
     match crate::cluster::errors::get_opt(&api, name).await {
         Ok(found) => Ok(found.map(|o| Found::new(api_version, kind, o))),
-        Err(e) => Err(describe(
+        Err(e) => Err(ApiError::new(
             e,
-            &Operation::new("get", format!("{kind} {namespace}/{name}")),
+            Operation::new("get", format!("{kind} {namespace}/{name}")),
             &conn.server,
         )),
     }
@@ -542,7 +541,7 @@ impl DeleteLog {
 /// Delete the plan's objects: the Kafka CR first (so the operator stops
 /// reconciling), then its node pools, then kafkactl's objects. Background
 /// propagation: garbage collection removes what they own.
-pub async fn delete_objects(conn: &Connection, teardown: &Teardown, log: &DeleteLog) -> Result<(), Failure> {
+pub async fn delete_objects(conn: &Connection, teardown: &Teardown, log: &DeleteLog) -> Result<(), ApiError> {
     let (strimzi_first, rest): (Vec<&Target>, Vec<&Target>) = teardown
         .targets
         .iter()
@@ -551,12 +550,12 @@ pub async fn delete_objects(conn: &Connection, teardown: &Teardown, log: &Delete
         strimzi_first.into_iter().partition(|t| t.reference.kind == "Kafka");
     for group in [kafka, pools, rest] {
         let results = futures::future::join_all(group.iter().map(|t| delete_one(conn, t, log))).await;
-        results.into_iter().collect::<Result<Vec<()>, Failure>>()?;
+        results.into_iter().collect::<Result<Vec<()>, ApiError>>()?;
     }
     Ok(())
 }
 
-async fn delete_one(conn: &Connection, target: &Target, log: &DeleteLog) -> Result<(), Failure> {
+async fn delete_one(conn: &Connection, target: &Target, log: &DeleteLog) -> Result<(), ApiError> {
     let reference = &target.reference;
     let Some(api) = dynamic_api(
         &conn.client,
@@ -564,7 +563,7 @@ async fn delete_one(conn: &Connection, target: &Target, log: &DeleteLog) -> Resu
         &reference.kind,
         reference.namespace.as_deref(),
     ) else {
-        return Err(Failure::runtime(format!(
+        return Err(ApiError::unexpected(format!(
             "kafkactl does not know how to delete {reference}"
         )));
     };
@@ -582,16 +581,16 @@ async fn delete_one(conn: &Connection, target: &Target, log: &DeleteLog) -> Resu
             Ok(())
         }
         Err(kube::Error::Api(s)) if super::errors::is_not_found(&s) => Ok(()),
-        Err(e) => Err(describe(
+        Err(e) => Err(ApiError::new(
             e,
-            &Operation::new("delete", reference.to_string()),
+            Operation::new("delete", reference.to_string()),
             &conn.server,
         )),
     }
 }
 
 /// Delete the cluster's claims (`--delete-data`).
-pub async fn delete_claims(conn: &Connection, teardown: &Teardown, log: &DeleteLog) -> Result<(), Failure> {
+pub async fn delete_claims(conn: &Connection, teardown: &Teardown, log: &DeleteLog) -> Result<(), ApiError> {
     let targets: Vec<Target> = teardown
         .claims_with(ClaimFate::Deleted)
         .map(|c| Target {
@@ -605,7 +604,7 @@ pub async fn delete_claims(conn: &Connection, teardown: &Teardown, log: &DeleteL
         })
         .collect();
     let results = futures::future::join_all(targets.iter().map(|t| delete_one(conn, t, log))).await;
-    results.into_iter().collect::<Result<Vec<()>, Failure>>()?;
+    results.into_iter().collect::<Result<Vec<()>, ApiError>>()?;
     Ok(())
 }
 
@@ -614,7 +613,7 @@ pub async fn delete_claims(conn: &Connection, teardown: &Teardown, log: &DeleteL
 /// operator does not put the references back), then remove the references
 /// to what goes from each claim. Runs before anything is deleted; a claim
 /// that changed hands since the plan (another uid) is left alone.
-pub async fn release_claims(conn: &Connection, teardown: &Teardown) -> Result<usize, Failure> {
+pub async fn release_claims(conn: &Connection, teardown: &Teardown) -> Result<usize, ApiError> {
     let releases: Vec<&Claim> = teardown.claims_to_release().collect();
     if releases.is_empty() {
         return Ok(0);
@@ -633,11 +632,11 @@ pub async fn release_claims(conn: &Connection, teardown: &Teardown) -> Result<us
     }
     let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), &teardown.namespace);
     let results = futures::future::join_all(releases.iter().map(|c| release_claim(conn, &api, c))).await;
-    results.into_iter().collect::<Result<Vec<()>, Failure>>()?;
+    results.into_iter().collect::<Result<Vec<()>, ApiError>>()?;
     Ok(releases.len())
 }
 
-async fn release_claim(conn: &Connection, api: &Api<PersistentVolumeClaim>, claim: &Claim) -> Result<(), Failure> {
+async fn release_claim(conn: &Connection, api: &Api<PersistentVolumeClaim>, claim: &Claim) -> Result<(), ApiError> {
     let operation = || {
         Operation::new(
             "release",
@@ -647,7 +646,7 @@ async fn release_claim(conn: &Connection, api: &Api<PersistentVolumeClaim>, clai
     let Some(current) = api
         .get_opt(&claim.name)
         .await
-        .map_err(|e| describe(e, &operation(), &conn.server))?
+        .map_err(|e| ApiError::new(e, operation(), &conn.server))?
     else {
         return Ok(());
     };
@@ -681,7 +680,7 @@ async fn release_claim(conn: &Connection, api: &Api<PersistentVolumeClaim>, clai
     api.patch(&claim.name, &params, &kube::api::Patch::Merge(&patch))
         .await
         .map(|_| ())
-        .map_err(|e| describe(e, &operation(), &conn.server))
+        .map_err(|e| ApiError::new(e, operation(), &conn.server))
 }
 
 /// Watch the namespace's pods until none of the cluster's is left (those of

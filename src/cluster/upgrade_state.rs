@@ -8,7 +8,6 @@ use serde_json::Value;
 use super::client::Connection;
 use super::errors::{ApiError, Operation, is_not_found};
 use super::operator::{CrdInfo, strimzi_crds};
-use crate::error::Failure;
 
 /// The Strimzi resources a change of operator release touches.
 #[derive(Debug, Clone, Default)]
@@ -23,7 +22,7 @@ pub struct UpgradeState {
 }
 
 /// Read everything, at the API version the server serves (`v1` or `v1beta2`).
-pub async fn read(conn: &Connection, served_version: &str) -> Result<UpgradeState, Failure> {
+pub async fn read(conn: &Connection, served_version: &str) -> Result<UpgradeState, ApiError> {
     let (kafkas, users, mirror_makers, crds) = futures::try_join!(
         list_all(conn, served_version, "Kafka", "kafkas"),
         list_all(conn, served_version, "KafkaUser", "kafkausers"),
@@ -49,7 +48,7 @@ pub async fn read(conn: &Connection, served_version: &str) -> Result<UpgradeStat
 
 /// Every object of a `kafka.strimzi.io` kind in every namespace; none when
 /// the kind is not served (its CRD is missing, or not at this version).
-pub async fn list_all(conn: &Connection, version: &str, kind: &str, plural: &str) -> Result<Vec<Value>, Failure> {
+pub async fn list_all(conn: &Connection, version: &str, kind: &str, plural: &str) -> Result<Vec<Value>, ApiError> {
     let resource = strimzi_resource("kafka.strimzi.io", version, kind, plural);
     let api: Api<DynamicObject> = Api::all_with(conn.client.clone(), &resource);
     match api.list(&ListParams::default()).await {
@@ -69,8 +68,7 @@ pub async fn list_all(conn: &Connection, version: &str, kind: &str, plural: &str
             error,
             Operation::new("list", format!("{plural}.kafka.strimzi.io/{version}")),
             &conn.server,
-        )
-        .into()),
+        )),
     }
 }
 

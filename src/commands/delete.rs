@@ -156,7 +156,7 @@ async fn execute(
     // Before the owners go: garbage collection would take claims they own.
     let released = release_claims(conn, &teardown)
         .await
-        .map_err(|f| deleted_so_far(f, log))?;
+        .map_err(|f| deleted_so_far(f.into(), log))?;
     if released > 0 {
         view.message(&format!(
             "released {released} data volume(s) from the cluster's ownership (deleteClaim: true) so that they are kept"
@@ -164,7 +164,7 @@ async fn execute(
     }
     delete_objects(conn, &teardown, log)
         .await
-        .map_err(|f| deleted_so_far(f, log))?;
+        .map_err(|f| deleted_so_far(f.into(), log))?;
     view.message(&format!(
         "deleted {} object(s); garbage collection removes {} more",
         log.deleted().len(),
@@ -181,7 +181,7 @@ async fn execute(
     // After the pods: a claim still mounted would wait for them anyway (pvc-protection).
     delete_claims(conn, &teardown, log)
         .await
-        .map_err(|f| deleted_so_far(f, log))?;
+        .map_err(|f| deleted_so_far(f.into(), log))?;
     let result = if args.no_wait {
         DeleteResult::Deleting
     } else {

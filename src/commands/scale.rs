@@ -534,6 +534,7 @@ async fn set_skip_check(loaded: &LoadedCluster, value: Option<&str>) -> Result<(
         value,
     )
     .await
+    .map_err(Failure::from)
 }
 
 fn join(ids: &[i32]) -> String {

@@ -51,7 +51,10 @@ impl From<&ApiError> for Failure {
                 "a certificate problem, not an outage: check the cluster's certificate-authority(-data) and server in the \
                  kubeconfig (`kubectl config view --minify` shows them) or pick the right --context",
             ),
-            ApiError::Other { .. } | ApiError::BadRequest { .. } | ApiError::UnknownStrimziVersion { .. } => {
+            ApiError::Other { .. }
+            | ApiError::BadRequest { .. }
+            | ApiError::UnknownStrimziVersion { .. }
+            | ApiError::Unexpected { .. } => {
                 Failure::runtime(message)
             }
         }

@@ -39,7 +39,6 @@ impl From<&RestoreError> for Failure {
                 format!("kubectl -n {namespace} get kafka {name} -o yaml shows its status"),
             ),
             RestoreError::Api(api) => api.into(),
-            RestoreError::Unpause(failure) => failure.clone(),
             RestoreError::WatchFailed { .. } | RestoreError::StatusNotKept { .. } => Failure::runtime(message),
         };
         failure.with_hint(format!(

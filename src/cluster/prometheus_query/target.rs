@@ -9,8 +9,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::{APIGroup, APIResourceList};
 use kube::api::{Api, DeleteParams, ListParams};
 
 use crate::cluster::client::Connection;
-use crate::cluster::errors::{Operation, describe};
-use crate::error::Failure;
+use crate::cluster::errors::{ApiError, Operation};
 use crate::render::prometheus_config::PROMETHEUS_PORT;
 use crate::render::prometheus_operator::{MONITORING_GROUP, OPERATOR_KINDS};
 use crate::spec::ClusterSpec;
@@ -73,7 +72,7 @@ pub const OPERATED_PROMETHEUS_SELECTOR: &str = "operated-prometheus=true";
 
 /// Whether the cluster serves every prometheus-operator kind operator mode
 /// needs, at the version kafkactl renders (`monitoring.coreos.com/v1`).
-pub async fn operator_kinds_served(conn: &Connection) -> Result<bool, Failure> {
+pub async fn operator_kinds_served(conn: &Connection) -> Result<bool, ApiError> {
     let Some(group) = get_discovery::<APIGroup>(conn, &format!("/apis/{MONITORING_GROUP}")).await? else {
         return Ok(false);
     };
@@ -89,19 +88,23 @@ pub async fn operator_kinds_served(conn: &Connection) -> Result<bool, Failure> {
 }
 
 /// A discovery document, or `None` when the API server does not serve it.
-async fn get_discovery<T: serde::de::DeserializeOwned>(conn: &Connection, path: &str) -> Result<Option<T>, Failure> {
+async fn get_discovery<T: serde::de::DeserializeOwned>(conn: &Connection, path: &str) -> Result<Option<T>, ApiError> {
     let request = http::Request::get(path)
         .body(Vec::new())
-        .map_err(|e| Failure::runtime(format!("cannot build a discovery request: {e}")))?;
+        .map_err(|e| ApiError::unexpected(format!("cannot build a discovery request: {e}")))?;
     match conn.client.request::<T>(request).await {
         Ok(document) => Ok(Some(document)),
         Err(kube::Error::Api(status)) if crate::cluster::errors::is_not_found(&status) => Ok(None),
-        Err(e) => Err(describe(e, &Operation::new("discover", path.to_string()), &conn.server)),
+        Err(e) => Err(ApiError::new(
+            e,
+            Operation::new("discover", path.to_string()),
+            &conn.server,
+        )),
     }
 }
 
 /// The Prometheus Services a prometheus-operator runs, those in `namespace` first.
-pub async fn operated_prometheus(conn: &Connection, namespace: &str) -> Result<Vec<PrometheusTarget>, Failure> {
+pub async fn operated_prometheus(conn: &Connection, namespace: &str) -> Result<Vec<PrometheusTarget>, ApiError> {
     let api: Api<Service> = Api::all(conn.client.clone());
     let list = match api
         .list(&ListParams::default().labels(OPERATED_PROMETHEUS_SELECTOR))
@@ -110,9 +113,9 @@ pub async fn operated_prometheus(conn: &Connection, namespace: &str) -> Result<V
         Ok(list) => list.items,
         Err(kube::Error::Api(status)) if status.is_forbidden() => Vec::new(),
         Err(e) => {
-            return Err(describe(
+            return Err(ApiError::new(
                 e,
-                &Operation::new("list", "prometheus-operator Services"),
+                Operation::new("list", "prometheus-operator Services"),
                 &conn.server,
             ));
         }
@@ -146,13 +149,13 @@ pub struct StandaloneState {
     pub wanted: i32,
 }
 
-pub async fn standalone_state(conn: &Connection, spec: &ClusterSpec) -> Result<Option<StandaloneState>, Failure> {
+pub async fn standalone_state(conn: &Connection, spec: &ClusterSpec) -> Result<Option<StandaloneState>, ApiError> {
     let api: Api<StatefulSet> = Api::namespaced(conn.client.clone(), &spec.namespace);
     let name = names::prometheus(&spec.name);
     let found = crate::cluster::errors::get_opt(&api, &name).await.map_err(|e| {
-        describe(
+        ApiError::new(
             e,
-            &Operation::new("get", format!("StatefulSet {}/{name}", spec.namespace)),
+            Operation::new("get", format!("StatefulSet {}/{name}", spec.namespace)),
             &conn.server,
         )
     })?;
@@ -163,15 +166,15 @@ pub async fn standalone_state(conn: &Connection, spec: &ClusterSpec) -> Result<O
 }
 
 /// Delete the volume claim of kafkactl's Prometheus; false when there was none.
-pub async fn delete_prometheus_volume(conn: &Connection, spec: &ClusterSpec) -> Result<bool, Failure> {
+pub async fn delete_prometheus_volume(conn: &Connection, spec: &ClusterSpec) -> Result<bool, ApiError> {
     let api: Api<PersistentVolumeClaim> = Api::namespaced(conn.client.clone(), &spec.namespace);
     let name = names::prometheus_data_claim(&spec.name);
     match api.delete(&name, &DeleteParams::background()).await {
         Ok(_) => Ok(true),
         Err(kube::Error::Api(status)) if crate::cluster::errors::is_not_found(&status) => Ok(false),
-        Err(e) => Err(describe(
+        Err(e) => Err(ApiError::new(
             e,
-            &Operation::new("delete", format!("PersistentVolumeClaim {}/{name}", spec.namespace)),
+            Operation::new("delete", format!("PersistentVolumeClaim {}/{name}", spec.namespace)),
             &conn.server,
         )),
     }

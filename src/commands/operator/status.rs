@@ -71,7 +71,7 @@ async fn status_live(global: &GlobalArgs) -> Result<StatusOutcome, Failure> {
     let conn = connect(&global.connection.options()).await?;
     let (info, crds) = futures::try_join!(
         futures::TryFutureExt::map_err(discover(&conn), Failure::from),
-        api::strimzi_crds(&conn)
+        futures::TryFutureExt::map_err(api::strimzi_crds(&conn), Failure::from)
     )?;
     if info.operators.is_empty() {
         let crds_note = if crds.is_empty() {
