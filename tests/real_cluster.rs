@@ -246,6 +246,63 @@ fn a_v1_only_bundle_over_0_45_is_refused_on_the_fake() {
 
 /// A user RBAC grants nothing: `operator install`, `check` and `create` name every missing
 /// permission, exit 4 and write nothing.
+/// Issue 17: a release without ZooKeeper over 0.45.2 with a ZooKeeper cluster is refused
+/// before anything is written, naming the cluster and the command that fixes it (on the
+/// real server the Kafka has no status: its `spec.zookeeper` says it).
+fn a_kraft_only_release_over_a_zookeeper_cluster_is_refused(backend: &Backend) {
+    install_operator(backend, "0.45.2");
+    let created = create(
+        backend,
+        &[
+            "z",
+            "--preset",
+            "zookeeper-classic",
+            "--no-wait",
+            "--skip-checks",
+            "--yes",
+        ],
+    );
+    assert!(
+        created.status.success(),
+        "{} backend: {}",
+        backend.name(),
+        output_text(&created)
+    );
+    let before = backend.snapshot(WRITTEN_PATHS);
+    let out = backend
+        .kafkactl()
+        .args(["operator", "install", "--yes", "--timeout", "60s", "--from"])
+        .arg(bundle_dir("0.48.0"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "{} backend: {}",
+        backend.name(),
+        output_text(&out)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("kafka/z is ZooKeeper-based")
+            && stderr.contains("fix: kafkactl migrate z -n kafka --to kraft")
+            && stderr.contains("nothing was changed"),
+        "{} backend: {stderr}",
+        backend.name()
+    );
+    assert_eq!(backend.snapshot(WRITTEN_PATHS), before, "nothing was written");
+}
+
+#[test]
+fn a_kraft_only_release_over_a_zookeeper_cluster_is_refused_on_the_real_api_server() {
+    a_kraft_only_release_over_a_zookeeper_cluster_is_refused(&Backend::real());
+}
+
+#[test]
+fn a_kraft_only_release_over_a_zookeeper_cluster_is_refused_on_the_fake() {
+    a_kraft_only_release_over_a_zookeeper_cluster_is_refused(&Backend::fake());
+}
+
 /// Issue 17's API conversion on a server's own storage rules: on 0.51 (both APIs served,
 /// v1beta2 stored) `operator convert-api` rewrites the resources as v1, stores the CRDs as
 /// v1 and trims storedVersions, after which the v1-only 1.2.0 bundle installs; a re-run
