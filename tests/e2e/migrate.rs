@@ -477,3 +477,44 @@ fn bad_controller_flags_are_refused_before_anything_is_written() {
     }
     assert_eq!(metadata_state(&env), "ZooKeeper");
 }
+
+/// `operator install --dry-run` with a cluster at hand shows what the install would find
+/// there: the objects on stdout, the refusals on stderr, exit 4, nothing written.
+#[test]
+fn an_operator_dry_run_shows_the_refusals_the_install_would_meet() {
+    let env = zookeeper_cluster();
+    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi/0.48.0/install/cluster-operator");
+    env.fake.clear_requests();
+    let out = env
+        .kafkactl()
+        .args(["operator", "install", "--dry-run", "--from"])
+        .arg(&bundle)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    let docs: Vec<Value> = serde_saphyr::from_multiple(&String::from_utf8_lossy(&out.stdout)).unwrap();
+    assert!(
+        docs.iter().any(|d| d["kind"] == "CustomResourceDefinition"),
+        "the objects are printed"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("kafka/z is ZooKeeper-based") && stderr.contains("checked against the cluster"),
+        "{stderr}"
+    );
+    assert!(env.fake.write_requests().is_empty());
+
+    let fine = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi/0.45.2/install/cluster-operator");
+    let out = env
+        .kafkactl()
+        .args(["operator", "install", "--dry-run", "--from"])
+        .arg(&fine)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("Strimzi 0.45.2 can replace what runs there"),
+        "{}",
+        output_text(&out)
+    );
+}

@@ -4,16 +4,16 @@
 use crate::cli::operator::OperatorInstallArgs;
 use crate::cli::{GlobalArgs, OutputFormat};
 use crate::cluster::apply::ApplyLog;
-use crate::cluster::client::connect;
+use crate::cluster::client::{ConnectError, connect};
 use crate::cluster::discovery::discover;
 use crate::commands::shared::change::{namespace, summarize_actions};
 use crate::commands::shared::operator_install::{
-    InstallOutcome, InstallRequest, InstallResult, asked_watch, bundle_source, install_operator, own_only, settings,
-    transform_failure,
+    InstallOutcome, InstallRequest, InstallResult, asked_watch, bundle_source, install_operator, own_only,
+    release_change_refused, release_findings, running_operator, settings, transform_failure,
 };
 use crate::commands::shared::runner::{SoFar, run_and_print};
 use crate::error::Failure;
-use crate::operator::bundle::OPERATOR_NAME;
+use crate::operator::bundle::{Bundle, OPERATOR_NAME};
 use crate::operator::source;
 use crate::operator::transform;
 use crate::ui;
@@ -50,7 +50,8 @@ pub(super) fn install(global: &GlobalArgs, args: OperatorInstallArgs) -> anyhow:
         no_wait: args.no_wait,
     };
     if args.dry_run {
-        return print_dry_run(&request, global.output.output);
+        let bundle = print_dry_run(&request, global.output.output)?;
+        return check_against_cluster(global, &request, &bundle);
     }
     let log = ApplyLog::default();
     run_and_print(global, SoFar::Applied(&log), install_live(global, &request, &log))
@@ -81,7 +82,7 @@ fn check_settings(settings: &crate::cli::operator::OperatorSettingsArgs) -> Resu
 }
 
 /// `--dry-run`: the transformed bundle, without a cluster.
-fn print_dry_run(request: &InstallRequest, format: OutputFormat) -> anyhow::Result<()> {
+fn print_dry_run(request: &InstallRequest, format: OutputFormat) -> anyhow::Result<Bundle> {
     let bundle = source::load(&bundle_source(&request.source, None))?;
     let watch = asked_watch(&request.settings).unwrap_or_else(|| own_only(&request.namespace));
     let settings = settings(&request.namespace, watch, &request.settings, None);
@@ -97,6 +98,61 @@ fn print_dry_run(request: &InstallRequest, format: OutputFormat) -> anyhow::Resu
         OutputFormat::Text => ui::output::multi_document_yaml(&objects)?,
     };
     ui::output::print_stdout(&text);
+    Ok(bundle)
+}
+
+/// `--dry-run` with a cluster at hand: what the install would find there (the
+/// refusals and cautions of another release over the running operator), on
+/// stderr; a refusal exits 4 as the real install would. Without a configured
+/// cluster the dry run stays offline.
+fn check_against_cluster(global: &GlobalArgs, request: &InstallRequest, bundle: &Bundle) -> anyhow::Result<()> {
+    let findings = crate::commands::runtime()?.block_on(async {
+        let conn = match connect(&global.connection.options()).await {
+            Ok(conn) => conn,
+            Err(ConnectError::NoCluster { .. }) => return Ok(None),
+            Err(e) => return Err(Failure::from(e)),
+        };
+        let info = discover(&conn).await?;
+        let existing = running_operator(&info, &request.namespace, global.connection.namespace.is_some())?;
+        let asked = asked_watch(&request.settings);
+        let watch = match existing {
+            Some(op) => transform::merge_watch(&op.watches, asked.as_ref().unwrap_or(&op.watches)),
+            None => asked.unwrap_or_else(|| own_only(&request.namespace)),
+        };
+        let findings = release_findings(&conn, &info, existing, bundle, &watch).await?;
+        Ok::<_, Failure>(Some((conn.server.clone(), existing.cloned(), findings)))
+    });
+    let (server, existing, findings) = match findings {
+        Ok(Some(found)) => found,
+        Ok(None) => return Ok(()),
+        Err(failure) => {
+            ui::errors::print_warning(&format!(
+                "--dry-run: the cluster could not be checked ({}); the objects above are what would be applied",
+                failure.message
+            ));
+            return Ok(());
+        }
+    };
+    let Some(findings) = findings else {
+        if !global.output.quiet {
+            crate::eprintln_safe!("--dry-run: no Strimzi CRDs at {server}: nothing there stands in the way");
+        }
+        return Ok(());
+    };
+    if !findings.refusals.is_empty() {
+        return Err(release_change_refused(bundle, existing.as_ref(), &findings.refusals)
+            .with_hint("--dry-run: checked against the cluster, as the install would")
+            .into());
+    }
+    for caution in &findings.cautions {
+        ui::errors::print_warning(&format!("{} {} (then: {})", caution.subject, caution.why, caution.fix));
+    }
+    if !global.output.quiet {
+        crate::eprintln_safe!(
+            "--dry-run: checked against {server}: Strimzi {} can replace what runs there",
+            bundle.version
+        );
+    }
     Ok(())
 }
 

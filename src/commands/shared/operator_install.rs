@@ -108,22 +108,18 @@ async fn check_permissions(conn: &Connection, plan: &Plan) -> Result<(), Failure
     .with_hint("ask a cluster admin to install the operator (kafkactl operator install), or to grant you these permissions; `kubectl auth can-i` checks them"))
 }
 
-/// Before the bundle goes in: every reason this release would orphan a
-/// cluster or stop half-way (a ZooKeeper cluster on a KRaft-only release, a
-/// Kafka version it does not know, a stored API version its CRDs drop, …) is
-/// a refusal listing them all with their fixes, nothing written; what Strimzi
-/// itself lets go on (1.x over an unsupported Kafka version) is asked about.
-async fn check_release_change(
-    global: &GlobalArgs,
+/// What stands between the running operator (if any) and `bundle`, read
+/// from the cluster (reads only); `None` when no Strimzi CRDs exist, so
+/// nothing could be orphaned.
+pub async fn release_findings(
     conn: &Connection,
     info: &StrimziInfo,
     existing: Option<&OperatorInfo>,
     bundle: &Bundle,
     watch: &WatchScope,
-) -> Result<(), Failure> {
-    // No Strimzi CRDs: no resource a release could orphan or a CRD it could stop on.
+) -> Result<Option<upgrade_checks::Findings>, Failure> {
     let Some(served) = info.api().map(|api| api.as_str()) else {
-        return Ok(());
+        return Ok(None);
     };
     let state = upgrade_state::read(conn, served).await?;
     let watched = |objects: Vec<serde_json::Value>| -> Vec<serde_json::Value> {
@@ -146,7 +142,25 @@ async fn check_release_change(
     };
     let bundle_versions = bundle.kafka_images().into_iter().map(|(v, _)| v).collect();
     let target = releases::facts_for(&bundle.version, bundle_versions);
-    let findings = upgrade_checks::check(&target, &installed);
+    Ok(Some(upgrade_checks::check(&target, &installed)))
+}
+
+/// Before the bundle goes in: every reason this release would orphan a
+/// cluster or stop half-way (a ZooKeeper cluster on a KRaft-only release, a
+/// Kafka version it does not know, a stored API version its CRDs drop, …) is
+/// a refusal listing them all with their fixes, nothing written; what Strimzi
+/// itself lets go on (1.x over an unsupported Kafka version) is asked about.
+async fn check_release_change(
+    global: &GlobalArgs,
+    conn: &Connection,
+    info: &StrimziInfo,
+    existing: Option<&OperatorInfo>,
+    bundle: &Bundle,
+    watch: &WatchScope,
+) -> Result<(), Failure> {
+    let Some(findings) = release_findings(conn, info, existing, bundle, watch).await? else {
+        return Ok(());
+    };
     if !findings.refusals.is_empty() {
         return Err(release_change_refused(bundle, existing, &findings.refusals));
     }
@@ -162,7 +176,7 @@ async fn check_release_change(
     Ok(())
 }
 
-fn release_change_refused(bundle: &Bundle, existing: Option<&OperatorInfo>, refusals: &[Finding]) -> Failure {
+pub fn release_change_refused(bundle: &Bundle, existing: Option<&OperatorInfo>, refusals: &[Finding]) -> Failure {
     let running = existing
         .and_then(|op| op.version.as_deref())
         .map(|v| format!(" over the running {v}"))
