@@ -92,7 +92,13 @@ impl TextOutput for MigrateOutcome {
 }
 
 async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Result<MigrateOutcome, Failure> {
-    let loaded = load_cluster(global, &args.name).await?;
+    let mut loaded = load_cluster(global, &args.name).await?;
+    let mut locked = false;
+    if !args.rollback && align_versions(global, &loaded, log).await? {
+        locked = true;
+        // The stored spec changed: the migration starts from the new one.
+        loaded = load_cluster(global, &args.name).await?;
+    }
     let (ns, name) = (loaded.spec.namespace.clone(), loaded.spec.name.clone());
     let handle = KafkaHandle::new(&loaded.conn, loaded.api.as_str(), &ns, &name)
         .ok_or_else(|| Failure::runtime("the API server serves no Kafka kind kafkactl knows"))?;
@@ -111,7 +117,6 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
         kept_claims: Vec::new(),
         next_steps: Vec::new(),
     };
-    let mut locked = false;
     let view = ProgressView::new(global.output.quiet);
     loop {
         let kafka = get_kafka(&loaded.conn, loaded.api.as_str(), &ns, &name)
@@ -270,6 +275,38 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
             }
         }
     }
+}
+
+/// Strimzi migrates only when the metadata, protocol and message format
+/// versions name one release: when they do not (and the migration has not
+/// started), raise them to the Kafka release first, with consent; the brokers
+/// roll once. Whether it changed anything (the cluster is locked then).
+async fn align_versions(global: &GlobalArgs, loaded: &LoadedCluster, log: &ApplyLog) -> Result<bool, Failure> {
+    let state = loaded.kafka["status"]["kafkaMetadataState"].as_str();
+    if loaded.spec.zookeeper.is_none() || !matches!(state, None | Some("ZooKeeper")) {
+        return Ok(false);
+    }
+    let Some(aligned) = migration::aligned_versions(&loaded.spec) else {
+        return Ok(false);
+    };
+    let changes: Vec<String> = crate::spec::changes::spec_changes(&loaded.spec, &aligned)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let question = format!(
+        "Strimzi migrates only when the metadata, protocol and message format versions name one release: set {} first? The brokers roll once",
+        changes.join(", ")
+    );
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
+    validated(&aligned)?;
+    lock_loaded(loaded, "migrate").await?;
+    let options = ChangeOptions {
+        force_conflicts: false,
+        no_wait: false,
+        prune: false,
+    };
+    apply_change(global, loaded, &aligned, options, log).await?;
+    Ok(true)
 }
 
 /// What `migration::next` decides from.

@@ -261,6 +261,48 @@ pub fn version_problems(spec: &ClusterSpec) -> Vec<String> {
     problems
 }
 
+/// What Strimzi's version precondition asks, made true: `metadataVersion`,
+/// `inter.broker.protocol.version` and `log.message.format.version` (those the
+/// spec sets) all at the running Kafka release — the usual last step of a Kafka
+/// upgrade, which rolls the brokers once. `None` when they agree already, or
+/// when aligning would lower one of them (never done).
+pub fn aligned_versions(spec: &ClusterSpec) -> Option<ClusterSpec> {
+    let (major, minor, _) = kafka_version(&spec.kafka_version).filter(|v| *v >= (3, 7, 0))?;
+    let target = (major, minor);
+    let release_of = |text: &str| -> Option<(u32, u32)> {
+        let mut parts = text.split(['.', '-']);
+        Some((parts.next()?.trim().parse().ok()?, parts.next()?.trim().parse().ok()?))
+    };
+    let mut aligned = spec.clone();
+    let mut changed = false;
+    if let Some(metadata) = &spec.metadata_version {
+        let release = release_of(metadata)?;
+        if release > target {
+            return None;
+        }
+        if release != target {
+            aligned.metadata_version = Some(format!("{major}.{minor}"));
+            changed = true;
+        }
+    }
+    for key in ["inter.broker.protocol.version", "log.message.format.version"] {
+        let Some(value) = spec.config.get(key) else {
+            continue;
+        };
+        let release = release_of(&value.to_string())?;
+        if release > target {
+            return None;
+        }
+        if release != target {
+            aligned
+                .config
+                .insert(key.to_string(), super::ConfigValue::String(format!("{major}.{minor}")));
+            changed = true;
+        }
+    }
+    changed.then_some(aligned)
+}
+
 /// The stored spec once migrated: KRaft, the broker pool `kafka` named bare
 /// (pods and claims keep their names), the controller pool added, and the
 /// ZooKeeper parts gone.
@@ -422,6 +464,32 @@ mod tests {
         let problems = controller_problems(&controllers, &spec);
         assert_eq!(problems.len(), 3, "{problems:?}");
         assert!(problems[0].contains("use 1 or 3"));
+    }
+
+    #[test]
+    fn misaligned_versions_are_raised_to_the_kafka_release_never_lowered() {
+        let mut spec = zookeeper_classic();
+        assert_eq!(aligned_versions(&spec), None, "nothing to align");
+        spec.config.insert(
+            "inter.broker.protocol.version".into(),
+            crate::spec::ConfigValue::String("3.8".into()),
+        );
+        spec.config.insert(
+            "log.message.format.version".into(),
+            crate::spec::ConfigValue::String("3.9".into()),
+        );
+        let aligned = aligned_versions(&spec).unwrap_or_else(|| unreachable!("3.8 can be raised"));
+        assert_eq!(
+            aligned.config["inter.broker.protocol.version"],
+            crate::spec::ConfigValue::String("3.9".into())
+        );
+        assert!(version_problems(&aligned).is_empty());
+        spec.metadata_version = Some("4.0-IV0".into());
+        assert_eq!(
+            aligned_versions(&spec),
+            None,
+            "a newer metadata version is never lowered"
+        );
     }
 
     #[test]

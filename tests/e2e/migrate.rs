@@ -518,3 +518,47 @@ fn an_operator_dry_run_shows_the_refusals_the_install_would_meet() {
         output_text(&out)
     );
 }
+
+/// Strimzi's precondition (metadata, protocol and message format versions name one
+/// release) is made true with consent before the migration starts: without it, a refusal
+/// naming the setting and nothing written; with it, the protocol version is raised and the
+/// migration goes on.
+#[test]
+fn misaligned_versions_are_raised_first_with_consent() {
+    let env = env(StrimziRelease::V0_45_2).start();
+    let out = env
+        .kafkactl()
+        .args([
+            "--timeout",
+            "120s",
+            "create",
+            "z",
+            "--preset",
+            "zookeeper-classic",
+            "--yes",
+        ])
+        .args(["--config", "inter.broker.protocol.version=3.8"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", output_text(&out));
+    env.fake.clear_requests();
+    let (code, _, text) = migrate(&env, &["--to", "kraft"]);
+    assert_eq!(code, Some(4), "{text}");
+    assert!(
+        text.contains("inter.broker.protocol.version") && text.contains("--yes"),
+        "{text}"
+    );
+    let writes: Vec<String> = env
+        .fake
+        .write_requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert!(writes.is_empty(), "{writes:?}");
+
+    let (code, outcome, text) = migrate(&env, &["--to", "kraft", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(outcome["result"], "post-migration", "{outcome}");
+    let kafka = env.kafka("z").unwrap();
+    assert_eq!(kafka["spec"]["kafka"]["config"]["inter.broker.protocol.version"], "3.9");
+}
