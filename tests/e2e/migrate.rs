@@ -59,6 +59,21 @@ fn broker_claims(env: &Env) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// Prometheus' configuration (scrape jobs and alert rules) as one text.
+fn prometheus_config(env: &Env) -> String {
+    env.fake
+        .store()
+        .list("v1", "ConfigMap", Some("kafka"), None)
+        .into_iter()
+        .find(|c| {
+            c["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("z-prometheus"))
+        })
+        .map(|c| c["data"].to_string())
+        .unwrap_or_default()
+}
+
 fn metadata_state(env: &Env) -> String {
     env.kafka("z").unwrap()["status"]["kafkaMetadataState"]
         .as_str()
@@ -71,6 +86,10 @@ fn zookeeper_classic_migrates_to_kraft_stopping_before_the_point_of_no_return_an
     let env = zookeeper_cluster();
     let claims = broker_claims(&env);
     assert_eq!(claims.len(), 3, "{claims:?}");
+    assert!(
+        prometheus_config(&env).contains("zookeeper-exporter"),
+        "ZooKeeper is scraped before"
+    );
 
     let (code, outcome, text) = migrate(&env, &["--to", "kraft", "--yes"]);
     assert_eq!(code, Some(0), "{text}");
@@ -98,6 +117,21 @@ fn zookeeper_classic_migrates_to_kraft_stopping_before_the_point_of_no_return_an
             .get("apps/v1", "Deployment", Some("kafka"), "z-zoo-entrance")
             .is_none(),
         "kafkactl's ZooKeeper proxy is gone"
+    );
+    let prometheus = store
+        .list("v1", "ConfigMap", Some("kafka"), None)
+        .into_iter()
+        .find(|c| {
+            c["metadata"]["name"]
+                .as_str()
+                .is_some_and(|n| n.starts_with("z-prometheus"))
+        })
+        .unwrap_or_else(|| panic!("Prometheus' configuration is still there"));
+    let text = prometheus["data"].to_string();
+    assert!(text.contains("job_name") && text.contains("kafka"), "{text}");
+    assert!(
+        !text.contains("zookeeper-exporter") && !text.contains("job_name: zookeeper"),
+        "no ZooKeeper scrape jobs or alerts are left: {text}"
     );
     assert_eq!(
         broker_claims(&env),
