@@ -4,7 +4,13 @@
 
 use std::time::Duration;
 
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::Pod;
+use kube::ResourceExt;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams, Patch, PatchParams};
+use kube::runtime::reflector::Store;
+use kube::runtime::watcher;
 use serde_json::{Value, json};
 
 use super::client::Connection;
@@ -13,6 +19,16 @@ use super::resources::strimzi;
 use super::watch::{Check, Stalled, WaitError, Watches};
 use crate::spec::migration::MetadataState;
 use crate::spec::names::FIELD_MANAGER;
+
+/// What a migration wait shows: the metadata state, whether the Kafka is
+/// Ready, and how many of the cluster's pods were rolled since the wait began.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MigrationView {
+    pub state: String,
+    pub ready: bool,
+    pub rolled: usize,
+    pub pods: usize,
+}
 
 /// The Kafka CR `namespace/name` at `version` (`v1beta2` on Strimzi 0.45).
 pub struct KafkaHandle {
@@ -121,29 +137,49 @@ impl KafkaHandle {
         backwards: bool,
         refusals_fatal: bool,
         timeout: Duration,
-        mut on_state: impl FnMut(&str, bool),
+        mut on_change: impl FnMut(&MigrationView),
     ) -> Result<Value, WaitError> {
         let mut watches = Watches::new(&self.conn);
         let kafka = watches.object(self.api.clone(), &self.resource, Some(&self.namespace), &self.name);
+        let pods: Store<Pod> = watches.store(
+            Api::namespaced(self.conn.client.clone(), &self.namespace),
+            (),
+            Some(&self.namespace),
+            watcher::Config::default().labels(&format!("strimzi.io/cluster={}", self.name)),
+        );
         let stalled = |state: &str| Stalled::Migration {
             cluster: self.id(),
             wanted: until.as_str().to_string(),
             state: state.to_string(),
         };
-        let mut last = (String::from("unknown"), false);
+        // The pods as this wait first saw them: one Ready under a new uid was rolled.
+        let mut first_seen: Option<BTreeSet<String>> = None;
+        let mut last = MigrationView::default();
         watches
-            .until(timeout, stalled(&last.0), || {
+            .until(timeout, stalled("unknown"), || {
                 let Some(object) = kafka.get().and_then(|o| serde_json::to_value(o).ok()) else {
-                    return Check::Waiting(stalled(&last.0));
+                    return Check::Waiting(stalled(&last.state));
                 };
                 let state_text = object["status"]["kafkaMetadataState"]
                     .as_str()
                     .unwrap_or("unknown")
                     .to_string();
-                let ready = ready_now(&object);
-                if (state_text.clone(), ready) != last {
-                    on_state(&state_text, ready);
-                    last = (state_text.clone(), ready);
+                let now: Vec<(String, bool)> = pods
+                    .state()
+                    .iter()
+                    .filter(|p| p.labels().get("strimzi.io/kind").is_some_and(|k| k == "Kafka"))
+                    .map(|p| (p.uid().unwrap_or_default(), crate::cluster::readiness::pod_ready(p)))
+                    .collect();
+                let initial = first_seen.get_or_insert_with(|| now.iter().map(|(uid, _)| uid.clone()).collect());
+                let view = MigrationView {
+                    state: state_text.clone(),
+                    ready: ready_now(&object),
+                    rolled: now.iter().filter(|(uid, up)| *up && !initial.contains(uid)).count(),
+                    pods: now.len(),
+                };
+                if view != last {
+                    on_change(&view);
+                    last = view;
                 }
                 if let Some(message) = refused(&object).filter(|_| refusals_fatal) {
                     return Check::Stop(WaitError::MigrationRefused {
@@ -152,7 +188,9 @@ impl KafkaHandle {
                     });
                 }
                 match MetadataState::parse(&state_text) {
-                    Some(state) if ready && (state == until || (!backwards && state > until)) => Check::Done(object),
+                    Some(state) if last.ready && (state == until || (!backwards && state > until)) => {
+                        Check::Done(object)
+                    }
                     _ => Check::Waiting(stalled(&state_text)),
                 }
             })

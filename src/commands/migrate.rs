@@ -16,7 +16,7 @@ use crate::cli::GlobalArgs;
 use crate::cli::migrate::MigrateArgs;
 use crate::cluster::apply::{ApplyLog, ApplyOptions, apply_plan};
 use crate::cluster::inventory::{before_state, get_kafka, parse_stored_spec};
-use crate::cluster::migration::KafkaHandle;
+use crate::cluster::migration::{KafkaHandle, MigrationView};
 use crate::error::{Failure, FailureKind};
 use crate::operator::releases;
 use crate::render::{Plan, Wave};
@@ -129,19 +129,27 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
             lock_loaded(&loaded, "migrate").await?;
             locked = true;
         }
-        let mut on_state = |state: &str, ready: bool| {
-            if outcome.states.last().map(String::as_str) != Some(state) {
-                outcome.states.push(state.to_string());
+        let mut on_state = |seen: &MigrationView| {
+            if outcome.states.last() != Some(&seen.state) {
+                outcome.states.push(seen.state.clone());
             }
-            let doing = MetadataState::parse(state).map(MetadataState::doing).unwrap_or("");
+            let doing = MetadataState::parse(&seen.state)
+                .map(MetadataState::doing)
+                .unwrap_or("");
+            let rolled = if seen.rolled > 0 {
+                format!("; {} of {} pods rolled", seen.rolled, seen.pods)
+            } else {
+                String::new()
+            };
             view.message(&format!(
-                "{ns}/{name}: {state}{}{}",
+                "{ns}/{name}: {}{}{rolled}{}",
+                seen.state,
                 if doing.is_empty() {
                     String::new()
                 } else {
                     format!(" ({doing})")
                 },
-                if ready { ", ready" } else { "" }
+                if seen.ready { ", ready" } else { "" }
             ));
         };
         let timeout = global.connection.timeout;

@@ -96,6 +96,10 @@ fn zookeeper_classic_migrates_to_kraft_stopping_before_the_point_of_no_return_an
     assert_eq!(outcome["result"], "post-migration", "{outcome}");
     assert_eq!(metadata_state(&env), "KRaftPostMigration");
     assert!(text.contains("--finalize") && text.contains("--rollback"), "{text}");
+    assert!(
+        text.contains("KRaftDualWriting") && text.contains("pods rolled"),
+        "progress per state and per rolled pod: {text}"
+    );
 
     let (code, outcome, text) = migrate(&env, &["--to", "kraft", "--finalize", "--yes"]);
     assert_eq!(code, Some(0), "{text}");
@@ -374,8 +378,12 @@ fn a_migration_interrupted_at_every_state_resumes_from_where_the_cluster_is() {
         let status = child.wait().unwrap();
         if reached {
             interrupted_in.push(state);
+            // 130: interrupted mid-way; 0: it had just finished; killed by the signal itself:
+            // it arrived before kafkactl listened for it (the state was reached by an
+            // earlier run), when nothing has been written yet.
+            use std::os::unix::process::ExitStatusExt;
             assert!(
-                matches!(status.code(), Some(130) | Some(0)),
+                matches!(status.code(), Some(130) | Some(0)) || status.signal() == Some(libc::SIGINT),
                 "SIGINT in {state}: {status:?}"
             );
         }
