@@ -19,7 +19,8 @@ pub enum OperatorCommand {
         (a downgrade asks for confirmation).\n\n\
         Examples:\n  kafkactl operator install --from strimzi-0.45.2/install/cluster-operator/ --watch team-a,team-b\n  \
         kafkactl operator install --version 1.2.0 --registry harbor.corp/mirror --image-pull-secret harbor\n  \
-        kafkactl operator install --from bundle.yaml --dry-run > operator.yaml"
+        kafkactl operator install --from bundle.yaml --dry-run > operator.yaml",
+        visible_alias = "upgrade"
     )]
     Install(OperatorInstallArgs),
     /// Show the Strimzi operator: version, image, watched namespaces, readiness, Kafka versions, CRDs.

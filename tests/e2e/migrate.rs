@@ -482,6 +482,15 @@ fn an_operator_release_that_cannot_take_over_is_refused_with_every_reason_and_no
         "1.2.0",
         &["may hold objects stored as v1beta2", "kafkactl operator convert-api"],
     );
+    // `operator upgrade` is the same command, with the same checks.
+    let out = env
+        .kafkactl()
+        .args(["--yes", "operator", "upgrade", "--from"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi/1.2.0/install/cluster-operator"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
+    assert!(output_text(&out).contains("may hold objects stored as v1beta2"));
 }
 
 /// Bad controller flags are refused naming the field or flag, before anything is written
