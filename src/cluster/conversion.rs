@@ -37,36 +37,23 @@ impl StrimziCrd {
     }
 }
 
-/// Every CRD of a `*.strimzi.io` group.
+/// Every CRD of a `*.strimzi.io` group (the reader `operator status` uses).
 pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<StrimziCrd>, ApiError> {
-    let api: Api<CustomResourceDefinition> = Api::all(conn.client.clone());
-    let list = api
-        .list(&ListParams::default())
-        .await
-        .map_err(|e| ApiError::new(e, Operation::new("list", "CustomResourceDefinitions"), &conn.server))?;
-    Ok(list
-        .items
+    Ok(super::operator::strimzi_crd_objects(conn)
+        .await?
         .into_iter()
-        .filter(|crd| crd.spec.group.ends_with("strimzi.io"))
-        .map(|crd| StrimziCrd {
-            name: crd.metadata.name.clone().unwrap_or_default(),
-            group: crd.spec.group.clone(),
-            kind: crd.spec.names.kind.clone(),
-            plural: crd.spec.names.plural.clone(),
-            served: crd
-                .spec
-                .versions
-                .iter()
-                .filter(|v| v.served)
-                .map(|v| v.name.clone())
-                .collect(),
-            storage: crd.spec.versions.iter().find(|v| v.storage).map(|v| v.name.clone()),
-            stored_versions: crd
-                .status
-                .as_ref()
-                .and_then(|s| s.stored_versions.clone())
-                .unwrap_or_default(),
-            crd,
+        .map(|crd| {
+            let info = super::operator::crd_info(&crd);
+            StrimziCrd {
+                name: info.name,
+                group: crd.spec.group.clone(),
+                kind: crd.spec.names.kind.clone(),
+                plural: crd.spec.names.plural.clone(),
+                served: info.served,
+                storage: info.storage,
+                stored_versions: info.stored_versions,
+                crd,
+            }
         })
         .collect())
 }

@@ -250,8 +250,8 @@ pub struct CrdInfo {
     pub spec_managers: Vec<String>,
 }
 
-/// Every CRD of a `*.strimzi.io` group.
-pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, ApiError> {
+/// Every CRD of a `*.strimzi.io` group, as the API server holds it.
+pub async fn strimzi_crd_objects(conn: &Connection) -> Result<Vec<CustomResourceDefinition>, ApiError> {
     let api: Api<CustomResourceDefinition> = Api::all(conn.client.clone());
     let list = api
         .list(&ListParams::default())
@@ -259,35 +259,44 @@ pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, ApiError> {
         .map_err(|e| ApiError::new(e, Operation::new("list", "CustomResourceDefinitions"), &conn.server))?;
     Ok(list
         .items
-        .iter()
+        .into_iter()
         .filter(|crd| crd.spec.group.ends_with("strimzi.io"))
-        .map(|crd| CrdInfo {
-            name: crd.metadata.name.clone().unwrap_or_default(),
-            served: crd
-                .spec
-                .versions
-                .iter()
-                .filter(|v| v.served)
-                .map(|v| v.name.clone())
-                .collect(),
-            storage: crd.spec.versions.iter().find(|v| v.storage).map(|v| v.name.clone()),
-            stored_versions: crd
-                .status
-                .as_ref()
-                .and_then(|s| s.stored_versions.clone())
-                .unwrap_or_default(),
-            established: crd_established(crd),
-            spec_managers: crd
-                .metadata
-                .managed_fields
-                .iter()
-                .flatten()
-                .filter(|m| m.subresource.as_deref() != Some("status"))
-                .filter_map(|m| m.manager.clone())
-                .filter(|m| m != "kube-apiserver")
-                .collect(),
-        })
         .collect())
+}
+
+/// Every CRD of a `*.strimzi.io` group, summarised.
+pub async fn strimzi_crds(conn: &Connection) -> Result<Vec<CrdInfo>, ApiError> {
+    Ok(strimzi_crd_objects(conn).await?.iter().map(crd_info).collect())
+}
+
+/// What kafkactl reads of one CRD: versions served, stored and storage, readiness, writers.
+pub fn crd_info(crd: &CustomResourceDefinition) -> CrdInfo {
+    CrdInfo {
+        name: crd.metadata.name.clone().unwrap_or_default(),
+        served: crd
+            .spec
+            .versions
+            .iter()
+            .filter(|v| v.served)
+            .map(|v| v.name.clone())
+            .collect(),
+        storage: crd.spec.versions.iter().find(|v| v.storage).map(|v| v.name.clone()),
+        stored_versions: crd
+            .status
+            .as_ref()
+            .and_then(|s| s.stored_versions.clone())
+            .unwrap_or_default(),
+        established: crd_established(crd),
+        spec_managers: crd
+            .metadata
+            .managed_fields
+            .iter()
+            .flatten()
+            .filter(|m| m.subresource.as_deref() != Some("status"))
+            .filter_map(|m| m.manager.clone())
+            .filter(|m| m != "kube-apiserver")
+            .collect(),
+    }
 }
 
 /// `namespace/name` of every Kafka cluster, in every namespace, at any served version.
