@@ -24,6 +24,7 @@ use crate::spec::ClusterSpec;
 use crate::spec::migration::{
     self, ControllerRequest, Goal, KRAFT_ANNOTATION, MetadataState, NODE_POOLS_ANNOTATION, Next, Observed,
 };
+use crate::spec::names;
 use crate::ui;
 use crate::ui::output::TextOutput;
 use crate::ui::progress::ProgressView;
@@ -502,7 +503,7 @@ async fn apply_pools(
 fn zookeeper_claims(stored: &ClusterSpec) -> Vec<String> {
     let replicas = stored.zookeeper.as_ref().map_or(0, |z| z.replicas);
     (0..replicas)
-        .map(|n| format!("data-{}-zookeeper-{n}", stored.name))
+        .map(|n| format!("data-{}", names::zookeeper_pod(&stored.name, n)))
         .collect()
 }
 

@@ -357,8 +357,9 @@ fn operator_move_is_safe(here: &Stop, to: &ReleaseFacts) -> bool {
     versions_supported && api_ready
 }
 
-/// Forward, or a patch step down within the same minor release.
-fn kafka_move_is_safe(from: &str, to: &str) -> bool {
+/// Forward, or a patch step down within the same minor release: the Kafka
+/// version moves the plan and the operator checks allow.
+pub fn kafka_move_is_safe(from: &str, to: &str) -> bool {
     match compare_kafka_versions(to, from) {
         Some(Ordering::Greater) => true,
         Some(Ordering::Less) => match (kafka_version(from), kafka_version(to)) {

@@ -7,6 +7,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::path::kafka_move_is_safe;
 use super::releases::ReleaseFacts;
 use super::stored_versions::DroppedStoredVersion;
 use crate::spec::scaling::compare_kafka_versions;
@@ -155,12 +156,11 @@ fn kafka_version(target: &ReleaseFacts, running: Option<&ReleaseFacts>, kafka: &
 /// The newest version both releases support that the cluster may move to
 /// (forward, or a patch down within its minor).
 fn newest_shared(running: &ReleaseFacts, target: &ReleaseFacts, version: &str) -> Option<String> {
-    let minor = |v: &str| v.rsplit_once('.').map(|(m, _)| m.to_string());
     running
         .kafka_versions
         .iter()
         .filter(|v| target.supports_kafka(v))
-        .filter(|v| compare_kafka_versions(v, version).is_some_and(|o| o.is_gt()) || minor(v) == minor(version))
+        .filter(|v| kafka_move_is_safe(version, v))
         .max_by(|a, b| compare_kafka_versions(a, b).unwrap_or(std::cmp::Ordering::Equal))
         .cloned()
 }

@@ -236,10 +236,6 @@ pub fn version_problems(spec: &ClusterSpec) -> Vec<String> {
             spec.kafka_version
         )),
     }
-    let release = |text: &str| {
-        let mut parts = text.split(['.', '-']);
-        Some((parts.next()?.to_string(), parts.next()?.to_string()))
-    };
     let mut releases: Vec<(String, String)> = Vec::new();
     if let Some(metadata) = &spec.metadata_version {
         releases.push((format!("metadataVersion {metadata}"), metadata.clone()));
@@ -249,8 +245,8 @@ pub fn version_problems(spec: &ClusterSpec) -> Vec<String> {
             releases.push((format!("{key} {value}"), value.to_string()));
         }
     }
-    let distinct: std::collections::BTreeSet<Option<(String, String)>> =
-        releases.iter().map(|(_, v)| release(v)).collect();
+    let distinct: std::collections::BTreeSet<Option<(u32, u32)>> =
+        releases.iter().map(|(_, v)| release_of(v)).collect();
     if distinct.len() > 1 {
         let listed: Vec<&str> = releases.iter().map(|(l, _)| l.as_str()).collect();
         problems.push(format!(
@@ -261,6 +257,13 @@ pub fn version_problems(spec: &ClusterSpec) -> Vec<String> {
     problems
 }
 
+/// The Kafka release (`major.minor`) a metadata, protocol or message format
+/// version names: `3.9`, `3.9-IV0`, `3.9.0`.
+fn release_of(text: &str) -> Option<(u32, u32)> {
+    let mut parts = text.split(['.', '-']);
+    Some((parts.next()?.trim().parse().ok()?, parts.next()?.trim().parse().ok()?))
+}
+
 /// What Strimzi's version precondition asks, made true: `metadataVersion`,
 /// `inter.broker.protocol.version` and `log.message.format.version` (those the
 /// spec sets) all at the running Kafka release — the usual last step of a Kafka
@@ -269,10 +272,6 @@ pub fn version_problems(spec: &ClusterSpec) -> Vec<String> {
 pub fn aligned_versions(spec: &ClusterSpec) -> Option<ClusterSpec> {
     let (major, minor, _) = kafka_version(&spec.kafka_version).filter(|v| *v >= (3, 7, 0))?;
     let target = (major, minor);
-    let release_of = |text: &str| -> Option<(u32, u32)> {
-        let mut parts = text.split(['.', '-']);
-        Some((parts.next()?.trim().parse().ok()?, parts.next()?.trim().parse().ok()?))
-    };
     let mut aligned = spec.clone();
     let mut changed = false;
     if let Some(metadata) = &spec.metadata_version {
