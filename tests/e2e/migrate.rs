@@ -8,14 +8,19 @@ use std::path::Path;
 use fake_kube::StrimziRelease;
 use serde_json::Value;
 
+use crate::backends::bundle_dir;
 use crate::common::{Env, env, output_text};
 
 fn zookeeper_cluster() -> Env {
-    zookeeper_cluster_with(|sim| sim)
+    zookeeper_cluster_with(|sim| sim, &[])
 }
 
-/// `zookeeper-classic` as `z` on Strimzi 0.45.2, with the simulation set by `sim`.
-fn zookeeper_cluster_with(sim: impl FnOnce(fake_kube::sim::SimConfig) -> fake_kube::sim::SimConfig) -> Env {
+/// `zookeeper-classic` as `z` on Strimzi 0.45.2, with the simulation set by `sim` and
+/// `extra` flags for `create`.
+fn zookeeper_cluster_with(
+    sim: impl FnOnce(fake_kube::sim::SimConfig) -> fake_kube::sim::SimConfig,
+    extra: &[&str],
+) -> Env {
     let env = env(StrimziRelease::V0_45_2).sim(sim).start();
     let out = env
         .kafkactl()
@@ -28,10 +33,30 @@ fn zookeeper_cluster_with(sim: impl FnOnce(fake_kube::sim::SimConfig) -> fake_ku
             "zookeeper-classic",
             "--yes",
         ])
+        .args(extra)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", output_text(&out));
     env
+}
+
+/// Every write request since the request log was cleared, as `METHOD path`.
+fn writes(env: &Env) -> Vec<String> {
+    env.fake
+        .write_requests()
+        .iter()
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect()
+}
+
+/// `writes`, without the cluster lock's Lease (taken and released around any change).
+fn writes_but_the_lock(env: &Env) -> Vec<String> {
+    writes(env).into_iter().filter(|w| !w.contains("/leases")).collect()
+}
+
+/// The bundles of every Strimzi release beside the repository.
+fn bundles() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi")
 }
 
 fn migrate(env: &Env, extra: &[&str]) -> (Option<i32>, Value, String) {
@@ -184,13 +209,7 @@ fn without_a_yes_the_migration_is_refused_and_nothing_is_written() {
     let (code, _, text) = migrate(&env, &["--to", "kraft"]);
     assert_eq!(code, Some(4), "{text}");
     assert!(text.contains("--yes"), "{text}");
-    let writes: Vec<String> = env
-        .fake
-        .write_requests()
-        .iter()
-        .filter(|r| !r.path.contains("/leases"))
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let writes = writes_but_the_lock(&env);
     // Only the node-pool move (no roll) may have happened before the question.
     assert!(
         writes
@@ -204,7 +223,7 @@ fn without_a_yes_the_migration_is_refused_and_nothing_is_written() {
 #[test]
 fn upgrade_plan_starts_with_the_migration_and_lands_every_operator_on_a_supported_kafka_version() {
     let env = zookeeper_cluster();
-    let bundles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi");
+    let bundles = bundles();
     let out = env
         .kafkactl()
         .args(["-o", "json", "upgrade-plan", "--bundles"])
@@ -237,7 +256,7 @@ fn upgrade_plan_starts_with_the_migration_and_lands_every_operator_on_a_supporte
 fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_volumes() {
     let env = zookeeper_cluster();
     let claims = broker_claims(&env);
-    let bundles = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi");
+    let bundles = bundles();
     let out = env
         .kafkactl()
         .args(["-o", "json", "upgrade-plan", "--bundles"])
@@ -274,13 +293,7 @@ fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_v
             argv.join(" "),
             output_text(&out)
         );
-        let writes: Vec<String> = env
-            .fake
-            .write_requests()
-            .iter()
-            .filter(|r| !r.path.contains("/leases"))
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect();
+        let writes = writes_but_the_lock(&env);
         assert!(writes.is_empty(), "{} wrote {writes:?}", argv.join(" "));
     }
     for step in plan["steps"].as_array().unwrap() {
@@ -343,7 +356,7 @@ fn the_printed_plan_takes_zookeeper_on_0_45_to_kraft_on_1_2_keeping_the_broker_v
 /// the same broker volumes.
 #[test]
 fn a_migration_interrupted_at_every_state_resumes_from_where_the_cluster_is() {
-    let env = zookeeper_cluster_with(|s| s.migration_step_delay(std::time::Duration::from_millis(1500)));
+    let env = zookeeper_cluster_with(|s| s.migration_step_delay(std::time::Duration::from_millis(1500)), &[]);
     let claims = broker_claims(&env);
     let args = [
         "--timeout",
@@ -399,10 +412,7 @@ fn a_migration_interrupted_at_every_state_resumes_from_where_the_cluster_is() {
 /// `operator install` of `version` over the running 0.45.2 operator: exit 4, nothing
 /// written, and stderr holding every one of `words`.
 fn refused_install(env: &Env, version: &str, words: &[&str]) {
-    let bundle = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/strimzi")
-        .join(version)
-        .join("install/cluster-operator");
+    let bundle = bundle_dir(version);
     env.fake.clear_requests();
     let out = env
         .kafkactl()
@@ -416,12 +426,7 @@ fn refused_install(env: &Env, version: &str, words: &[&str]) {
         assert!(text.contains(word), "{word:?} in {text}");
     }
     assert!(text.contains("nothing was changed"), "{text}");
-    let writes: Vec<String> = env
-        .fake
-        .write_requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let writes = writes(env);
     assert!(writes.is_empty(), "nothing written: {writes:?}");
 }
 
@@ -486,7 +491,7 @@ fn an_operator_release_that_cannot_take_over_is_refused_with_every_reason_and_no
     let out = env
         .kafkactl()
         .args(["--yes", "operator", "upgrade", "--from"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi/1.2.0/install/cluster-operator"))
+        .arg(bundle_dir("1.2.0"))
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(4), "{}", output_text(&out));
@@ -517,13 +522,7 @@ fn bad_controller_flags_are_refused_before_anything_is_written() {
         for word in words {
             assert!(text.contains(word), "{word:?} in {text}");
         }
-        let writes: Vec<String> = env
-            .fake
-            .write_requests()
-            .iter()
-            .filter(|r| !r.path.contains("/leases"))
-            .map(|r| format!("{} {}", r.method, r.path))
-            .collect();
+        let writes = writes_but_the_lock(&env);
         assert!(writes.is_empty(), "{args:?} wrote {writes:?}");
     }
     assert_eq!(metadata_state(&env), "ZooKeeper");
@@ -534,7 +533,7 @@ fn bad_controller_flags_are_refused_before_anything_is_written() {
 #[test]
 fn an_operator_dry_run_shows_the_refusals_the_install_would_meet() {
     let env = zookeeper_cluster();
-    let bundle = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi/0.48.0/install/cluster-operator");
+    let bundle = bundle_dir("0.48.0");
     env.fake.clear_requests();
     let out = env
         .kafkactl()
@@ -555,7 +554,7 @@ fn an_operator_dry_run_shows_the_refusals_the_install_would_meet() {
     );
     assert!(env.fake.write_requests().is_empty());
 
-    let fine = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/strimzi/0.45.2/install/cluster-operator");
+    let fine = bundle_dir("0.45.2");
     let out = env
         .kafkactl()
         .args(["operator", "install", "--dry-run", "--from"])
@@ -576,22 +575,7 @@ fn an_operator_dry_run_shows_the_refusals_the_install_would_meet() {
 /// migration goes on.
 #[test]
 fn misaligned_versions_are_raised_first_with_consent() {
-    let env = env(StrimziRelease::V0_45_2).start();
-    let out = env
-        .kafkactl()
-        .args([
-            "--timeout",
-            "120s",
-            "create",
-            "z",
-            "--preset",
-            "zookeeper-classic",
-            "--yes",
-        ])
-        .args(["--config", "inter.broker.protocol.version=3.8"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", output_text(&out));
+    let env = zookeeper_cluster_with(|sim| sim, &["--config", "inter.broker.protocol.version=3.8"]);
     env.fake.clear_requests();
     let (code, _, text) = migrate(&env, &["--to", "kraft"]);
     assert_eq!(code, Some(4), "{text}");
@@ -599,12 +583,7 @@ fn misaligned_versions_are_raised_first_with_consent() {
         text.contains("inter.broker.protocol.version") && text.contains("--yes"),
         "{text}"
     );
-    let writes: Vec<String> = env
-        .fake
-        .write_requests()
-        .iter()
-        .map(|r| format!("{} {}", r.method, r.path))
-        .collect();
+    let writes = writes(&env);
     assert!(writes.is_empty(), "{writes:?}");
 
     let (code, outcome, text) = migrate(&env, &["--to", "kraft", "--yes"]);
