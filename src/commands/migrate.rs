@@ -119,6 +119,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
         next_steps: Vec::new(),
     };
     let view = ProgressView::new(global.output.quiet);
+    let mut consented = false;
     loop {
         let kafka = get_kafka(&loaded.conn, loaded.api.as_str(), &ns, &name)
             .await?
@@ -165,6 +166,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
             Next::NodePools => {
                 let migrated = migrated_spec(&loaded, &kafka, args)?;
                 check_start(global, &loaded, &migrated).await?;
+                consented = true;
                 apply_pools(&loaded, &migrated, &[migration::BROKER_POOL], log).await?;
                 handle.annotate(&[(NODE_POOLS_ANNOTATION, Some("enabled"))]).await?;
                 view.message(&format!(
@@ -177,12 +179,11 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
             }
             Next::StartMigration => {
                 let migrated = migrated_spec(&loaded, &kafka, args)?;
-                let controllers = check_start(global, &loaded, &migrated).await?;
-                let question = format!(
-                    "migrate {ns}/{name} from ZooKeeper to KRaft? Strimzi adds {} controllers ({}) and rolls every broker three times; until you finalize, `kafkactl migrate {name} -n {ns} --rollback` goes back",
-                    controllers.replicas, controllers.name
-                );
-                ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
+                // Checked and asked once per run, before the first write (the node-pool move).
+                let controllers = match consented {
+                    true => controller_pool(&migrated, &loaded.spec)?,
+                    false => check_start(global, &loaded, &migrated).await?,
+                };
                 let text = serde_json::to_string(&migrated)
                     .map_err(|e| Failure::runtime(format!("cannot write the migrated spec: {e}")))?;
                 handle.annotate(&[(MIGRATED_SPEC_ANNOTATION, Some(&text))]).await?;
@@ -443,9 +444,9 @@ fn controller_pool(migrated: &ClusterSpec, stored: &ClusterSpec) -> Result<Contr
 }
 
 /// Everything that must hold before the migration writes anything: Strimzi's
-/// preconditions, the controllers' own checks, and the preflight of the
-/// cluster as it runs once migrated (enough schedulable nodes for brokers and
-/// controllers, storage classes, the operator's rules). Reads only.
+/// preconditions, the controllers' own checks, the preflight of the cluster
+/// as it runs once migrated (enough schedulable nodes for brokers and
+/// controllers, storage classes, the operator's rules), and the user's yes.
 async fn check_start(
     global: &GlobalArgs,
     loaded: &LoadedCluster,
@@ -455,6 +456,12 @@ async fn check_start(
     check_preconditions(&loaded.spec, &controllers)?;
     let report = preflight(&loaded.conn, migrated, &PreflightOptions::scale()).await?;
     enforce(&report, global.output.quiet)?;
+    let (ns, name) = (&loaded.spec.namespace, &loaded.spec.name);
+    let question = format!(
+        "migrate {ns}/{name} from ZooKeeper to KRaft? Strimzi adds {} controllers ({}) and rolls every broker three times; until you finalize, `kafkactl migrate {name} -n {ns} --rollback` goes back",
+        controllers.replicas, controllers.name
+    );
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
     Ok(controllers)
 }
 

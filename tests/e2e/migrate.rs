@@ -209,15 +209,26 @@ fn without_a_yes_the_migration_is_refused_and_nothing_is_written() {
     let (code, _, text) = migrate(&env, &["--to", "kraft"]);
     assert_eq!(code, Some(4), "{text}");
     assert!(text.contains("--yes"), "{text}");
+    // Not even the node-pool move: the question comes before the first write.
     let writes = writes_but_the_lock(&env);
-    // Only the node-pool move (no roll) may have happened before the question.
-    assert!(
-        writes
-            .iter()
-            .all(|w| w.contains("kafkanodepools/kafka") || w.contains("kafkas/z")),
-        "{writes:?}"
-    );
+    assert!(writes.is_empty(), "{writes:?}");
     assert_eq!(metadata_state(&env), "ZooKeeper");
+    assert!(
+        env.kafka("z").unwrap()["metadata"]["annotations"]
+            .get("strimzi.io/node-pools")
+            .is_none()
+    );
+
+    // A rollback deletes the controllers and their volumes: it needs a yes too.
+    let (code, _, text) = migrate(&env, &["--to", "kraft", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    env.fake.clear_requests();
+    let (code, _, text) = migrate(&env, &["--rollback"]);
+    assert_eq!(code, Some(4), "{text}");
+    assert!(text.contains("roll") && text.contains("--yes"), "{text}");
+    let writes = writes_but_the_lock(&env);
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(metadata_state(&env), "KRaftPostMigration");
 }
 
 #[test]
