@@ -335,10 +335,31 @@ fn the_api_conversion_lets_a_v1_only_bundle_in(backend: &Backend) {
             output_text(&out)
         );
     }
+    // Irreversible, so asked: without --yes nothing is written.
+    let before = backend.snapshot(WRITTEN_PATHS);
+    let refused = backend.kafkactl().args(["operator", "convert-api"]).output().unwrap();
+    assert_eq!(
+        refused.status.code(),
+        Some(4),
+        "{} backend: {}",
+        backend.name(),
+        output_text(&refused)
+    );
+    assert!(output_text(&refused).contains("--yes"), "{}", output_text(&refused));
+    assert_eq!(backend.snapshot(WRITTEN_PATHS), before, "nothing was written");
+    let crd = backend
+        .get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/kafkausers.kafka.strimzi.io")
+        .unwrap();
+    assert_eq!(
+        crd["status"]["storedVersions"],
+        serde_json::json!(["v1beta2"]),
+        "{} backend",
+        backend.name()
+    );
     let convert = || {
         let out = backend
             .kafkactl()
-            .args(["-o", "json", "operator", "convert-api"])
+            .args(["-o", "json", "--yes", "operator", "convert-api"])
             .output()
             .unwrap();
         assert!(

@@ -153,6 +153,13 @@ async fn convert_live(global: &GlobalArgs, args: &ConvertApiArgs) -> Result<Conv
             crds: crd_names,
         });
     }
+    // Irreversible: once the CRDs store v1, no release serving only v1beta2 fits them.
+    let question = format!(
+        "convert {} Strimzi resource(s) to kafka.strimzi.io/v1 and store {} CRD(s) as v1 only? Releases without v1 (0.48 and older) cannot be installed afterwards",
+        work.len(),
+        crd_names.len()
+    );
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
     let view = ProgressView::new(global.output.quiet);
     for (crd, object, _, _) in &work {
         write_converted(&conn, crd, object.clone()).await?;
