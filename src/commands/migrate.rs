@@ -101,6 +101,9 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
         loaded = load_cluster(global, &args.name).await?;
     }
     let (ns, name) = (loaded.spec.namespace.clone(), loaded.spec.name.clone());
+    if args.delete_data && !args.rollback {
+        confirm_delete_data(global, &loaded)?;
+    }
     let handle = KafkaHandle::new(&loaded.conn, loaded.api.as_str(), &ns, &name)
         .ok_or_else(|| Failure::runtime("the API server serves no Kafka kind kafkactl knows"))?;
     let goal = if args.rollback {
@@ -247,11 +250,7 @@ async fn migrate(global: &GlobalArgs, args: &MigrateArgs, log: &ApplyLog) -> Res
                 handle.annotate(&[(MIGRATED_SPEC_ANNOTATION, None)]).await?;
                 outcome.kept_claims = zookeeper_claims(&loaded.spec);
                 if args.delete_data && !outcome.kept_claims.is_empty() {
-                    let question = format!(
-                        "--delete-data: delete ZooKeeper's volumes {} and the metadata copy on them? This cannot be undone",
-                        outcome.kept_claims.join(", ")
-                    );
-                    ui::prompts::require_confirmation(&global.prompt, &question, "--yes")?;
+                    // Confirmed before anything was written (confirm_delete_data).
                     crate::cluster::live::delete_claims(&loaded.conn, &ns, &outcome.kept_claims).await?;
                     outcome.kept_claims.clear();
                 }
@@ -504,6 +503,21 @@ async fn apply_pools(
     };
     apply_plan(&loaded.conn, &plan, options, &before, log).await?;
     Ok(())
+}
+
+/// `--delete-data` is asked first, before the migration writes anything: a no
+/// then leaves everything as it was, rather than a finished migration whose
+/// ZooKeeper volumes no later run would delete.
+fn confirm_delete_data(global: &GlobalArgs, loaded: &LoadedCluster) -> Result<(), Failure> {
+    let claims = zookeeper_claims(&loaded.spec);
+    if claims.is_empty() {
+        return Ok(());
+    }
+    let question = format!(
+        "--delete-data: once the migration is done, delete ZooKeeper's volumes {} and the metadata copy on them? This cannot be undone",
+        claims.join(", ")
+    );
+    ui::prompts::require_confirmation(&global.prompt, &question, "--yes")
 }
 
 /// ZooKeeper's claims (`data-<cluster>-zookeeper-<n>`), kept after a migration.

@@ -603,3 +603,35 @@ fn misaligned_versions_are_raised_first_with_consent() {
     let kafka = env.kafka("z").unwrap();
     assert_eq!(kafka["spec"]["kafka"]["config"]["inter.broker.protocol.version"], "3.9");
 }
+
+/// ZooKeeper's volumes go only with `--delete-data` and a yes, asked before anything is
+/// written: without the yes nothing changes (the migration does not go on either); with
+/// it the migration finishes and the volumes are deleted.
+#[test]
+fn zookeepers_volumes_are_deleted_only_when_confirmed() {
+    let env = zookeeper_cluster();
+    let zookeeper_claims = |env: &Env| -> Vec<String> {
+        env.fake
+            .store()
+            .list("v1", "PersistentVolumeClaim", Some("kafka"), None)
+            .into_iter()
+            .filter_map(|c| c["metadata"]["name"].as_str().map(str::to_string))
+            .filter(|n| n.starts_with("data-z-zookeeper-"))
+            .collect()
+    };
+    assert_eq!(zookeeper_claims(&env).len(), 3);
+    let (code, _, text) = migrate(&env, &["--to", "kraft", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    env.fake.clear_requests();
+    let (code, _, text) = migrate(&env, &["--to", "kraft", "--finalize", "--delete-data"]);
+    assert_eq!(code, Some(4), "{text}");
+    assert!(text.contains("--delete-data") && text.contains("--yes"), "{text}");
+    let writes = writes_but_the_lock(&env);
+    assert!(writes.is_empty(), "{writes:?}");
+    assert_eq!(metadata_state(&env), "KRaftPostMigration");
+    assert_eq!(zookeeper_claims(&env).len(), 3, "kept without a yes");
+    let (code, outcome, text) = migrate(&env, &["--to", "kraft", "--finalize", "--delete-data", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert_eq!(outcome["result"], "migrated", "{outcome}");
+    assert!(zookeeper_claims(&env).is_empty(), "deleted once confirmed");
+}
